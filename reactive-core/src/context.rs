@@ -1,0 +1,324 @@
+//! The per-hook context: every piece of state one hook invocation touches.
+//!
+//! There is no global mutable state in the framework: a [`Context`] holds
+//! the unit's flags, its unit state, the hook's triggers and its log, and is
+//! handed to every handler. Many contexts can live in one process (tests run
+//! dispatches in parallel threads).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::dispatch::watch::FlagWatch;
+use crate::flags::{FlagStore, FLAG_KEY_PREFIX};
+use crate::hook::HookInfo;
+use crate::log::{LogLevel, LogSink, MemoryLog, NullLog};
+use crate::metadata::CharmMetadata;
+use crate::registry::Registry;
+use crate::tracer::Tracer;
+use crate::triggers::{Trigger, TriggerError, Triggers};
+use crate::unit_state::{StateError, UnitState};
+
+/// Everything one hook invocation works on.
+///
+/// Handlers receive it as a parameter:
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when("db.ready")]
+/// #[when_not("app.configured")]
+/// fn configure(ctx: &mut Context) {
+///     ctx.set_flag("app.configured");
+/// }
+/// # fn main() {}
+/// ```
+pub struct Context {
+    hook: HookInfo,
+    metadata: Arc<CharmMetadata>,
+    state: UnitState,
+    flags: FlagStore,
+    triggers: Triggers,
+    log: RefCell<Box<dyn LogSink>>,
+    pub(crate) tracer: Tracer,
+    pub(crate) watch: FlagWatch,
+    pub(crate) registry: Option<Arc<Registry>>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("hook", &self.hook)
+            .field("flags", &self.flags.names())
+            .field("triggers", &self.triggers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// A context for `hook` over the unit state `state`, loading the unit's
+    /// flags from it. Log lines are dropped until [`Context::set_log`] gives
+    /// a sink.
+    pub fn new(hook: HookInfo, mut state: UnitState) -> Result<Self, StateError> {
+        let flags = state
+            .get_range(FLAG_KEY_PREFIX)?
+            .into_iter()
+            .map(|(key, value)| (key[FLAG_KEY_PREFIX.len()..].to_string(), value));
+        Ok(Context {
+            hook,
+            metadata: Arc::new(CharmMetadata::default()),
+            flags: FlagStore::from_flags(flags),
+            state,
+            triggers: Triggers::default(),
+            log: RefCell::new(Box::new(NullLog)),
+            tracer: Tracer::default(),
+            watch: FlagWatch::default(),
+            registry: None,
+        })
+    }
+
+    /// A context for a hook called `hook_name` over an empty in-memory unit
+    /// state, logging to a [`MemoryLog`] (see [`Context::memory_log`]).
+    /// Meant for tests and examples.
+    pub fn in_memory(hook_name: &str) -> Self {
+        let mut ctx = Context::new(HookInfo::named(hook_name), UnitState::in_memory())
+            .expect("an empty in-memory unit state always loads");
+        ctx.set_log(MemoryLog::default());
+        ctx
+    }
+
+    /// Send log lines to `sink` from now on.
+    pub fn set_log(&mut self, sink: impl LogSink + 'static) {
+        self.log = RefCell::new(Box::new(sink));
+    }
+
+    /// Give the charm's metadata (endpoints), used to expand
+    /// `{role:interface}` in hook patterns.
+    pub fn set_metadata(&mut self, metadata: Arc<CharmMetadata>) {
+        self.metadata = metadata;
+    }
+
+    /// Turn the dispatch tracer on or off (see [`crate::tracer`]).
+    pub fn set_tracing(&mut self, enabled: bool) {
+        self.tracer.set_enabled(enabled);
+    }
+
+    /// The hook being run.
+    pub fn hook(&self) -> &HookInfo {
+        &self.hook
+    }
+
+    /// The hook's name.
+    pub fn hook_name(&self) -> &str {
+        &self.hook.name
+    }
+
+    /// The charm's metadata.
+    pub fn metadata(&self) -> &CharmMetadata {
+        &self.metadata
+    }
+
+    /// The unit's persistent key-value store. Changes are committed with
+    /// the hook, or dropped with it.
+    pub fn unit_state(&mut self) -> &mut UnitState {
+        &mut self.state
+    }
+
+    /// Write a log line.
+    pub fn log(&self, level: LogLevel, message: &str) {
+        self.log.borrow_mut().log(level, message);
+    }
+
+    // ---- flags -----------------------------------------------------------
+
+    /// Set `flag` (with a null value). Setting a set flag is not a change.
+    pub fn set_flag(&mut self, flag: &str) {
+        self.set_flag_value(flag, Value::Null);
+    }
+
+    /// Set `flag` with `value`. Setting a set flag updates its value and is
+    /// not a change; a change fires the flag's triggers before this returns.
+    pub fn set_flag_value(&mut self, flag: &str, value: impl Into<Value>) {
+        let tracing = self.tracer.is_enabled();
+        let before = tracing.then(|| self.traced_watchers(flag));
+        if !self.flags.set(flag, value.into()) {
+            return;
+        }
+        self.watch.change(flag);
+        if let Some(before) = before {
+            self.trace_flag_change("set", flag, before);
+        }
+        if let Some(actions) = self.triggers.actions(flag, true) {
+            self.run_trigger_actions(actions);
+        }
+    }
+
+    /// Clear `flag`. Clearing an unset flag is not a change, but still makes
+    /// the dispatch loop re-test its queue.
+    pub fn clear_flag(&mut self, flag: &str) {
+        self.watch.note_clear();
+        let tracing = self.tracer.is_enabled();
+        let before = tracing.then(|| self.traced_watchers(flag));
+        if !self.flags.clear(flag) {
+            return;
+        }
+        self.watch.change(flag);
+        if let Some(before) = before {
+            self.trace_flag_change("cleared", flag, before);
+        }
+        if let Some(actions) = self.triggers.actions(flag, false) {
+            self.run_trigger_actions(actions);
+        }
+    }
+
+    /// Set `flag` when `should_set`, else clear it.
+    pub fn toggle_flag(&mut self, flag: &str, should_set: bool) {
+        if should_set {
+            self.set_flag(flag)
+        } else {
+            self.clear_flag(flag)
+        }
+    }
+
+    /// Whether `flag` is set.
+    pub fn is_flag_set(&self, flag: &str) -> bool {
+        self.flags.is_set(flag)
+    }
+
+    /// Whether every one of `flags` is set (true for none).
+    pub fn all_flags_set(&self, flags: &[&str]) -> bool {
+        flags.iter().all(|f| self.flags.is_set(f))
+    }
+
+    /// Whether at least one of `flags` is set (false for none).
+    pub fn any_flags_set(&self, flags: &[&str]) -> bool {
+        flags.iter().any(|f| self.flags.is_set(f))
+    }
+
+    /// Every set flag, sorted.
+    pub fn get_flags(&self) -> Vec<String> {
+        self.flags.names()
+    }
+
+    /// Those of `flags` that are not set, sorted.
+    pub fn get_unset_flags(&self, flags: &[&str]) -> Vec<String> {
+        let mut unset: Vec<String> = flags
+            .iter()
+            .filter(|f| !self.flags.is_set(f))
+            .map(|f| f.to_string())
+            .collect();
+        unset.sort_unstable();
+        unset.dedup();
+        unset
+    }
+
+    /// The value `flag` was set with, `None` when it is not set.
+    pub fn flag_value(&self, flag: &str) -> Option<&Value> {
+        self.flags.value(flag)
+    }
+
+    pub(crate) fn flag_store(&self) -> &FlagStore {
+        &self.flags
+    }
+
+    // ---- triggers --------------------------------------------------------
+
+    /// Register a trigger for the rest of this hook invocation.
+    pub fn register_trigger(&mut self, trigger: Trigger) -> Result<(), TriggerError> {
+        self.triggers.register(trigger)
+    }
+
+    /// Drop every trigger (done at the end of every hook).
+    pub fn clear_triggers(&mut self) {
+        self.triggers.clear();
+    }
+
+    fn run_trigger_actions(&mut self, actions: crate::triggers::TriggerActions) {
+        for flag in &actions.set_flags {
+            self.set_flag(flag);
+        }
+        for flag in &actions.clear_flags {
+            self.clear_flag(flag);
+        }
+        for callback in &actions.callbacks {
+            callback(self);
+        }
+    }
+
+    // ---- tracing ---------------------------------------------------------
+
+    fn traced_watchers(&self, flag: &str) -> Vec<(usize, bool)> {
+        match (&self.registry, self.watch.phase()) {
+            (Some(registry), Some(phase)) => registry
+                .watchers(flag)
+                .iter()
+                .filter(|&&h| registry.handler(h).runs_in(phase))
+                .map(|&h| (h, registry.handler(h).flag_conditions_hold(&self.flags)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn trace_flag_change(&mut self, verb: &str, flag: &str, before: Vec<(usize, bool)>) {
+        let mut lines = vec![format!("{verb} flag {flag}")];
+        if let Some(registry) = &self.registry {
+            let mut queued = Vec::new();
+            let mut dequeued = Vec::new();
+            for (h, held) in before {
+                let entry = registry.handler(h);
+                let holds = entry.flag_conditions_hold(&self.flags);
+                if holds && !held {
+                    queued.push(entry.id().to_string());
+                } else if held && !holds {
+                    dequeued.push(entry.id().to_string());
+                }
+            }
+            lines.extend(queued.into_iter().map(|id| format!("++   queue handler {id}")));
+            lines.extend(
+                dequeued
+                    .into_iter()
+                    .map(|id| format!("-- dequeue handler {id}")),
+            );
+        }
+        self.tracer.emit_all(lines);
+        self.flush_tracer();
+    }
+
+    pub(crate) fn flush_tracer(&mut self) {
+        if let Some(message) = self.tracer.take_message() {
+            self.log(LogLevel::Debug, &message);
+        }
+    }
+
+    // ---- persistence -----------------------------------------------------
+
+    /// Write the flags into the unit state and commit everything the hook
+    /// changed in one transaction. Triggers are dropped. On error nothing
+    /// is written.
+    pub fn commit(&mut self) -> Result<(), StateError> {
+        for (flag, value) in self.flags.take_touched() {
+            let key = format!("{FLAG_KEY_PREFIX}{flag}");
+            match value {
+                Some(value) => self.state.set(&key, value),
+                None => self.state.unset(&key),
+            }
+        }
+        self.state.commit()?;
+        self.triggers.clear();
+        Ok(())
+    }
+
+    /// Give up the context without writing anything: the unit state stays
+    /// as it was before the hook.
+    pub fn rollback(mut self) -> UnitState {
+        self.state.rollback();
+        self.state
+    }
+
+    /// Finish the context, returning its unit state (after [`Context::commit`]).
+    pub fn into_unit_state(self) -> UnitState {
+        self.state
+    }
+}

@@ -1,0 +1,79 @@
+//! The in-memory set of flags of one hook invocation.
+//!
+//! Flags are loaded from the unit state (`reactive.states.<flag>`) when a
+//! [`Context`](crate::Context) is made and written back when it commits.
+//! The store itself is a plain map; change tracking for the dispatch loop
+//! and triggers live in the context, which wraps every operation.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+/// The key prefix under which flags are persisted, as charms.reactive does.
+pub const FLAG_KEY_PREFIX: &str = "reactive.states.";
+
+/// The flags set on the unit, with their values, and which of them this hook
+/// touched.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlagStore {
+    set: HashMap<String, Value>,
+    touched: HashSet<String>,
+}
+
+impl FlagStore {
+    /// A store holding exactly `flags`, none touched.
+    pub(crate) fn from_flags(flags: impl IntoIterator<Item = (String, Value)>) -> Self {
+        FlagStore {
+            set: flags.into_iter().collect(),
+            touched: HashSet::new(),
+        }
+    }
+
+    /// Set `flag` with `value`; returns true when the flag was not set before.
+    pub(crate) fn set(&mut self, flag: &str, value: Value) -> bool {
+        self.touched.insert(flag.to_string());
+        self.set.insert(flag.to_string(), value).is_none()
+    }
+
+    /// Clear `flag`; returns true when it was set.
+    pub(crate) fn clear(&mut self, flag: &str) -> bool {
+        let was_set = self.set.remove(flag).is_some();
+        if was_set {
+            self.touched.insert(flag.to_string());
+        }
+        was_set
+    }
+
+    pub(crate) fn is_set(&self, flag: &str) -> bool {
+        self.set.contains_key(flag)
+    }
+
+    pub(crate) fn value(&self, flag: &str) -> Option<&Value> {
+        self.set.get(flag)
+    }
+
+    /// Every set flag, sorted.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.set.keys().cloned().collect();
+        names.sort_unstable();
+        names
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The flags touched since the last call, each with its current value
+    /// (`None` when cleared); forgets them.
+    pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {
+        let mut touched: Vec<String> = self.touched.drain().collect();
+        touched.sort_unstable();
+        touched
+            .into_iter()
+            .map(|flag| {
+                let value = self.set.get(&flag).cloned();
+                (flag, value)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,101 @@
+//! Calling a handler function, whatever its supported signature.
+//!
+//! The macros emit, per handler, one non-capturing closure that calls
+//! [`call_handler`]; everything type-directed happens here, where trait
+//! bounds give rustc the chance to explain a wrong signature.
+
+use std::error::Error;
+
+use crate::Context;
+
+/// The error a failed handler gives: any `std::error::Error`.
+pub type HandlerError = Box<dyn Error + Send + Sync + 'static>;
+
+/// The function a descriptor calls: the context, and the endpoint instance
+/// name for endpoint handlers.
+pub type HandlerFn = fn(&mut Context, Option<&str>) -> Result<(), HandlerError>;
+
+/// What a handler may return: `()` or `Result<(), E>` for any error type.
+#[diagnostic::on_unimplemented(
+    message = "a handler must return `()` or `Result<(), E>`, not `{Self}`",
+    note = "`E` may be any type that implements `std::error::Error + Send + Sync + 'static`"
+)]
+pub trait HandlerReturn {
+    /// Turn the return value into the dispatch loop's result.
+    fn into_result(self) -> Result<(), HandlerError>;
+}
+
+impl HandlerReturn for () {
+    fn into_result(self) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+impl<E> HandlerReturn for Result<(), E>
+where
+    E: Into<HandlerError>,
+{
+    fn into_result(self) -> Result<(), HandlerError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// Marker types telling apart the handler signatures.
+pub mod signature {
+    /// `fn()`.
+    #[derive(Debug)]
+    pub struct NoArgs;
+    /// `fn(&mut Context)`.
+    #[derive(Debug)]
+    pub struct MutContext;
+    /// `fn(&Context)`.
+    #[derive(Debug)]
+    pub struct RefContext;
+}
+
+/// A function that can serve as a handler.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a reactive handler",
+    label = "unsupported handler signature",
+    note = "a handler takes no parameter, `&mut Context` or `&Context`, and returns `()` or `Result<(), E>`"
+)]
+pub trait Handler<Signature> {
+    /// Call the handler.
+    fn call(&self, ctx: &mut Context) -> Result<(), HandlerError>;
+}
+
+impl<F, R> Handler<signature::NoArgs> for F
+where
+    F: Fn() -> R,
+    R: HandlerReturn,
+{
+    fn call(&self, _ctx: &mut Context) -> Result<(), HandlerError> {
+        self().into_result()
+    }
+}
+
+impl<F, R> Handler<signature::MutContext> for F
+where
+    F: Fn(&mut Context) -> R,
+    R: HandlerReturn,
+{
+    fn call(&self, ctx: &mut Context) -> Result<(), HandlerError> {
+        self(ctx).into_result()
+    }
+}
+
+impl<F, R> Handler<signature::RefContext> for F
+where
+    F: Fn(&Context) -> R,
+    R: HandlerReturn,
+{
+    fn call(&self, ctx: &mut Context) -> Result<(), HandlerError> {
+        self(ctx).into_result()
+    }
+}
+
+/// Call `handler` with the context (used by generated code).
+#[doc(hidden)]
+pub fn call_handler<S, H: Handler<S>>(handler: H, ctx: &mut Context) -> Result<(), HandlerError> {
+    handler.call(ctx)
+}

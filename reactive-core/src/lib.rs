@@ -1,0 +1,84 @@
+//! # reactive-core
+//!
+//! Write Juju charms in the reactive style. Handlers are plain functions
+//! annotated with attribute macros; the flag engine runs every handler whose
+//! conditions hold, again and again, until the flags stop changing.
+//!
+//! ```
+//! use reactive_core::prelude::*;
+//!
+//! #[when("config.changed")]
+//! #[when_not("app.installed")]
+//! fn install(ctx: &mut Context) {
+//!     ctx.log(LogLevel::Info, "installing");
+//!     ctx.set_flag("app.installed");
+//! }
+//!
+//! #[when("app.installed")]
+//! fn ready(ctx: &mut Context) -> Result<(), std::io::Error> {
+//!     ctx.set_flag("app.ready");
+//!     Ok(())
+//! }
+//! # fn main() {
+//! # let registry = std::sync::Arc::new(Registry::builder().module_prefix(module_path!()).build().unwrap());
+//! # let mut ctx = Context::in_memory("config-changed");
+//! # ctx.set_flag("config.changed");
+//! # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+//! # assert!(ctx.is_flag_set("app.ready"));
+//! # }
+//! ```
+//!
+//! The semantics are those of the Python library charms.reactive 1.5.3
+//! (see [`dispatch`](mod@dispatch) for the exact rules), with flag
+//! expressions checked at compile time and no global mutable state: every
+//! hook's state lives in a [`Context`].
+#![deny(missing_docs)]
+
+extern crate self as reactive_core;
+
+pub mod context;
+pub mod dispatch;
+pub mod flags;
+pub mod handler;
+pub mod helpers;
+pub mod hook;
+pub mod log;
+pub mod metadata;
+pub mod pyjson;
+pub mod registry;
+mod tracer;
+pub mod triggers;
+pub mod unit_state;
+
+pub use context::Context;
+pub use dispatch::{dispatch, DispatchError, DispatchReport, Phase};
+pub use hook::HookInfo;
+pub use log::LogLevel;
+pub use reactive_grammar::hook_pattern::Role;
+pub use reactive_macros::{
+    collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
+    when_any, when_file_changed, when_none, when_not, when_not_all,
+};
+pub use registry::Registry;
+pub use triggers::{Trigger, TriggerError};
+pub use unit_state::{StateError, UnitState};
+
+/// Everything a charm's handler module usually needs.
+pub mod prelude {
+    pub use crate::{
+        collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
+        when_any, when_file_changed, when_none, when_not, when_not_all,
+    };
+    pub use crate::{Context, LogLevel, Registry, Trigger};
+}
+
+/// What the macros' generated code names. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handler::invoke::call_handler;
+    pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
+    pub use crate::Context;
+    pub use inventory;
+    pub use std::option::Option::{None, Some};
+    pub use std::result::Result::Ok;
+}

@@ -1,0 +1,410 @@
+//! The registry: every handler of the charm, in a fixed order, indexed by
+//! the flags it watches.
+//!
+//! Built once per process from the descriptors the macros submitted.
+//! Handlers are ordered by crate, crate-relative file, line, function name
+//! and endpoint name, so dispatch is reproducible; that order is the order
+//! in which queued handlers run. The index from flag to handlers lets each
+//! dispatch iteration after the first test only the handlers whose watched
+//! flags changed.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use reactive_grammar::hook_pattern::{parse_hook_pattern, HookPattern};
+
+use crate::dispatch::Phase;
+use crate::flags::FlagStore;
+use crate::handler::{Condition, HandlerDescriptor, RestrictedHook};
+use crate::metadata::CharmMetadata;
+
+/// How a handler's flag condition combines its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionKind {
+    /// Every flag set.
+    All,
+    /// At least one flag set.
+    Any,
+    /// No flag set.
+    None,
+    /// At least one flag not set.
+    NotAll,
+}
+
+/// A flag condition with its flags resolved (endpoint names expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedCondition {
+    /// How the flags combine.
+    pub kind: ConditionKind,
+    /// The flags.
+    pub flags: Vec<String>,
+}
+
+impl ResolvedCondition {
+    fn holds(&self, flags: &FlagStore) -> bool {
+        match self.kind {
+            ConditionKind::All => self.flags.iter().all(|f| flags.is_set(f)),
+            ConditionKind::Any => self.flags.iter().any(|f| flags.is_set(f)),
+            ConditionKind::None => !self.flags.iter().any(|f| flags.is_set(f)),
+            ConditionKind::NotAll => !self.flags.iter().all(|f| flags.is_set(f)),
+        }
+    }
+}
+
+/// Which dispatch phase a handler belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerKind {
+    /// `#[hook]`: the hooks phase.
+    Hook,
+    /// `#[collect_metrics]` / `#[meter_status_changed]`: restricted mode.
+    Restricted(RestrictedHook),
+    /// Flag conditions: the main loop.
+    Flags,
+    /// No phase condition at all (a bare `#[only_once]` or
+    /// `#[when_file_changed]`): tested in the hooks phase and in every
+    /// iteration of the main loop, as charms.reactive does; never in
+    /// restricted mode.
+    Unconditioned,
+}
+
+/// One registered handler.
+#[derive(Debug, Clone)]
+pub struct HandlerEntry {
+    id: String,
+    descriptor: &'static HandlerDescriptor,
+    endpoint: Option<String>,
+    kind: HandlerKind,
+    conditions: Vec<ResolvedCondition>,
+    watched: Vec<String>,
+    hooks: Vec<HookPattern>,
+}
+
+impl HandlerEntry {
+    /// The handler's id: `<file>:<line>:<fn>`, with `:<endpoint>` for
+    /// endpoint handlers.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The descriptor the macros registered.
+    pub fn descriptor(&self) -> &'static HandlerDescriptor {
+        self.descriptor
+    }
+
+    /// The endpoint instance an endpoint handler is bound to.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// Which phase it belongs to.
+    pub fn kind(&self) -> HandlerKind {
+        self.kind
+    }
+
+    /// Its flag conditions, endpoint names expanded.
+    pub fn conditions(&self) -> &[ResolvedCondition] {
+        &self.conditions
+    }
+
+    /// Every flag its conditions name, each once, in order.
+    pub fn watched_flags(&self) -> &[String] {
+        &self.watched
+    }
+
+    /// Its hook patterns.
+    pub fn hook_patterns(&self) -> &[HookPattern] {
+        &self.hooks
+    }
+
+    /// Whether it may run in `phase`.
+    pub fn runs_in(&self, phase: Phase) -> bool {
+        match (self.kind, phase) {
+            (HandlerKind::Hook, Phase::Hooks) => true,
+            (HandlerKind::Restricted(_), Phase::Restricted) => true,
+            (HandlerKind::Flags, Phase::Other) => true,
+            (HandlerKind::Unconditioned, Phase::Hooks | Phase::Other) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether its flag conditions hold for `flags` (true when it has none).
+    pub(crate) fn flag_conditions_hold(&self, flags: &FlagStore) -> bool {
+        self.conditions.iter().all(|c| c.holds(flags))
+    }
+
+    /// Whether its hook condition holds for the hook `hook_name`.
+    pub(crate) fn hook_condition_holds(&self, hook_name: &str, metadata: &CharmMetadata) -> bool {
+        match self.kind {
+            HandlerKind::Hook => {
+                let resolve = |role, interface: &str| metadata.endpoints_for(role, interface);
+                self.hooks.iter().any(|p| p.matches(hook_name, &resolve))
+            }
+            HandlerKind::Restricted(hook) => hook.hook_name() == hook_name,
+            HandlerKind::Flags | HandlerKind::Unconditioned => true,
+        }
+    }
+}
+
+/// Why a registry cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryError {
+    /// Two handlers have the same id.
+    DuplicateId(String),
+    /// A descriptor holds a hook pattern that does not parse (the macros
+    /// prevent this; only hand-built descriptors can).
+    BadHookPattern {
+        /// The handler.
+        id: String,
+        /// The pattern.
+        pattern: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::DuplicateId(id) => {
+                write!(f, "two handlers are registered with the id `{id}`")
+            }
+            RegistryError::BadHookPattern {
+                id,
+                pattern,
+                problem,
+            } => write!(f, "handler `{id}` has a bad hook pattern `{pattern}`: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+/// Every handler of a charm, ordered and indexed.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    handlers: Vec<HandlerEntry>,
+    by_flag: HashMap<String, Vec<usize>>,
+    hooks_phase: Vec<usize>,
+    other_phase: Vec<usize>,
+    other_unwatched: Vec<usize>,
+    restricted_phase: Vec<usize>,
+}
+
+impl Registry {
+    /// A registry of every handler linked into this program.
+    pub fn from_inventory() -> Result<Registry, RegistryError> {
+        Registry::builder().build()
+    }
+
+    /// Start a registry with a choice of handlers.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// Every handler, in dispatch order.
+    pub fn handlers(&self) -> &[HandlerEntry] {
+        &self.handlers
+    }
+
+    /// The handler at `index`.
+    pub fn handler(&self, index: usize) -> &HandlerEntry {
+        &self.handlers[index]
+    }
+
+    /// The handler with id `id`.
+    pub fn find(&self, id: &str) -> Option<&HandlerEntry> {
+        self.handlers.iter().find(|h| h.id == id)
+    }
+
+    /// The number of handlers.
+    pub fn len(&self) -> usize {
+        self.handlers.len()
+    }
+
+    /// Whether there is no handler.
+    pub fn is_empty(&self) -> bool {
+        self.handlers.is_empty()
+    }
+
+    /// The handlers whose conditions name `flag`, in order.
+    pub(crate) fn watchers(&self, flag: &str) -> &[usize] {
+        self.by_flag.get(flag).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The handlers that may run in the hooks phase, in order.
+    pub(crate) fn hooks_phase(&self) -> &[usize] {
+        &self.hooks_phase
+    }
+
+    /// The handlers of the main loop, in order.
+    pub(crate) fn other_phase(&self) -> &[usize] {
+        &self.other_phase
+    }
+
+    /// The handlers of the main loop that watch no flag (tested in every
+    /// iteration), in order.
+    pub(crate) fn other_unwatched(&self) -> &[usize] {
+        &self.other_unwatched
+    }
+
+    /// The restricted-mode handlers, in order.
+    pub(crate) fn restricted_phase(&self) -> &[usize] {
+        &self.restricted_phase
+    }
+}
+
+/// Chooses the handlers of a [`Registry`].
+///
+/// ```
+/// use reactive_core::Registry;
+/// // Only the handlers defined in this module and its children.
+/// let registry = Registry::builder().module_prefix(module_path!()).build().unwrap();
+/// assert!(registry.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct RegistryBuilder {
+    prefixes: Vec<String>,
+    descriptors: Option<Vec<&'static HandlerDescriptor>>,
+}
+
+impl RegistryBuilder {
+    /// Keep only handlers whose module path is `prefix` or inside it; may be
+    /// given several times (a handler matching any prefix is kept).
+    pub fn module_prefix(mut self, prefix: &str) -> Self {
+        self.prefixes.push(prefix.to_string());
+        self
+    }
+
+    /// Use these descriptors instead of every one linked in.
+    pub fn descriptors(mut self, descriptors: Vec<&'static HandlerDescriptor>) -> Self {
+        self.descriptors = Some(descriptors);
+        self
+    }
+
+    fn keeps(&self, descriptor: &HandlerDescriptor) -> bool {
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| {
+                descriptor.module_path == p
+                    || descriptor
+                        .module_path
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.starts_with("::"))
+            })
+    }
+
+    /// Build the registry: order the handlers, check their ids are unique
+    /// and index them by flag.
+    pub fn build(self) -> Result<Registry, RegistryError> {
+        let descriptors: Vec<&'static HandlerDescriptor> = match &self.descriptors {
+            Some(d) => d.clone(),
+            None => inventory::iter::<HandlerDescriptor>.into_iter().collect(),
+        };
+        let mut entries = Vec::new();
+        for descriptor in descriptors.into_iter().filter(|d| self.keeps(d)) {
+            entries.push(entry(descriptor, None)?);
+        }
+        entries.sort_by(|a, b| {
+            let (da, db) = (a.descriptor, b.descriptor);
+            (da.crate_name, da.file, da.line, da.function, &a.endpoint).cmp(&(
+                db.crate_name,
+                db.file,
+                db.line,
+                db.function,
+                &b.endpoint,
+            ))
+        });
+        for pair in entries.windows(2) {
+            if pair[0].id == pair[1].id {
+                return Err(RegistryError::DuplicateId(pair[0].id.clone()));
+            }
+        }
+        Ok(index(entries))
+    }
+}
+
+fn entry(
+    descriptor: &'static HandlerDescriptor,
+    endpoint: Option<&str>,
+) -> Result<HandlerEntry, RegistryError> {
+    let mut id = format!(
+        "{}:{}:{}",
+        descriptor.file, descriptor.line, descriptor.function
+    );
+    if let Some(endpoint) = endpoint {
+        id.push(':');
+        id.push_str(endpoint);
+    }
+    let expand = |flag: &str| match endpoint {
+        Some(name) => reactive_grammar::flag::expand_placeholder(flag, name),
+        None => flag.to_string(),
+    };
+    let conditions: Vec<ResolvedCondition> = descriptor
+        .conditions
+        .iter()
+        .map(|c| ResolvedCondition {
+            kind: match c {
+                Condition::All(_) => ConditionKind::All,
+                Condition::Any(_) => ConditionKind::Any,
+                Condition::None(_) => ConditionKind::None,
+                Condition::NotAll(_) => ConditionKind::NotAll,
+            },
+            flags: c.flags().iter().map(|f| expand(f)).collect(),
+        })
+        .collect();
+    let mut watched: Vec<String> = Vec::new();
+    for flag in conditions.iter().flat_map(|c| c.flags.iter()) {
+        if !watched.contains(flag) {
+            watched.push(flag.clone());
+        }
+    }
+    let mut hooks = Vec::new();
+    for pattern in descriptor.hooks {
+        let parsed = parse_hook_pattern(pattern).map_err(|e| RegistryError::BadHookPattern {
+            id: id.clone(),
+            pattern: pattern.to_string(),
+            problem: e.to_string(),
+        })?;
+        hooks.push(parsed);
+    }
+    let kind = if let Some(hook) = descriptor.restricted {
+        HandlerKind::Restricted(hook)
+    } else if !hooks.is_empty() {
+        HandlerKind::Hook
+    } else if !conditions.is_empty() {
+        HandlerKind::Flags
+    } else {
+        HandlerKind::Unconditioned
+    };
+    Ok(HandlerEntry {
+        id,
+        descriptor,
+        endpoint: endpoint.map(str::to_string),
+        kind,
+        conditions,
+        watched,
+        hooks,
+    })
+}
+
+fn index(handlers: Vec<HandlerEntry>) -> Registry {
+    let mut registry = Registry::default();
+    for (i, h) in handlers.iter().enumerate() {
+        for flag in &h.watched {
+            registry.by_flag.entry(flag.clone()).or_default().push(i);
+        }
+        if h.runs_in(Phase::Hooks) {
+            registry.hooks_phase.push(i);
+        }
+        if h.runs_in(Phase::Other) {
+            registry.other_phase.push(i);
+            if h.watched.is_empty() {
+                registry.other_unwatched.push(i);
+            }
+        }
+        if h.runs_in(Phase::Restricted) {
+            registry.restricted_phase.push(i);
+        }
+    }
+    registry.handlers = handlers;
+    registry
+}

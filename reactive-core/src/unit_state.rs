@@ -1,0 +1,1363 @@
+//! The unit's persistent key-value store.
+//!
+//! Flags, departed units, `data_changed` hashes and any data a charm keeps
+//! between hooks live in a SQLite database that is byte-compatible with
+//! charmhelpers' `unitdata.Storage` (Python): same file location, same tables,
+//! values stored as JSON text. A unit that ran a Python reactive charm keeps its
+//! state when the charm is replaced by a Rust one, and back.
+//!
+//! Changes are buffered in memory ([`UnitState::set`], [`UnitState::unset`])
+//! and written in one SQLite transaction by [`UnitState::commit`] at the end of
+//! a successful hook, or dropped by [`UnitState::rollback`]. SQLite keeps its
+//! default rollback journal and `synchronous` setting (as charmhelpers does), so
+//! a crash at any instant leaves the database as it was before the commit or
+//! after it.
+//!
+//! # Example
+//!
+//! ```
+//! use reactive_core::unit_state::UnitState;
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), reactive_core::unit_state::StateError> {
+//! let dir = std::env::temp_dir().join(format!("unit-state-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let path = dir.join(".unit-state.db");
+//!
+//! let mut state = UnitState::open(&path)?;
+//! state.set("reactive.states.db.ready", json!(null));
+//! state.set("reactive.states.config.set", json!({"port": 5432}));
+//! state.commit()?;
+//! drop(state);
+//!
+//! let mut state = UnitState::open(&path)?;
+//! assert_eq!(state.get("reactive.states.db.ready")?, Some(json!(null)));
+//! let flags = state.get_range("reactive.states.")?;
+//! assert_eq!(flags.len(), 2);
+//! assert_eq!(flags[0].0, "reactive.states.config.set");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(())
+//! # }
+//! ```
+
+use crate::pyjson::to_python_json;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// charmhelpers' schema, created if missing.
+const SCHEMA: &str = "\
+create table if not exists kv (key text, data text, primary key (key));
+create table if not exists kv_revisions (key text, revision integer, data text, primary key (key, revision));
+create table if not exists hooks (version integer primary key autoincrement, hook text, date text);";
+
+const SELECT_ONE: &str = "select data from kv where key = ?1";
+/// Keys `>= prefix` (and `< upper bound`, added when the prefix has one), in
+/// key order. Uses the primary-key index; exact, unlike `like`.
+const SELECT_FROM: &str =
+    "select key, data from kv where key >= ?1 and typeof(key) = 'text' order by key";
+const SELECT_RANGE: &str =
+    "select key, data from kv where key >= ?1 and key < ?2 and typeof(key) = 'text' order by key";
+const UPSERT: &str = "insert or replace into kv (key, data) values (?1, ?2)";
+const DELETE: &str = "delete from kv where key = ?1";
+
+/// How long a statement waits for another process's lock before failing with
+/// a busy error. Juju runs one hook at a time per machine, so contention only
+/// comes from tools such as `juju-run` helpers reading the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An error from the unit state store.
+///
+/// Every variant names the database file (`file`: its path, or `None` for an
+/// in-memory store, displayed as `in-memory`) and, where there is one, the key
+/// involved; [`source`](std::error::Error::source) gives the underlying
+/// SQLite, I/O or JSON error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The database file could not be created, opened or given mode 0600
+    /// (missing directory, a directory in its place, no permission...).
+    Io {
+        /// The database file.
+        file: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// SQLite could not open the database or create the schema: the file is
+    /// not a SQLite database, is corrupt, is locked by another process, or its
+    /// `kv` table does not have charmhelpers' columns.
+    Open {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The underlying SQLite error.
+        source: rusqlite::Error,
+    },
+    /// SQLite failed while reading one key.
+    Read {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The key being read.
+        key: String,
+        /// The underlying SQLite error.
+        source: rusqlite::Error,
+    },
+    /// SQLite failed while reading the keys that start with a prefix.
+    ReadRange {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The prefix being read.
+        prefix: String,
+        /// The underlying SQLite error.
+        source: rusqlite::Error,
+    },
+    /// The data stored under `key` is not valid JSON.
+    InvalidJson {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The key whose data is not JSON.
+        key: String,
+        /// The JSON parse error.
+        source: serde_json::Error,
+    },
+    /// A stored key or value is not text: NULL, a BLOB, or text that is not
+    /// valid UTF-8.
+    NotText {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The key of the row (lossily decoded if the key itself is not text).
+        key: String,
+        /// The column that is not text: `"key"` or `"data"`.
+        column: &'static str,
+        /// What was found instead, e.g. `"NULL"`, `"a BLOB"`, `"invalid UTF-8 text"`.
+        found: &'static str,
+        /// The UTF-8 error, when the value was text with invalid UTF-8.
+        source: Option<std::str::Utf8Error>,
+    },
+    /// [`UnitState::commit`] failed. Nothing was written and the pending
+    /// changes are kept, so the commit can be retried.
+    Commit {
+        /// The database file (`None`: in memory).
+        file: Option<PathBuf>,
+        /// The key being written when the failure happened, if any (a failure
+        /// to begin or to finish the transaction has none).
+        key: Option<String>,
+        /// The underlying SQLite error.
+        source: rusqlite::Error,
+    },
+}
+
+impl StateError {
+    /// The database file the error is about, or `None` for an in-memory store.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            StateError::Io { file, .. } => Some(file),
+            StateError::Open { file, .. }
+            | StateError::Read { file, .. }
+            | StateError::ReadRange { file, .. }
+            | StateError::InvalidJson { file, .. }
+            | StateError::NotText { file, .. }
+            | StateError::Commit { file, .. } => file.as_deref(),
+        }
+    }
+
+    /// The key the error is about, if any (for [`StateError::ReadRange`], the prefix).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            StateError::Io { .. } | StateError::Open { .. } => None,
+            StateError::Read { key, .. }
+            | StateError::InvalidJson { key, .. }
+            | StateError::NotText { key, .. } => Some(key),
+            StateError::ReadRange { prefix, .. } => Some(prefix),
+            StateError::Commit { key, .. } => key.as_deref(),
+        }
+    }
+}
+
+/// Displays a store location: its path, or `in-memory`.
+struct Location<'a>(Option<&'a Path>);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(path) => write!(f, "{}", path.display()),
+            None => f.write_str("in-memory"),
+        }
+    }
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = Location(self.file());
+        match self {
+            StateError::Io { source, .. } => {
+                write!(f, "unit state {file}: cannot open the file: {source}")
+            }
+            StateError::Open { source, .. } => {
+                write!(f, "unit state {file}: cannot open the database: {source}")
+            }
+            StateError::Read { key, source, .. } => {
+                write!(f, "unit state {file}: cannot read key {key:?}: {source}")
+            }
+            StateError::ReadRange { prefix, source, .. } => write!(
+                f,
+                "unit state {file}: cannot read keys starting with {prefix:?}: {source}"
+            ),
+            StateError::InvalidJson { key, source, .. } => write!(
+                f,
+                "unit state {file}: the data of key {key:?} is not valid JSON: {source}"
+            ),
+            StateError::NotText {
+                key, column, found, ..
+            } => write!(
+                f,
+                "unit state {file}: the {column} column of key {key:?} is {found}, not text"
+            ),
+            StateError::Commit {
+                key: Some(key),
+                source,
+                ..
+            } => write!(
+                f,
+                "unit state {file}: commit failed writing key {key:?}, nothing was written: {source}"
+            ),
+            StateError::Commit {
+                key: None, source, ..
+            } => write!(
+                f,
+                "unit state {file}: commit failed, nothing was written: {source}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateError::Io { source, .. } => Some(source),
+            StateError::Open { source, .. }
+            | StateError::Read { source, .. }
+            | StateError::ReadRange { source, .. }
+            | StateError::Commit { source, .. } => Some(source),
+            StateError::InvalidJson { source, .. } => Some(source),
+            StateError::NotText { source, .. } => source
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
+/// A value as stored in the database: its JSON text and its decoded value.
+struct Stored {
+    raw: String,
+    value: Value,
+}
+
+/// The unit's persistent key-value store (charmhelpers `unitdata` format).
+///
+/// Reads go through a per-store cache; writes ([`set`](Self::set),
+/// [`unset`](Self::unset)) stay pending in memory until
+/// [`commit`](Self::commit) writes them all in one transaction, or
+/// [`rollback`](Self::rollback) drops them. Values are JSON; they are written
+/// with [`to_python_json`] and any JSON (such as Python's `json.dumps` output)
+/// is read back.
+///
+/// A `UnitState` is [`Send`] but not `Sync`: give each thread its own.
+///
+/// # Example
+///
+/// ```
+/// use reactive_core::unit_state::UnitState;
+/// use serde_json::json;
+///
+/// let mut state = UnitState::in_memory();
+/// state.set("counter", json!(1));
+/// assert!(state.has_pending());
+/// state.commit().unwrap();
+/// assert!(!state.has_pending());
+/// assert_eq!(state.get("counter").unwrap(), Some(json!(1)));
+/// ```
+pub struct UnitState {
+    conn: Connection,
+    path: Option<PathBuf>,
+    /// Pending changes: `Some(value)` to set, `None` to delete.
+    pending: BTreeMap<String, Option<Value>>,
+    /// What the database holds, for keys read or written so far (`None`: absent).
+    cache: HashMap<String, Option<Stored>>,
+}
+
+impl fmt::Debug for UnitState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnitState")
+            .field("file", &format_args!("{}", Location(self.path())))
+            .field("pending_keys", &self.pending.keys().collect::<Vec<_>>())
+            .field("cached_keys", &self.cache.len())
+            .finish()
+    }
+}
+
+impl UnitState {
+    /// A store that lives in memory only, for tests, benchmarks and the
+    /// simulator. [`commit`](Self::commit) keeps the data in memory; it is lost
+    /// when the store is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Only if SQLite cannot allocate memory for an empty in-memory database.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    ///
+    /// let state = UnitState::in_memory();
+    /// assert_eq!(state.path(), None);
+    /// ```
+    pub fn in_memory() -> UnitState {
+        let conn = match Connection::open_in_memory() {
+            Ok(conn) => conn,
+            // sqlite3_open_v2(":memory:") fails only when out of memory.
+            Err(e) => panic!("cannot allocate an in-memory SQLite database: {e}"),
+        };
+        match Self::with_connection(conn, None) {
+            Ok(state) => state,
+            Err(e) => panic!("cannot initialise an in-memory SQLite database: {e}"),
+        }
+    }
+
+    /// Open the SQLite database at `path`, creating it if needed, and create
+    /// charmhelpers' tables if they are missing.
+    ///
+    /// A new file is created with mode 0600 before SQLite opens it, and an
+    /// existing one is set to mode 0600 (as charmhelpers does): the store may
+    /// hold secrets. As in charmhelpers, the path `:memory:` means an in-memory
+    /// store (see [`in_memory`](Self::in_memory)).
+    ///
+    /// Opening is cheap: nothing is loaded until it is read.
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::Io`] if the file cannot be created, opened or chmod'ed;
+    /// [`StateError::Open`] if it is not a SQLite database (or is corrupt,
+    /// or locked for longer than the busy timeout of 5 seconds).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("unit-state-open-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join(".unit-state.db");
+    /// let state = UnitState::open(&path).unwrap();
+    /// assert_eq!(state.path(), Some(path.as_path()));
+    ///
+    /// // A file that is not a database is reported with its path.
+    /// let bogus = dir.join("bogus.db");
+    /// std::fs::write(&bogus, vec![b'x'; 4096]).unwrap();
+    /// let err = UnitState::open(&bogus).unwrap_err();
+    /// assert!(err.to_string().contains("bogus.db"));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn open(path: &Path) -> Result<UnitState, StateError> {
+        if path.as_os_str() == ":memory:" {
+            let conn = Connection::open_in_memory()
+                .map_err(|source| StateError::Open { file: None, source })?;
+            return Self::with_connection(conn, None);
+        }
+        prepare_file(path).map_err(|source| StateError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let open_err = |source| StateError::Open {
+            file: Some(path.to_path_buf()),
+            source,
+        };
+        // No SQLITE_OPEN_URI: a path starting with "file:" is a path.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        Self::with_connection(conn, Some(path.to_path_buf()))
+    }
+
+    fn with_connection(conn: Connection, path: Option<PathBuf>) -> Result<UnitState, StateError> {
+        let init = |conn: &Connection| -> rusqlite::Result<()> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // Reads the schema; the first statement on a file that is not a
+            // database fails here. Existing tables are left untouched (no write).
+            conn.execute_batch(SCHEMA)?;
+            // Checks kv's columns now rather than at the first read, and
+            // warms the statement cache.
+            conn.prepare_cached(SELECT_ONE)?;
+            Ok(())
+        };
+        match init(&conn) {
+            Ok(()) => Ok(UnitState {
+                conn,
+                path,
+                pending: BTreeMap::new(),
+                cache: HashMap::new(),
+            }),
+            Err(source) => Err(StateError::Open { file: path, source }),
+        }
+    }
+
+    /// Where the unit's database lives: `$UNIT_STATE_DB` if set, else
+    /// `$CHARM_DIR/.unit-state.db`, else `None`. Empty variables count as
+    /// unset (charmhelpers would fall back to a path relative to the current
+    /// directory instead).
+    ///
+    /// `env` looks a variable up; pass `&|name| std::env::var(name).ok()` for
+    /// the process environment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use std::path::PathBuf;
+    ///
+    /// let env = |name: &str| match name {
+    ///     "CHARM_DIR" => Some("/var/lib/juju/agents/unit-db-0/charm".to_string()),
+    ///     _ => None,
+    /// };
+    /// assert_eq!(
+    ///     UnitState::locate(&env),
+    ///     Some(PathBuf::from("/var/lib/juju/agents/unit-db-0/charm/.unit-state.db"))
+    /// );
+    /// let process_env = |name: &str| std::env::var(name).ok();
+    /// let _ = UnitState::locate(&process_env);
+    /// ```
+    pub fn locate(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+        if let Some(db) = env("UNIT_STATE_DB").filter(|v| !v.is_empty()) {
+            return Some(PathBuf::from(db));
+        }
+        env("CHARM_DIR")
+            .filter(|v| !v.is_empty())
+            .map(|dir| Path::new(&dir).join(".unit-state.db"))
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The current value of `key`: the pending change if there is one, else
+    /// what the database holds (`None` if absent). Database reads are cached
+    /// until [`rollback`](Self::rollback).
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::Read`] if SQLite fails, [`StateError::InvalidJson`] or
+    /// [`StateError::NotText`] if the stored data is not JSON text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// assert_eq!(state.get("missing").unwrap(), None);
+    /// state.set("k", json!([1, 2]));
+    /// assert_eq!(state.get("k").unwrap(), Some(json!([1, 2])));
+    /// ```
+    pub fn get(&mut self, key: &str) -> Result<Option<Value>, StateError> {
+        if let Some(change) = self.pending.get(key) {
+            return Ok(change.clone());
+        }
+        if let Some(stored) = self.cache.get(key) {
+            return Ok(stored.as_ref().map(|s| s.value.clone()));
+        }
+        let stored = self.load(key)?;
+        let value = stored.as_ref().map(|s| s.value.clone());
+        self.cache.insert(key.to_owned(), stored);
+        Ok(value)
+    }
+
+    fn load(&self, key: &str) -> Result<Option<Stored>, StateError> {
+        let read_err = |source| StateError::Read {
+            file: self.path.clone(),
+            key: key.to_owned(),
+            source,
+        };
+        let mut stmt = self.conn.prepare_cached(SELECT_ONE).map_err(read_err)?;
+        let mut rows = stmt.query([key]).map_err(read_err)?;
+        match rows.next().map_err(read_err)? {
+            None => Ok(None),
+            Some(row) => {
+                let data = row.get_ref(0).map_err(read_err)?;
+                let raw = text(data, &self.path, key, "data")?;
+                let value = parse(&raw, &self.path, key)?;
+                Ok(Some(Stored { raw, value }))
+            }
+        }
+    }
+
+    /// Set `key` to `value`. The change is pending: nothing touches the
+    /// database until [`commit`](Self::commit).
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.pending.insert(key.to_owned(), Some(value));
+    }
+
+    /// Delete `key` (a pending change, like [`set`](Self::set)). Deleting a
+    /// key that does not exist is not an error.
+    pub fn unset(&mut self, key: &str) {
+        self.pending.insert(key.to_owned(), None);
+    }
+
+    /// Every key that starts with `prefix`, with its value, sorted by key
+    /// (code point order), with pending changes applied.
+    ///
+    /// The match is exact: `_` and `%` in `prefix` are ordinary characters
+    /// (charmhelpers' `getrange` uses `like`, where they are wildcards). The
+    /// rows are read with one indexed range query; the rows read also fill the
+    /// cache used by [`get`](Self::get).
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::ReadRange`] if SQLite fails; [`StateError::InvalidJson`]
+    /// or [`StateError::NotText`], naming the key, if a matching row is not
+    /// JSON text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("reactive.states.b", json!(null));
+    /// state.set("reactive.states.a", json!({"x": 1}));
+    /// state.set("reactive.statesX", json!(null));
+    /// state.commit().unwrap();
+    /// state.unset("reactive.states.b");
+    /// assert_eq!(
+    ///     state.get_range("reactive.states.").unwrap(),
+    ///     vec![("reactive.states.a".to_string(), json!({"x": 1}))]
+    /// );
+    /// ```
+    pub fn get_range(&mut self, prefix: &str) -> Result<Vec<(String, Value)>, StateError> {
+        let mut found: BTreeMap<String, Value> = BTreeMap::new();
+        {
+            let range_err = |source| StateError::ReadRange {
+                file: self.path.clone(),
+                prefix: prefix.to_owned(),
+                source,
+            };
+            let upper = prefix_upper_bound(prefix);
+            let sql = if upper.is_some() {
+                SELECT_RANGE
+            } else {
+                SELECT_FROM
+            };
+            let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
+            let mut rows = match &upper {
+                Some(upper) => stmt.query([prefix, upper.as_str()]),
+                None => stmt.query([prefix]),
+            }
+            .map_err(range_err)?;
+            while let Some(row) = rows.next().map_err(range_err)? {
+                let key_ref = row.get_ref(0).map_err(range_err)?;
+                let key = match key_ref {
+                    ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+                        Ok(key) => key.to_owned(),
+                        Err(e) => {
+                            return Err(StateError::NotText {
+                                file: self.path.clone(),
+                                key: String::from_utf8_lossy(bytes).into_owned(),
+                                column: "key",
+                                found: "invalid UTF-8 text",
+                                source: Some(e),
+                            })
+                        }
+                    },
+                    // Excluded by the query; skip rather than fail if it happens.
+                    _ => continue,
+                };
+                let data = row.get_ref(1).map_err(range_err)?;
+                let raw = text(data, &self.path, &key, "data")?;
+                let value = parse(&raw, &self.path, &key)?;
+                self.cache.insert(
+                    key.clone(),
+                    Some(Stored {
+                        raw,
+                        value: value.clone(),
+                    }),
+                );
+                found.insert(key, value);
+            }
+        }
+        for (key, change) in self
+            .pending
+            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+        {
+            match change {
+                Some(value) => {
+                    found.insert(key.clone(), value.clone());
+                }
+                None => {
+                    found.remove(key);
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// Write every pending change to the database in one transaction, then
+    /// clear them.
+    ///
+    /// Values are written as [`to_python_json`] text; a value whose text
+    /// equals what is stored is not rewritten, so a commit that changes
+    /// nothing writes nothing. Does nothing when there are no pending changes.
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::Commit`]: the transaction was rolled back, nothing was
+    /// written, and the pending changes are kept (the commit can be retried).
+    /// Typical causes: another process holds a lock for longer than the busy
+    /// timeout (5 seconds), disk full, read-only file or directory.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("a", json!(1));
+    /// state.set("b", json!(2));
+    /// state.commit().unwrap();
+    /// state.unset("a");
+    /// state.commit().unwrap();
+    /// assert_eq!(state.get_range("").unwrap(), vec![("b".to_string(), json!(2))]);
+    /// ```
+    pub fn commit(&mut self) -> Result<(), StateError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let serialized: Vec<Option<String>> = self
+            .pending
+            .values()
+            .map(|change| change.as_ref().map(to_python_json))
+            .collect();
+        let changes = self
+            .pending
+            .keys()
+            .map(String::as_str)
+            .zip(serialized.iter().map(Option::as_deref));
+        write_transaction(&self.conn, changes).map_err(|(key, source)| StateError::Commit {
+            file: self.path.clone(),
+            key,
+            source,
+        })?;
+        let pending = std::mem::take(&mut self.pending);
+        for ((key, change), raw) in pending.into_iter().zip(serialized) {
+            let stored = match (change, raw) {
+                (Some(value), Some(raw)) => Some(Stored { raw, value }),
+                _ => None,
+            };
+            self.cache.insert(key, stored);
+        }
+        Ok(())
+    }
+
+    /// Drop every pending change, and the read cache (the next reads see
+    /// the database as it is now).
+    pub fn rollback(&mut self) {
+        self.pending.clear();
+        self.cache.clear();
+    }
+
+    /// Whether there are pending changes (set or unset since the last
+    /// commit or rollback).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+/// Create the file with mode 0600 if missing; set an existing one to 0600.
+fn prepare_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)?;
+    }
+    Ok(())
+}
+
+/// Run the writes of a commit in one `BEGIN IMMEDIATE` transaction; on any
+/// failure, roll back and return the key being written (if any) with the error.
+fn write_transaction<'a>(
+    conn: &Connection,
+    changes: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> Result<(), (Option<String>, rusqlite::Error)> {
+    // IMMEDIATE takes the write lock up front (waiting up to the busy
+    // timeout), so a concurrent writer cannot make us fail half-way through.
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| (None, e))?;
+    let body = || -> Result<(), (Option<String>, rusqlite::Error)> {
+        {
+            let prep = |sql| conn.prepare_cached(sql).map_err(|e| (None, e));
+            let mut select = prep(SELECT_ONE)?;
+            let mut upsert = prep(UPSERT)?;
+            let mut delete = prep(DELETE)?;
+            for (key, data) in changes {
+                let fail = |e| (Some(key.to_owned()), e);
+                match data {
+                    Some(data) => {
+                        let mut rows = select.query([key]).map_err(fail)?;
+                        let same = match rows.next().map_err(fail)? {
+                            Some(row) => matches!(
+                                row.get_ref(0).map_err(fail)?,
+                                ValueRef::Text(stored) if stored == data.as_bytes()
+                            ),
+                            None => false,
+                        };
+                        drop(rows);
+                        if !same {
+                            upsert.execute([key, data]).map_err(fail)?;
+                        }
+                    }
+                    None => {
+                        delete.execute([key]).map_err(fail)?;
+                    }
+                }
+            }
+        }
+        conn.execute_batch("COMMIT").map_err(|e| (None, e))
+    };
+    let result = body();
+    if result.is_err() && !conn.is_autocommit() {
+        // Still in the transaction (including after a failed COMMIT): undo.
+        // If even this fails, SQLite rolls back when the connection closes
+        // or the journal is next seen.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
+}
+
+/// The text of a column, or a typed error naming the key.
+fn text(
+    value: ValueRef<'_>,
+    file: &Option<PathBuf>,
+    key: &str,
+    column: &'static str,
+) -> Result<String, StateError> {
+    let not_text = |found, source| StateError::NotText {
+        file: file.clone(),
+        key: key.to_owned(),
+        column,
+        found,
+        source,
+    };
+    match value {
+        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(not_text("invalid UTF-8 text", Some(e))),
+        },
+        ValueRef::Null => Err(not_text("NULL", None)),
+        ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
+        // A TEXT-affinity column stores numbers as text; these only appear
+        // in a table created with another schema. Their text is valid JSON.
+        ValueRef::Integer(i) => Ok(i.to_string()),
+        ValueRef::Real(f) => Ok(to_python_json(&Value::from(f))),
+    }
+}
+
+fn parse(raw: &str, file: &Option<PathBuf>, key: &str) -> Result<Value, StateError> {
+    serde_json::from_str(raw).map_err(|source| StateError::InvalidJson {
+        file: file.clone(),
+        key: key.to_owned(),
+        source,
+    })
+}
+
+/// The smallest string greater than every string that starts with `prefix`
+/// (in code point order, which is SQLite's BINARY order on UTF-8), or `None`
+/// if there is none (empty prefix, or only U+10FFFF characters).
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut rest = prefix;
+    while let Some(last) = rest.chars().next_back() {
+        rest = &rest[..rest.len() - last.len_utf8()];
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            _ => char::from_u32(u32::from(last) + 1),
+        };
+        if let Some(next) = next {
+            let mut upper = String::with_capacity(rest.len() + 4);
+            upper.push_str(rest);
+            upper.push(next);
+            return Some(upper);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let unique = format!(
+                "reactive-unit-state-{}-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed),
+                name
+            );
+            let dir = std::env::temp_dir().join(unique);
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("create temp dir");
+            TempDir(dir)
+        }
+
+        fn db(&self) -> PathBuf {
+            self.0.join(".unit-state.db")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A DB built with plain SQL the way charmhelpers builds it.
+    fn charmhelpers_db(path: &Path, rows: &[(&str, &str)]) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        for (key, data) in rows {
+            conn.execute("insert into kv (key, data) values (?1, ?2)", [key, data])
+                .unwrap();
+        }
+    }
+
+    fn raw_rows(path: &Path) -> Vec<(String, String)> {
+        let conn = Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare("select key, data from kv order by key")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        rows
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn unit_state_is_send_and_debug() {
+        fn assert_send<T: Send + fmt::Debug>() {}
+        assert_send::<UnitState>();
+        fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+        assert_error::<StateError>();
+    }
+
+    #[test]
+    fn round_trip_through_a_file() {
+        let dir = TempDir::new("round-trip");
+        let values = vec![
+            ("reactive.states.db.ready", json!(null)),
+            ("reactive.states.config", json!({"b": [1, 2.5], "a": "é😀"})),
+            ("reactive.data_changed.x", json!("d41d8cd98f00b204e9800998ecf8427e")),
+            ("big", json!([u64::MAX, i64::MIN, 1e16, -0.0])),
+            ("", json!(true)),
+            ("nul\u{0}key", json!({})),
+        ];
+        {
+            let mut state = UnitState::open(&dir.db()).unwrap();
+            for (key, value) in &values {
+                state.set(key, value.clone());
+            }
+            assert!(raw_rows(&dir.db()).is_empty(), "nothing written before commit");
+            state.commit().unwrap();
+            assert!(!state.has_pending());
+        }
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        for (key, value) in &values {
+            assert_eq!(state.get(key).unwrap().as_ref(), Some(value), "{key:?}");
+        }
+        let mut expected: Vec<(String, Value)> = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(state.get_range("").unwrap(), expected);
+        // Stored as Python-style JSON text.
+        let rows = raw_rows(&dir.db());
+        assert!(rows.contains(&(
+            "reactive.states.config".to_string(),
+            r#"{"a": "\u00e9\ud83d\ude00", "b": [1, 2.5]}"#.to_string()
+        )));
+        assert!(rows.contains(&(
+            "big".to_string(),
+            "[18446744073709551615, -9223372036854775808, 1e+16, -0.0]".to_string()
+        )));
+    }
+
+    #[test]
+    fn reads_a_charmhelpers_database() {
+        let dir = TempDir::new("charmhelpers");
+        charmhelpers_db(
+            &dir.db(),
+            &[
+                ("reactive.states.foo", "null"),
+                ("reactive.states.bar", "{\"a\": 1}"),
+                ("reactive.statesbaz", "null"),
+                ("reactive.dispatch.phase", "\"hooks\""),
+                ("reactive.data_changed.endpoint.db.db:1.pg/0.host", "\"0a1b\""),
+                // Python's json.dumps without sort_keys, non-ASCII escaped.
+                ("unit.data", "{\"z\": [1.5, true], \"a\": \"\\u00e9\"}"),
+                ("reactive.states.hook_ran", "{\"hook\": \"install\"}"),
+            ],
+        );
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        assert_eq!(state.get("reactive.states.foo").unwrap(), Some(json!(null)));
+        assert_eq!(state.get("reactive.states.bar").unwrap(), Some(json!({"a": 1})));
+        assert_eq!(
+            state.get("unit.data").unwrap(),
+            Some(json!({"a": "é", "z": [1.5, true]}))
+        );
+        assert_eq!(state.get("reactive.states.missing").unwrap(), None);
+        assert_eq!(
+            state.get_range("reactive.states.").unwrap(),
+            vec![
+                ("reactive.states.bar".to_string(), json!({"a": 1})),
+                ("reactive.states.foo".to_string(), json!(null)),
+                ("reactive.states.hook_ran".to_string(), json!({"hook": "install"})),
+            ]
+        );
+        // Writing back the same value through our encoder is a no-op for
+        // sorted text; unsorted Python text gets rewritten sorted.
+        state.set("reactive.states.bar", json!({"a": 1}));
+        state.set("unit.data", json!({"a": "é", "z": [1.5, true]}));
+        let before = state.conn.total_changes();
+        state.commit().unwrap();
+        assert_eq!(state.conn.total_changes() - before, 1);
+        let rows = raw_rows(&dir.db());
+        assert!(rows.contains(&(
+            "unit.data".to_string(),
+            r#"{"a": "\u00e9", "z": [1.5, true]}"#.to_string()
+        )));
+    }
+
+    #[test]
+    fn get_range_is_exact_with_like_wildcards() {
+        let dir = TempDir::new("range");
+        let keys = [
+            "a", "a%", "a%c", "a_", "a_b", "aXb", "ab", "a\\_", "b", "a\u{10ffff}", "a\u{10ffff}z",
+            "\u{10ffff}", "\u{10ffff}\u{10ffff}", "a\u{d7ff}", "a\u{e000}",
+        ];
+        let rows: Vec<(&str, &str)> = keys.iter().map(|k| (*k, "1")).collect();
+        charmhelpers_db(&dir.db(), &rows);
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        let range_keys = |state: &mut UnitState, prefix: &str| -> Vec<String> {
+            state
+                .get_range(prefix)
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        assert_eq!(range_keys(&mut state, "a_"), ["a_", "a_b"]);
+        assert_eq!(range_keys(&mut state, "a%"), ["a%", "a%c"]);
+        assert_eq!(range_keys(&mut state, "a\\"), ["a\\_"]);
+        assert_eq!(range_keys(&mut state, "ab"), ["ab"]);
+        assert_eq!(range_keys(&mut state, "abc"), Vec::<String>::new());
+        assert_eq!(range_keys(&mut state, "a\u{d7ff}"), ["a\u{d7ff}"]);
+        assert_eq!(
+            range_keys(&mut state, "a\u{10ffff}"),
+            ["a\u{10ffff}", "a\u{10ffff}z"]
+        );
+        assert_eq!(
+            range_keys(&mut state, "\u{10ffff}"),
+            ["\u{10ffff}", "\u{10ffff}\u{10ffff}"]
+        );
+        let mut all: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        all.sort();
+        assert_eq!(range_keys(&mut state, ""), all);
+        assert_eq!(range_keys(&mut state, "a").len(), all.len() - 3);
+
+        // Pending changes are applied, with the same exactness.
+        state.set("a_z", json!(2));
+        state.set("a%z", json!(3));
+        state.unset("a_b");
+        assert_eq!(
+            state.get_range("a_").unwrap(),
+            vec![("a_".to_string(), json!(1)), ("a_z".to_string(), json!(2))]
+        );
+    }
+
+    #[test]
+    fn pending_changes_win_and_rollback_discards() {
+        let dir = TempDir::new("rollback");
+        charmhelpers_db(&dir.db(), &[("k", "1"), ("gone", "2")]);
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        assert!(!state.has_pending());
+        state.set("k", json!("new"));
+        state.unset("gone");
+        state.set("added", json!([]));
+        assert!(state.has_pending());
+        assert_eq!(state.get("k").unwrap(), Some(json!("new")));
+        assert_eq!(state.get("gone").unwrap(), None);
+        assert_eq!(state.get("added").unwrap(), Some(json!([])));
+        state.rollback();
+        assert!(!state.has_pending());
+        assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+        assert_eq!(state.get("gone").unwrap(), Some(json!(2)));
+        assert_eq!(state.get("added").unwrap(), None);
+        state.commit().unwrap();
+        assert_eq!(
+            raw_rows(&dir.db()),
+            [("gone".to_string(), "2".to_string()), ("k".to_string(), "1".to_string())]
+        );
+    }
+
+    #[test]
+    fn rollback_drops_stale_cache() {
+        let dir = TempDir::new("stale-cache");
+        charmhelpers_db(&dir.db(), &[("k", "1")]);
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+        Connection::open(dir.db())
+            .unwrap()
+            .execute("update kv set data = '2' where key = 'k'", [])
+            .unwrap();
+        assert_eq!(state.get("k").unwrap(), Some(json!(1)), "cached");
+        state.rollback();
+        assert_eq!(state.get("k").unwrap(), Some(json!(2)));
+    }
+
+    #[test]
+    fn commit_writes_unsets_and_skips_identical_values() {
+        let mut state = UnitState::in_memory();
+        state.set("a", json!({"x": 1}));
+        state.set("b", json!(2));
+        state.unset("never-existed");
+        state.commit().unwrap();
+        let before = state.conn.total_changes();
+        state.set("a", json!({"x": 1}));
+        state.set("b", json!(2));
+        state.commit().unwrap();
+        assert_eq!(state.conn.total_changes(), before, "identical values rewritten");
+        state.set("b", json!(3));
+        state.unset("a");
+        state.commit().unwrap();
+        assert_eq!(state.conn.total_changes(), before + 2);
+        state.rollback();
+        assert_eq!(state.get_range("").unwrap(), vec![("b".to_string(), json!(3))]);
+        // An empty commit does not even start a transaction.
+        state.commit().unwrap();
+        assert!(state.conn.is_autocommit());
+    }
+
+    #[test]
+    fn memory_path_means_in_memory() {
+        let mut state = UnitState::open(Path::new(":memory:")).unwrap();
+        assert_eq!(state.path(), None);
+        state.set("k", json!(1));
+        state.commit().unwrap();
+        state.rollback();
+        assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+        assert!(!Path::new(":memory:").exists());
+    }
+
+    #[test]
+    fn commit_failing_on_a_write_lock_writes_nothing_and_keeps_pending() {
+        let dir = TempDir::new("busy-writer");
+        charmhelpers_db(&dir.db(), &[("existing", "1")]);
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        state.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        state.set("existing", json!(2));
+        state.set("new", json!("x"));
+        state.unset("other");
+
+        let other = Connection::open(dir.db()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let err = state.commit().unwrap_err();
+        assert!(matches!(err, StateError::Commit { .. }), "{err:?}");
+        assert_eq!(err.file(), Some(dir.db().as_path()));
+        assert!(err.to_string().contains(".unit-state.db"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(state.has_pending());
+        assert!(state.conn.is_autocommit(), "transaction left open");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(
+            raw_rows(&dir.db()),
+            [("existing".to_string(), "1".to_string())]
+        );
+
+        // The lock is gone: the kept changes commit.
+        state.commit().unwrap();
+        assert!(!state.has_pending());
+        assert_eq!(
+            raw_rows(&dir.db()),
+            [
+                ("existing".to_string(), "2".to_string()),
+                ("new".to_string(), "\"x\"".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn commit_failing_at_commit_time_writes_nothing() {
+        // A reader's shared lock lets us write into the transaction but makes
+        // the final COMMIT fail: the failure is after every write.
+        let dir = TempDir::new("busy-reader");
+        charmhelpers_db(&dir.db(), &[("existing", "1")]);
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        state.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        state.set("existing", json!(2));
+        state.set("new", json!(3));
+
+        let reader = Connection::open(dir.db()).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let n: i64 = reader
+            .query_row("select count(*) from kv", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        let err = state.commit().unwrap_err();
+        assert!(
+            matches!(err, StateError::Commit { key: None, .. }),
+            "{err:?}"
+        );
+        assert!(state.has_pending());
+        assert!(state.conn.is_autocommit());
+        reader.execute_batch("COMMIT").unwrap();
+        assert_eq!(
+            raw_rows(&dir.db()),
+            [("existing".to_string(), "1".to_string())]
+        );
+        assert_eq!(state.get("existing").unwrap(), Some(json!(2)), "pending kept");
+        state.commit().unwrap();
+        assert_eq!(raw_rows(&dir.db()).len(), 2);
+    }
+
+    #[test]
+    fn commit_failing_mid_way_writes_nothing() {
+        let dir = TempDir::new("mid-way");
+        charmhelpers_db(&dir.db(), &[("a", "0")]);
+        Connection::open(dir.db())
+            .unwrap()
+            .execute_batch(
+                "create trigger boom before insert on kv when new.key = 'm'
+                 begin select raise(abort, 'boom'); end;",
+            )
+            .unwrap();
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        state.set("a", json!(1)); // written before the failure
+        state.set("m", json!(2)); // fails
+        state.set("z", json!(3)); // never reached
+        let err = state.commit().unwrap_err();
+        match &err {
+            StateError::Commit { key, .. } => assert_eq!(key.as_deref(), Some("m")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(err.key(), Some("m"));
+        assert!(err.to_string().contains("\"m\""), "{err}");
+        assert_eq!(raw_rows(&dir.db()), [("a".to_string(), "0".to_string())]);
+        assert!(state.has_pending());
+        assert_eq!(state.get("a").unwrap(), Some(json!(1)));
+        state.unset("m");
+        state.commit().unwrap();
+        assert_eq!(
+            raw_rows(&dir.db()),
+            [
+                ("a".to_string(), "1".to_string()),
+                ("z".to_string(), "3".to_string())
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_mode_is_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new("mode");
+        let created = dir.db();
+        UnitState::open(&created).unwrap();
+        assert_eq!(mode(&created), 0o600);
+
+        let existing = dir.0.join("existing.db");
+        charmhelpers_db(&existing, &[("k", "1")]);
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(mode(&existing), 0o644);
+        let mut state = UnitState::open(&existing).unwrap();
+        assert_eq!(mode(&existing), 0o600);
+        assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+    }
+
+    #[test]
+    fn corrupt_row_names_key_and_file() {
+        let dir = TempDir::new("corrupt-row");
+        charmhelpers_db(&dir.db(), &[("good", "1"), ("bad.key", "not json{")]);
+        Connection::open(dir.db())
+            .unwrap()
+            .execute_batch(
+                "insert into kv (key, data) values ('null.data', NULL);
+                 insert into kv (key, data) values ('blob.data', x'00ff');
+                 insert into kv (key, data) values (x'ff', '1');",
+            )
+            .unwrap();
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        let err = state.get("bad.key").unwrap_err();
+        assert!(matches!(err, StateError::InvalidJson { .. }), "{err:?}");
+        assert_eq!(err.key(), Some("bad.key"));
+        assert_eq!(err.file(), Some(dir.db().as_path()));
+        let msg = err.to_string();
+        assert!(msg.contains("bad.key") && msg.contains(".unit-state.db"), "{msg}");
+        assert!(std::error::Error::source(&err).is_some());
+
+        let err = state.get("null.data").unwrap_err();
+        assert!(
+            matches!(err, StateError::NotText { found: "NULL", column: "data", .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.key(), Some("null.data"));
+        let err = state.get("blob.data").unwrap_err();
+        assert!(matches!(err, StateError::NotText { .. }), "{err:?}");
+
+        let err = state.get_range("bad").unwrap_err();
+        assert_eq!(err.key(), Some("bad.key"));
+        // Other keys stay readable; a BLOB key is not text and is skipped.
+        assert_eq!(state.get("good").unwrap(), Some(json!(1)));
+        assert_eq!(
+            state.get_range("g").unwrap(),
+            vec![("good".to_string(), json!(1))]
+        );
+        // Overwriting a corrupt row repairs it.
+        state.set("bad.key", json!("fixed"));
+        state.commit().unwrap();
+        state.rollback();
+        assert_eq!(state.get("bad.key").unwrap(), Some(json!("fixed")));
+    }
+
+    #[test]
+    fn invalid_utf8_text_is_a_typed_error() {
+        let dir = TempDir::new("utf8");
+        charmhelpers_db(&dir.db(), &[]);
+        Connection::open(dir.db())
+            .unwrap()
+            .execute_batch(
+                "insert into kv (key, data) values ('k', cast(x'22ff22' as text));
+                 insert into kv (key, data) values (cast(x'6bff' as text), '1');",
+            )
+            .unwrap();
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        let err = state.get("k").unwrap_err();
+        assert!(
+            matches!(err, StateError::NotText { column: "data", source: Some(_), .. }),
+            "{err:?}"
+        );
+        let err = state.get_range("k").unwrap_err();
+        assert!(
+            matches!(err, StateError::NotText { column: "key", .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn not_a_database_names_the_file() {
+        let dir = TempDir::new("not-db");
+        let path = dir.0.join("garbage.db");
+        std::fs::write(&path, "this is not a SQLite database\n".repeat(200)).unwrap();
+        let err = UnitState::open(&path).unwrap_err();
+        assert!(matches!(err, StateError::Open { .. }), "{err:?}");
+        assert_eq!(err.file(), Some(path.as_path()));
+        assert!(err.to_string().contains("garbage.db"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+        // Left as it was.
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            "this is not a SQLite database\n".repeat(200).as_bytes()
+        );
+    }
+
+    #[test]
+    fn wrong_kv_schema_is_an_open_error() {
+        let dir = TempDir::new("schema");
+        Connection::open(dir.db())
+            .unwrap()
+            .execute_batch("create table kv (k text, v text)")
+            .unwrap();
+        let err = UnitState::open(&dir.db()).unwrap_err();
+        assert!(matches!(err, StateError::Open { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn unopenable_paths_are_io_errors() {
+        let dir = TempDir::new("io");
+        // A directory where the file should be.
+        let err = UnitState::open(&dir.0).unwrap_err();
+        assert!(matches!(err, StateError::Io { .. }), "{err:?}");
+        assert_eq!(err.file(), Some(dir.0.as_path()));
+        // A missing parent directory.
+        let missing = dir.0.join("no-such-dir").join("db");
+        let err = UnitState::open(&missing).unwrap_err();
+        assert!(matches!(err, StateError::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("no-such-dir"), "{err}");
+    }
+
+    #[test]
+    fn locate_precedence() {
+        let env_of = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = env_of(&[("UNIT_STATE_DB", "/tmp/x.db"), ("CHARM_DIR", "/charm")]);
+        assert_eq!(UnitState::locate(&both), Some(PathBuf::from("/tmp/x.db")));
+        let charm_dir = env_of(&[("CHARM_DIR", "/charm")]);
+        assert_eq!(
+            UnitState::locate(&charm_dir),
+            Some(PathBuf::from("/charm/.unit-state.db"))
+        );
+        let empty_db = env_of(&[("UNIT_STATE_DB", ""), ("CHARM_DIR", "/charm")]);
+        assert_eq!(
+            UnitState::locate(&empty_db),
+            Some(PathBuf::from("/charm/.unit-state.db"))
+        );
+        let neither = env_of(&[("JUJU_UNIT_NAME", "x/0")]);
+        assert_eq!(UnitState::locate(&neither), None);
+        assert_eq!(UnitState::locate(&env_of(&[("CHARM_DIR", "")])), None);
+    }
+
+    #[test]
+    fn upper_bound() {
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("a"), Some("b".to_string()));
+        assert_eq!(prefix_upper_bound("a_"), Some("a`".to_string()));
+        assert_eq!(prefix_upper_bound("x\u{d7ff}"), Some("x\u{e000}".to_string()));
+        assert_eq!(prefix_upper_bound("x\u{10ffff}"), Some("y".to_string()));
+        assert_eq!(prefix_upper_bound("\u{10ffff}\u{10ffff}"), None);
+        assert_eq!(prefix_upper_bound("é"), Some("ê".to_string()));
+    }
+}

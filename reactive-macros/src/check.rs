@@ -1,0 +1,198 @@
+//! Validate: the rules of SPEC 4, applied to the collected attributes.
+//!
+//! Errors are spanned at the offending literal (or attribute) and quote the
+//! offending part, since stable Rust cannot point inside a literal.
+
+use reactive_grammar::flag::{check_flag, has_placeholder};
+use reactive_grammar::hook_pattern::parse_hook_pattern;
+use syn::{FnArg, ItemFn};
+
+use crate::attrs::{AttrKind, HandlerAttr};
+use crate::ctxt::Ctxt;
+
+/// What the attributes of one function ask for, once validated.
+#[derive(Default)]
+pub(crate) struct HandlerModel {
+    /// Flag conditions in the order written.
+    pub(crate) conditions: Vec<(AttrKind, Vec<String>)>,
+    pub(crate) hooks: Vec<String>,
+    pub(crate) files: Vec<String>,
+    pub(crate) only_once: bool,
+    pub(crate) restricted: Option<AttrKind>,
+    pub(crate) not_unless: Vec<String>,
+}
+
+impl HandlerModel {
+    /// Whether the function is a handler (anything but a bare `not_unless`).
+    pub(crate) fn registers(&self) -> bool {
+        !self.conditions.is_empty()
+            || !self.hooks.is_empty()
+            || !self.files.is_empty()
+            || self.only_once
+            || self.restricted.is_some()
+    }
+}
+
+/// Check the function itself can be a handler.
+pub(crate) fn check_function(func: &ItemFn, attr_name: &str, cx: &mut Ctxt) {
+    let sig = &func.sig;
+    if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
+        cx.error_spanned(
+            receiver,
+            format!(
+                "`#[{attr_name}]` on a method: handlers of an endpoint type go in an impl block \
+                 marked `#[endpoint]`, which registers them once per endpoint instance"
+            ),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned(
+            &sig.generics,
+            format!(
+                "`#[{attr_name}]` handlers cannot be generic: the framework must know the one \
+                 function to call"
+            ),
+        );
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        cx.error_spanned(
+            asyncness,
+            format!("`#[{attr_name}]` handlers cannot be `async`: hooks run synchronously"),
+        );
+    }
+}
+
+/// Check every attribute and combine them into a model.
+pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel {
+    let mut model = HandlerModel::default();
+    for attr in attrs {
+        let name = attr.kind.name();
+        if attr.kind.takes_strings() && attr.args.is_empty() && !attr.parse_failed {
+            let example = match attr.kind {
+                AttrKind::Hook => "\"install\"",
+                AttrKind::WhenFileChanged => "\"templates/app.conf\"",
+                _ => "\"db.ready\"",
+            };
+            let what = match attr.kind {
+                AttrKind::Hook => "hook pattern",
+                AttrKind::WhenFileChanged => "file",
+                _ => "flag",
+            };
+            cx.error_at(
+                attr.span,
+                format!("`#[{name}]` needs at least one {what}, e.g. `#[{name}({example})]`"),
+            );
+            continue;
+        }
+        if !attr.kind.takes_strings() && attr.has_args {
+            cx.error_at(attr.span, format!("`#[{name}]` takes no arguments"));
+            continue;
+        }
+        match attr.kind {
+            kind if kind.is_flag_condition() => {
+                let flags = check_flags(attr, cx);
+                model.conditions.push((kind, flags));
+            }
+            AttrKind::NotUnless => model.not_unless.extend(check_flags(attr, cx)),
+            AttrKind::Hook => {
+                for lit in &attr.args {
+                    let pattern = lit.value();
+                    match parse_hook_pattern(&pattern) {
+                        Ok(parsed) => match parsed.check_hook_kinds() {
+                            Ok(()) => model.hooks.push(pattern),
+                            Err(problem) => cx.error_at(lit.span(), problem),
+                        },
+                        Err(problem) => cx.error_at(lit.span(), problem),
+                    }
+                }
+            }
+            AttrKind::WhenFileChanged => {
+                for lit in &attr.args {
+                    let path = lit.value();
+                    if path.is_empty() {
+                        cx.error_at(lit.span(), "`#[when_file_changed]` path is empty");
+                    } else {
+                        model.files.push(path);
+                    }
+                }
+            }
+            AttrKind::OnlyOnce => {
+                if model.only_once {
+                    cx.error_at(attr.span, "`#[only_once]` is given twice");
+                }
+                model.only_once = true;
+            }
+            AttrKind::CollectMetrics | AttrKind::MeterStatusChanged => {
+                if let Some(previous) = model.restricted {
+                    cx.error_at(
+                        attr.span,
+                        format!(
+                            "`#[{name}]` cannot be combined with `#[{}]`: a handler runs in one restricted hook",
+                            previous.name()
+                        ),
+                    );
+                }
+                model.restricted = Some(attr.kind);
+            }
+            _ => {}
+        }
+    }
+    check_combinations(attrs, cx);
+    model
+}
+
+fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
+    let first = |pred: fn(AttrKind) -> bool| attrs.iter().find(|a| pred(a.kind));
+    let hook = first(|k| k == AttrKind::Hook);
+    let flag = first(AttrKind::is_flag_condition);
+    if let (Some(hook), Some(flag)) = (hook, flag) {
+        cx.error_at(
+            hook.span,
+            format!(
+                "`#[hook]` cannot be combined with `#[{}]`: hook handlers run in the hooks phase, \
+                 flag handlers in the main loop; set a flag in the hook handler instead",
+                flag.kind.name()
+            ),
+        );
+    }
+    if let Some(restricted) = first(AttrKind::is_restricted) {
+        let other = first(|k| {
+            k.is_flag_condition()
+                || matches!(k, AttrKind::Hook | AttrKind::OnlyOnce | AttrKind::WhenFileChanged)
+        });
+        if let Some(other) = other {
+            cx.error_at(
+                restricted.span,
+                format!(
+                    "`#[{}]` cannot be combined with `#[{}]`: restricted hooks run only \
+                     `#[collect_metrics]` and `#[meter_status_changed]` handlers",
+                    restricted.kind.name(),
+                    other.kind.name()
+                ),
+            );
+        }
+    }
+}
+
+fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt) -> Vec<String> {
+    let mut flags = Vec::new();
+    for lit in &attr.args {
+        let flag = lit.value();
+        if let Err(problem) = check_flag(&flag) {
+            cx.error_at(lit.span(), problem);
+            continue;
+        }
+        if has_placeholder(&flag) {
+            cx.error_at(
+                lit.span(),
+                format!(
+                    "`{{endpoint_name}}` in `{flag}` can only be used by handlers inside an \
+                     endpoint's impl block marked `#[endpoint]`"
+                ),
+            );
+            continue;
+        }
+        flags.push(flag);
+    }
+    flags
+}
