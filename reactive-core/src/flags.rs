@@ -59,10 +59,6 @@ impl FlagStore {
         names
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.set.len()
-    }
-
     /// The flags touched since the last call, each with its current value
     /// (`None` when cleared); forgets them.
     pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {

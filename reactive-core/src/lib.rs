@@ -77,8 +77,9 @@ pub mod prelude {
 pub mod __private {
     pub use crate::handler::invoke::call_handler;
     pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
+    pub use crate::registry::HandlerEntry;
     pub use crate::Context;
     pub use inventory;
-    pub use std::option::Option::{None, Some};
+    pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::Ok;
 }

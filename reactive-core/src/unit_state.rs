@@ -250,12 +250,6 @@ impl std::error::Error for StateError {
     }
 }
 
-/// A value as stored in the database: its JSON text and its decoded value.
-struct Stored {
-    raw: String,
-    value: Value,
-}
-
 /// The unit's persistent key-value store (charmhelpers `unitdata` format).
 ///
 /// Reads go through a per-store cache; writes ([`set`](Self::set),
@@ -286,7 +280,7 @@ pub struct UnitState {
     /// Pending changes: `Some(value)` to set, `None` to delete.
     pending: BTreeMap<String, Option<Value>>,
     /// What the database holds, for keys read or written so far (`None`: absent).
-    cache: HashMap<String, Option<Stored>>,
+    cache: HashMap<String, Option<Value>>,
 }
 
 impl fmt::Debug for UnitState {
@@ -470,15 +464,14 @@ impl UnitState {
             return Ok(change.clone());
         }
         if let Some(stored) = self.cache.get(key) {
-            return Ok(stored.as_ref().map(|s| s.value.clone()));
+            return Ok(stored.clone());
         }
-        let stored = self.load(key)?;
-        let value = stored.as_ref().map(|s| s.value.clone());
-        self.cache.insert(key.to_owned(), stored);
+        let value = self.load(key)?;
+        self.cache.insert(key.to_owned(), value.clone());
         Ok(value)
     }
 
-    fn load(&self, key: &str) -> Result<Option<Stored>, StateError> {
+    fn load(&self, key: &str) -> Result<Option<Value>, StateError> {
         let read_err = |source| StateError::Read {
             file: self.path.clone(),
             key: key.to_owned(),
@@ -490,9 +483,7 @@ impl UnitState {
             None => Ok(None),
             Some(row) => {
                 let data = row.get_ref(0).map_err(read_err)?;
-                let raw = text(data, &self.path, key, "data")?;
-                let value = parse(&raw, &self.path, key)?;
-                Ok(Some(Stored { raw, value }))
+                decode(data, &self.path, key).map(Some)
             }
         }
     }
@@ -579,15 +570,8 @@ impl UnitState {
                     _ => continue,
                 };
                 let data = row.get_ref(1).map_err(range_err)?;
-                let raw = text(data, &self.path, &key, "data")?;
-                let value = parse(&raw, &self.path, &key)?;
-                self.cache.insert(
-                    key.clone(),
-                    Some(Stored {
-                        raw,
-                        value: value.clone(),
-                    }),
-                );
+                let value = decode(data, &self.path, &key)?;
+                self.cache.insert(key.clone(), Some(value.clone()));
                 found.insert(key, value);
             }
         }
@@ -655,14 +639,7 @@ impl UnitState {
             key,
             source,
         })?;
-        let pending = std::mem::take(&mut self.pending);
-        for ((key, change), raw) in pending.into_iter().zip(serialized) {
-            let stored = match (change, raw) {
-                (Some(value), Some(raw)) => Some(Stored { raw, value }),
-                _ => None,
-            };
-            self.cache.insert(key, stored);
-        }
+        self.cache.extend(std::mem::take(&mut self.pending));
         Ok(())
     }
 
@@ -749,40 +726,32 @@ fn write_transaction<'a>(
     result
 }
 
-/// The text of a column, or a typed error naming the key.
-fn text(
-    value: ValueRef<'_>,
-    file: &Option<PathBuf>,
-    key: &str,
-    column: &'static str,
-) -> Result<String, StateError> {
+/// Decode a stored `data` column, or a typed error naming the key.
+fn decode(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<Value, StateError> {
     let not_text = |found, source| StateError::NotText {
         file: file.clone(),
         key: key.to_owned(),
-        column,
+        column: "data",
         found,
         source,
     };
-    match value {
-        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(not_text("invalid UTF-8 text", Some(e))),
-        },
+    match data {
+        ValueRef::Text(bytes) => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| not_text("invalid UTF-8 text", Some(e)))?;
+            serde_json::from_str(text).map_err(|source| StateError::InvalidJson {
+                file: file.clone(),
+                key: key.to_owned(),
+                source,
+            })
+        }
         ValueRef::Null => Err(not_text("NULL", None)),
         ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
-        // A TEXT-affinity column stores numbers as text; these only appear
-        // in a table created with another schema. Their text is valid JSON.
-        ValueRef::Integer(i) => Ok(i.to_string()),
-        ValueRef::Real(f) => Ok(to_python_json(&Value::from(f))),
+        // A TEXT-affinity column stores numbers as text; numbers only appear
+        // in a table created with another schema. Read them as what they are.
+        ValueRef::Integer(i) => Ok(Value::from(i)),
+        ValueRef::Real(f) => Ok(Value::from(f)),
     }
-}
-
-fn parse(raw: &str, file: &Option<PathBuf>, key: &str) -> Result<Value, StateError> {
-    serde_json::from_str(raw).map_err(|source| StateError::InvalidJson {
-        file: file.clone(),
-        key: key.to_owned(),
-        source,
-    })
 }
 
 /// The smallest string greater than every string that starts with `prefix`
@@ -1265,7 +1234,7 @@ mod tests {
             .unwrap()
             .execute_batch(
                 "insert into kv (key, data) values ('k', cast(x'22ff22' as text));
-                 insert into kv (key, data) values (cast(x'6bff' as text), '1');",
+                 insert into kv (key, data) values (cast(x'7a7aff' as text), '1');",
             )
             .unwrap();
         let mut state = UnitState::open(&dir.db()).unwrap();
@@ -1274,7 +1243,7 @@ mod tests {
             matches!(err, StateError::NotText { column: "data", source: Some(_), .. }),
             "{err:?}"
         );
-        let err = state.get_range("k").unwrap_err();
+        let err = state.get_range("zz").unwrap_err();
         assert!(
             matches!(err, StateError::NotText { column: "key", .. }),
             "{err:?}"

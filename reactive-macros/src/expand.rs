@@ -106,7 +106,7 @@ fn register(func: &ItemFn, model: &HandlerModel, file: &str, line: u32) -> Token
                 files_changed: #files,
                 only_once: #only_once,
                 restricted: #restricted,
-                invoke: |__reactive_ctx: &mut #private::Context, _endpoint: #private::Option<&str>| {
+                invoke: |__reactive_ctx: &mut #private::Context, _entry: &#private::HandlerEntry| {
                     #call
                 },
             }

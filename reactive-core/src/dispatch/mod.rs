@@ -310,7 +310,7 @@ fn invoke(
         report.invoked.push(id.clone());
         let descriptor = entry.descriptor();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            (descriptor.invoke)(ctx, entry.endpoint())
+            (descriptor.invoke)(ctx, entry)
         }));
         match outcome {
             Ok(Ok(())) => {}

@@ -6,14 +6,16 @@
 
 use std::error::Error;
 
+use crate::registry::HandlerEntry;
 use crate::Context;
 
 /// The error a failed handler gives: any `std::error::Error`.
 pub type HandlerError = Box<dyn Error + Send + Sync + 'static>;
 
-/// The function a descriptor calls: the context, and the endpoint instance
-/// name for endpoint handlers.
-pub type HandlerFn = fn(&mut Context, Option<&str>) -> Result<(), HandlerError>;
+/// The function a descriptor calls, given the context and the registry
+/// entry being invoked (its id, and its endpoint instance for endpoint
+/// handlers).
+pub type HandlerFn = fn(&mut Context, &HandlerEntry) -> Result<(), HandlerError>;
 
 /// What a handler may return: `()` or `Result<(), E>` for any error type.
 #[diagnostic::on_unimplemented(
