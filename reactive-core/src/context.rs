@@ -11,12 +11,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::config::Config;
 use crate::dispatch::watch::FlagWatch;
 use crate::flags::{FlagStore, FLAG_KEY_PREFIX};
 use crate::hook::HookInfo;
 use crate::log::{LogLevel, LogSink, MemoryLog, NullLog};
 use crate::metadata::CharmMetadata;
 use crate::registry::Registry;
+use crate::tools::cache::CachedTools;
+use crate::tools::null::NoTools;
+use crate::tools::{HookTools, ToolError, WorkloadState};
 use crate::tracer::Tracer;
 use crate::triggers::{Trigger, TriggerError, Triggers};
 use crate::unit_state::{StateError, UnitState};
@@ -42,6 +46,9 @@ pub struct Context {
     flags: FlagStore,
     triggers: Triggers,
     log: RefCell<Box<dyn LogSink>>,
+    forward_logs: bool,
+    tools: RefCell<CachedTools>,
+    config: Config,
     pub(crate) tracer: Tracer,
     pub(crate) watch: FlagWatch,
     pub(crate) registry: Option<Arc<Registry>>,
@@ -61,11 +68,19 @@ impl Context {
     /// A context for `hook` over the unit state `state`, loading the unit's
     /// flags from it. Log lines are dropped until [`Context::set_log`] gives
     /// a sink.
-    pub fn new(hook: HookInfo, mut state: UnitState) -> Result<Self, StateError> {
-        let flags = state
-            .get_range(FLAG_KEY_PREFIX)?
-            .into_iter()
-            .map(|(key, value)| (key[FLAG_KEY_PREFIX.len()..].to_string(), value));
+    pub fn new(hook: HookInfo, state: UnitState) -> Result<Self, StateError> {
+        Context::try_new(hook, state).map_err(|(e, _)| e)
+    }
+
+    /// Like [`Context::new`], but hands the unit state back on failure.
+    pub fn try_new(hook: HookInfo, mut state: UnitState) -> Result<Self, (StateError, UnitState)> {
+        let flags: Vec<(String, Value)> = match state.get_range(FLAG_KEY_PREFIX) {
+            Ok(flags) => flags
+                .into_iter()
+                .map(|(key, value)| (key[FLAG_KEY_PREFIX.len()..].to_string(), value))
+                .collect(),
+            Err(e) => return Err((e, state)),
+        };
         Ok(Context {
             hook,
             metadata: Arc::new(CharmMetadata::default()),
@@ -73,6 +88,9 @@ impl Context {
             state,
             triggers: Triggers::default(),
             log: RefCell::new(Box::new(NullLog)),
+            forward_logs: false,
+            tools: RefCell::new(CachedTools::new(Box::new(NoTools))),
+            config: Config::default(),
             tracer: Tracer::default(),
             watch: FlagWatch::default(),
             registry: None,
@@ -126,9 +144,75 @@ impl Context {
         &mut self.state
     }
 
-    /// Write a log line.
+    /// Write a log line: to the context's sink and, in a hook, through
+    /// `juju-log`.
     pub fn log(&self, level: LogLevel, message: &str) {
         self.log.borrow_mut().log(level, message);
+        if self.forward_logs {
+            if let Ok(mut tools) = self.tools.try_borrow_mut() {
+                if let Err(e) = tools.juju_log(level, message) {
+                    eprintln!("juju-log failed ({e}); the message was: {level}: {message}");
+                }
+            }
+        }
+    }
+
+    /// Talk to Juju through `tools` from now on (answers that cannot change
+    /// within a hook are cached); with `forward_logs`, every log line also
+    /// goes to `juju-log`.
+    pub fn set_tools(&mut self, tools: Box<dyn HookTools>, forward_logs: bool) {
+        self.tools = RefCell::new(CachedTools::new(tools));
+        self.forward_logs = forward_logs;
+    }
+
+    /// Take the hook tools back (at the end of a hook).
+    pub fn take_tools(&mut self) -> Box<dyn HookTools> {
+        let tools = std::mem::replace(
+            &mut self.tools,
+            RefCell::new(CachedTools::new(Box::new(NoTools))),
+        );
+        self.forward_logs = false;
+        tools.into_inner().into_inner()
+    }
+
+    /// The hook tools: the one door to Juju. Prefer the typed helpers
+    /// ([`Context::status_set`], [`Context::is_leader`], …).
+    pub fn tools(&self) -> std::cell::RefMut<'_, CachedTools> {
+        self.tools.borrow_mut()
+    }
+
+    /// The charm's configuration for this hook.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Replace the configuration (done at startup from `config-get`).
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// Set this unit's workload status.
+    pub fn status_set(&self, state: WorkloadState, message: &str) -> Result<(), ToolError> {
+        self.tools().status_set(false, state, message)
+    }
+
+    /// Set the application's workload status (leader only).
+    pub fn application_status_set(
+        &self,
+        state: WorkloadState,
+        message: &str,
+    ) -> Result<(), ToolError> {
+        self.tools().status_set(true, state, message)
+    }
+
+    /// Whether this unit is its application's leader.
+    pub fn is_leader(&self) -> Result<bool, ToolError> {
+        self.tools().is_leader()
+    }
+
+    /// `unit-get KEY`, e.g. `private-address`.
+    pub fn unit_get(&self, key: &str) -> Result<String, ToolError> {
+        self.tools().unit_get(key)
     }
 
     // ---- flags -----------------------------------------------------------
@@ -275,7 +359,11 @@ impl Context {
                     dequeued.push(entry.id().to_string());
                 }
             }
-            lines.extend(queued.into_iter().map(|id| format!("++   queue handler {id}")));
+            lines.extend(
+                queued
+                    .into_iter()
+                    .map(|id| format!("++   queue handler {id}")),
+            );
             lines.extend(
                 dequeued
                     .into_iter()

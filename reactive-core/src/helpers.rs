@@ -28,7 +28,12 @@ pub struct FileHashError {
 
 impl fmt::Display for FileHashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read `{}` to hash it: {}", self.path.display(), self.source)
+        write!(
+            f,
+            "cannot read `{}` to hash it: {}",
+            self.path.display(),
+            self.source
+        )
     }
 }
 
@@ -128,7 +133,9 @@ impl Context {
             let new_hash = match std::fs::read(&full) {
                 Ok(bytes) => Value::String(md5_hex_bytes(&bytes)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Null,
-                Err(source) => return Err(ChangeCheckError::File(FileHashError { path: full, source })),
+                Err(source) => {
+                    return Err(ChangeCheckError::File(FileHashError { path: full, source }))
+                }
             };
             let key = format!("{FILES_CHANGED_PREFIX}{path}");
             let old_hash = self.unit_state().get(&key)?.unwrap_or(Value::Null);
@@ -165,7 +172,10 @@ impl Context {
             return;
         }
         let plural = if missing.len() > 1 { "s" } else { "" };
-        let message = format!("{handler_id} called before flag{plural}: {}", missing.join(", "));
+        let message = format!(
+            "{handler_id} called before flag{plural}: {}",
+            missing.join(", ")
+        );
         self.log(LogLevel::Warning, &message);
     }
 }

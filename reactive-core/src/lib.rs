@@ -36,16 +36,21 @@
 
 extern crate self as reactive_core;
 
+pub mod config;
 pub mod context;
 pub mod dispatch;
 pub mod flags;
 pub mod handler;
+pub mod harness;
 pub mod helpers;
 pub mod hook;
 pub mod log;
 pub mod metadata;
 pub mod pyjson;
 pub mod registry;
+pub mod runtime;
+pub mod sim;
+pub mod tools;
 mod tracer;
 pub mod triggers;
 pub mod unit_state;
@@ -56,10 +61,11 @@ pub use hook::HookInfo;
 pub use log::LogLevel;
 pub use reactive_grammar::hook_pattern::Role;
 pub use reactive_macros::{
-    collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
-    when_any, when_file_changed, when_none, when_not, when_not_all,
+    collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all, when_any,
+    when_file_changed, when_none, when_not, when_not_all,
 };
 pub use registry::Registry;
+pub use runtime::run;
 pub use triggers::{Trigger, TriggerError};
 pub use unit_state::{StateError, UnitState};
 

@@ -1,7 +1,12 @@
-//! What the runtime knows of the charm's `metadata.yaml`: its relation
-//! endpoints with their roles and interfaces.
+//! What the runtime knows of the charm's `metadata.yaml` (or
+//! `charmcraft.yaml`): its name and its relation endpoints with their roles
+//! and interfaces.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use reactive_grammar::hook_pattern::Role;
+use serde_norway::Value as Yaml;
 
 /// One relation endpoint the charm declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,14 +26,44 @@ pub struct EndpointMeta {
 /// use reactive_core::Role;
 /// let meta = CharmMetadata::new("app").with_endpoint("db", Role::Requires, "mysql");
 /// assert_eq!(meta.endpoints_for(Role::Requires, "mysql"), vec!["db".to_string()]);
+///
+/// let parsed = CharmMetadata::parse(
+///     "name: app\nrequires:\n  db:\n    interface: mysql\n",
+///     "metadata.yaml",
+/// ).unwrap();
+/// assert_eq!(parsed, meta);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CharmMetadata {
     /// The charm's name.
     pub name: String,
-    /// Every relation endpoint, in the order declared.
+    /// Every relation endpoint, in the order declared (provides, requires,
+    /// then peers).
     pub endpoints: Vec<EndpointMeta>,
 }
+
+/// A metadata file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataError {
+    /// The file.
+    pub file: PathBuf,
+    /// The key at fault, dotted (`requires.db.interface`), when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(key) = &self.key {
+            write!(f, ": `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for MetadataError {}
 
 impl CharmMetadata {
     /// Metadata with a name and no endpoints.
@@ -54,6 +89,118 @@ impl CharmMetadata {
         self
     }
 
+    /// Read `metadata.yaml` from `charm_dir`, else `charmcraft.yaml`.
+    pub fn load(charm_dir: &Path) -> Result<CharmMetadata, MetadataError> {
+        let metadata = charm_dir.join("metadata.yaml");
+        let path = if metadata.exists() {
+            metadata
+        } else {
+            let charmcraft = charm_dir.join("charmcraft.yaml");
+            if !charmcraft.exists() {
+                return Err(MetadataError {
+                    file: metadata,
+                    key: None,
+                    message: "not found (nor charmcraft.yaml beside it)".to_string(),
+                });
+            }
+            charmcraft
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| MetadataError {
+            file: path.clone(),
+            key: None,
+            message: format!("cannot be read: {e}"),
+        })?;
+        CharmMetadata::parse(&text, &path)
+    }
+
+    /// Parse metadata text; `file` names it in errors.
+    pub fn parse(text: &str, file: impl AsRef<Path>) -> Result<CharmMetadata, MetadataError> {
+        let file = file.as_ref();
+        let err = |key: Option<String>, message: String| MetadataError {
+            file: file.to_path_buf(),
+            key,
+            message,
+        };
+        let doc: Yaml = serde_norway::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            err(None, format!("is not valid YAML{at}: {e}"))
+        })?;
+        let Yaml::Mapping(top) = doc else {
+            return Err(err(None, "must be a mapping at the top level".to_string()));
+        };
+        let name = match top.get("name") {
+            Some(Yaml::String(name)) if !name.is_empty() => name.clone(),
+            Some(_) => {
+                return Err(err(
+                    Some("name".into()),
+                    "must be a non-empty string".into(),
+                ))
+            }
+            None => return Err(err(Some("name".into()), "is missing".into())),
+        };
+        let mut meta = CharmMetadata::new(name);
+        for role in Role::ALL {
+            let section = role.as_str();
+            let Some(value) = top.get(section) else {
+                continue;
+            };
+            let entries = match value {
+                Yaml::Null => continue,
+                Yaml::Mapping(entries) => entries,
+                _ => {
+                    return Err(err(
+                        Some(section.into()),
+                        "must be a mapping of endpoints".into(),
+                    ))
+                }
+            };
+            for (key, spec) in entries {
+                let Yaml::String(endpoint) = key else {
+                    return Err(err(
+                        Some(section.into()),
+                        "endpoint names must be strings".into(),
+                    ));
+                };
+                let key = format!("{section}.{endpoint}");
+                if !reactive_grammar::hook_kind::is_endpoint_name(endpoint) {
+                    return Err(err(
+                        Some(key),
+                        "is not a valid endpoint name (lowercase letters, digits, `-`, `_`, starting with a letter)"
+                            .into(),
+                    ));
+                }
+                let interface = match spec {
+                    Yaml::Mapping(spec) => match spec.get("interface") {
+                        Some(Yaml::String(i)) if !i.is_empty() => i.clone(),
+                        Some(_) => {
+                            return Err(err(
+                                Some(format!("{key}.interface")),
+                                "must be a non-empty string".into(),
+                            ))
+                        }
+                        None => {
+                            return Err(err(Some(format!("{key}.interface")), "is missing".into()))
+                        }
+                    },
+                    _ => {
+                        return Err(err(
+                            Some(key),
+                            "must be a mapping with an `interface` key".into(),
+                        ))
+                    }
+                };
+                if meta.endpoint(endpoint).is_some() {
+                    return Err(err(Some(key), "is declared twice".into()));
+                }
+                meta = meta.with_endpoint(endpoint.clone(), role, interface);
+            }
+        }
+        Ok(meta)
+    }
+
     /// The names of the endpoints with this role and interface, as
     /// charmhelpers' `role_and_interface_to_relations` gives them.
     pub fn endpoints_for(&self, role: Role, interface: &str) -> Vec<String> {
@@ -67,5 +214,62 @@ impl CharmMetadata {
     /// The endpoint called `name`, if declared.
     pub fn endpoint(&self, name: &str) -> Option<&EndpointMeta> {
         self.endpoints.iter().find(|e| e.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_section_in_order() {
+        let meta = CharmMetadata::parse(
+            "name: app\nprovides:\n  web: {interface: http}\nrequires:\n  db: {interface: mysql}\npeers:\n  cluster: {interface: app-peers}\n",
+            "metadata.yaml",
+        )
+        .unwrap();
+        let names: Vec<&str> = meta.endpoints.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["web", "db", "cluster"]);
+        assert_eq!(meta.endpoint("cluster").unwrap().role, Role::Peers);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let cases = [
+            ("name: [", "metadata.yaml: is not valid YAML at line 1"),
+            ("- a", "metadata.yaml: must be a mapping at the top level"),
+            ("provides: {}", "metadata.yaml: `name`: is missing"),
+            (
+                "name: a\nrequires:\n  db: {}",
+                "metadata.yaml: `requires.db.interface`: is missing",
+            ),
+            (
+                "name: a\nrequires:\n  db: mysql",
+                "metadata.yaml: `requires.db`: must be a mapping",
+            ),
+            (
+                "name: a\nrequires:\n  Db!: {interface: x}",
+                "metadata.yaml: `requires.Db!`: is not a valid endpoint name",
+            ),
+            (
+                "name: a\nrequires:\n  db: {interface: x}\nprovides:\n  db: {interface: y}",
+                "metadata.yaml: `requires.db`: is declared twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = CharmMetadata::parse(text, "metadata.yaml").unwrap_err();
+            assert!(e.to_string().starts_with(expected), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn load_falls_back_to_charmcraft_yaml_and_reports_absence() {
+        let dir = std::env::temp_dir().join(format!("reactive-meta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let e = CharmMetadata::load(&dir).unwrap_err();
+        assert!(e.to_string().contains("metadata.yaml: not found"), "{e}");
+        std::fs::write(dir.join("charmcraft.yaml"), "name: cc\n").unwrap();
+        assert_eq!(CharmMetadata::load(&dir).unwrap().name, "cc");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

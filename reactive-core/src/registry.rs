@@ -172,7 +172,10 @@ impl fmt::Display for RegistryError {
                 id,
                 pattern,
                 problem,
-            } => write!(f, "handler `{id}` has a bad hook pattern `{pattern}`: {problem}"),
+            } => write!(
+                f,
+                "handler `{id}` has a bad hook pattern `{pattern}`: {problem}"
+            ),
         }
     }
 }
@@ -265,6 +268,7 @@ impl Registry {
 pub struct RegistryBuilder {
     prefixes: Vec<String>,
     descriptors: Option<Vec<&'static HandlerDescriptor>>,
+    metadata: Option<std::sync::Arc<CharmMetadata>>,
 }
 
 impl RegistryBuilder {
@@ -278,6 +282,13 @@ impl RegistryBuilder {
     /// Use these descriptors instead of every one linked in.
     pub fn descriptors(mut self, descriptors: Vec<&'static HandlerDescriptor>) -> Self {
         self.descriptors = Some(descriptors);
+        self
+    }
+
+    /// The charm's metadata: endpoint handlers are registered once per
+    /// endpoint it declares for their interface and role.
+    pub fn metadata(mut self, metadata: std::sync::Arc<CharmMetadata>) -> Self {
+        self.metadata = Some(metadata);
         self
     }
 

@@ -40,7 +40,7 @@
 //! # }
 //! ```
 
-use crate::pyjson::to_python_json;
+use crate::pyjson::{from_python_json, to_python_json, JsonError};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
@@ -121,7 +121,7 @@ pub enum StateError {
         /// The key whose data is not JSON.
         key: String,
         /// The JSON parse error.
-        source: serde_json::Error,
+        source: JsonError,
     },
     /// A stored key or value is not text: NULL, a BLOB, or text that is not
     /// valid UTF-8.
@@ -256,8 +256,8 @@ impl std::error::Error for StateError {
 /// [`unset`](Self::unset)) stay pending in memory until
 /// [`commit`](Self::commit) writes them all in one transaction, or
 /// [`rollback`](Self::rollback) drops them. Values are JSON; they are written
-/// with [`to_python_json`] and any JSON (such as Python's `json.dumps` output)
-/// is read back.
+/// with [`to_python_json`] and read with [`from_python_json`], so any JSON
+/// Python's `json.dumps` wrote reads back exactly (floats included).
 ///
 /// A `UnitState` is [`Send`] but not `Sync`: give each thread its own.
 ///
@@ -577,7 +577,10 @@ impl UnitState {
         }
         for (key, change) in self
             .pending
-            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(key, _)| key.starts_with(prefix))
         {
             match change {
@@ -737,9 +740,9 @@ fn decode(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<Value
     };
     match data {
         ValueRef::Text(bytes) => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|e| not_text("invalid UTF-8 text", Some(e)))?;
-            serde_json::from_str(text).map_err(|source| StateError::InvalidJson {
+            let text =
+                std::str::from_utf8(bytes).map_err(|e| not_text("invalid UTF-8 text", Some(e)))?;
+            from_python_json(text).map_err(|source| StateError::InvalidJson {
                 file: file.clone(),
                 key: key.to_owned(),
                 source,
@@ -853,7 +856,10 @@ mod tests {
         let values = vec![
             ("reactive.states.db.ready", json!(null)),
             ("reactive.states.config", json!({"b": [1, 2.5], "a": "é😀"})),
-            ("reactive.data_changed.x", json!("d41d8cd98f00b204e9800998ecf8427e")),
+            (
+                "reactive.data_changed.x",
+                json!("d41d8cd98f00b204e9800998ecf8427e"),
+            ),
             ("big", json!([u64::MAX, i64::MIN, 1e16, -0.0])),
             ("", json!(true)),
             ("nul\u{0}key", json!({})),
@@ -863,7 +869,10 @@ mod tests {
             for (key, value) in &values {
                 state.set(key, value.clone());
             }
-            assert!(raw_rows(&dir.db()).is_empty(), "nothing written before commit");
+            assert!(
+                raw_rows(&dir.db()).is_empty(),
+                "nothing written before commit"
+            );
             state.commit().unwrap();
             assert!(!state.has_pending());
         }
@@ -899,7 +908,10 @@ mod tests {
                 ("reactive.states.bar", "{\"a\": 1}"),
                 ("reactive.statesbaz", "null"),
                 ("reactive.dispatch.phase", "\"hooks\""),
-                ("reactive.data_changed.endpoint.db.db:1.pg/0.host", "\"0a1b\""),
+                (
+                    "reactive.data_changed.endpoint.db.db:1.pg/0.host",
+                    "\"0a1b\"",
+                ),
                 // Python's json.dumps without sort_keys, non-ASCII escaped.
                 ("unit.data", "{\"z\": [1.5, true], \"a\": \"\\u00e9\"}"),
                 ("reactive.states.hook_ran", "{\"hook\": \"install\"}"),
@@ -907,7 +919,10 @@ mod tests {
         );
         let mut state = UnitState::open(&dir.db()).unwrap();
         assert_eq!(state.get("reactive.states.foo").unwrap(), Some(json!(null)));
-        assert_eq!(state.get("reactive.states.bar").unwrap(), Some(json!({"a": 1})));
+        assert_eq!(
+            state.get("reactive.states.bar").unwrap(),
+            Some(json!({"a": 1}))
+        );
         assert_eq!(
             state.get("unit.data").unwrap(),
             Some(json!({"a": "é", "z": [1.5, true]}))
@@ -918,7 +933,10 @@ mod tests {
             vec![
                 ("reactive.states.bar".to_string(), json!({"a": 1})),
                 ("reactive.states.foo".to_string(), json!(null)),
-                ("reactive.states.hook_ran".to_string(), json!({"hook": "install"})),
+                (
+                    "reactive.states.hook_ran".to_string(),
+                    json!({"hook": "install"})
+                ),
             ]
         );
         // Writing back the same value through our encoder is a no-op for
@@ -939,8 +957,21 @@ mod tests {
     fn get_range_is_exact_with_like_wildcards() {
         let dir = TempDir::new("range");
         let keys = [
-            "a", "a%", "a%c", "a_", "a_b", "aXb", "ab", "a\\_", "b", "a\u{10ffff}", "a\u{10ffff}z",
-            "\u{10ffff}", "\u{10ffff}\u{10ffff}", "a\u{d7ff}", "a\u{e000}",
+            "a",
+            "a%",
+            "a%c",
+            "a_",
+            "a_b",
+            "aXb",
+            "ab",
+            "a\\_",
+            "b",
+            "a\u{10ffff}",
+            "a\u{10ffff}z",
+            "\u{10ffff}",
+            "\u{10ffff}\u{10ffff}",
+            "a\u{d7ff}",
+            "a\u{e000}",
         ];
         let rows: Vec<(&str, &str)> = keys.iter().map(|k| (*k, "1")).collect();
         charmhelpers_db(&dir.db(), &rows);
@@ -1003,7 +1034,10 @@ mod tests {
         state.commit().unwrap();
         assert_eq!(
             raw_rows(&dir.db()),
-            [("gone".to_string(), "2".to_string()), ("k".to_string(), "1".to_string())]
+            [
+                ("gone".to_string(), "2".to_string()),
+                ("k".to_string(), "1".to_string())
+            ]
         );
     }
 
@@ -1033,13 +1067,20 @@ mod tests {
         state.set("a", json!({"x": 1}));
         state.set("b", json!(2));
         state.commit().unwrap();
-        assert_eq!(state.conn.total_changes(), before, "identical values rewritten");
+        assert_eq!(
+            state.conn.total_changes(),
+            before,
+            "identical values rewritten"
+        );
         state.set("b", json!(3));
         state.unset("a");
         state.commit().unwrap();
         assert_eq!(state.conn.total_changes(), before + 2);
         state.rollback();
-        assert_eq!(state.get_range("").unwrap(), vec![("b".to_string(), json!(3))]);
+        assert_eq!(
+            state.get_range("").unwrap(),
+            vec![("b".to_string(), json!(3))]
+        );
         // An empty commit does not even start a transaction.
         state.commit().unwrap();
         assert!(state.conn.is_autocommit());
@@ -1122,7 +1163,11 @@ mod tests {
             raw_rows(&dir.db()),
             [("existing".to_string(), "1".to_string())]
         );
-        assert_eq!(state.get("existing").unwrap(), Some(json!(2)), "pending kept");
+        assert_eq!(
+            state.get("existing").unwrap(),
+            Some(json!(2)),
+            "pending kept"
+        );
         state.commit().unwrap();
         assert_eq!(raw_rows(&dir.db()).len(), 2);
     }
@@ -1199,12 +1244,22 @@ mod tests {
         assert_eq!(err.key(), Some("bad.key"));
         assert_eq!(err.file(), Some(dir.db().as_path()));
         let msg = err.to_string();
-        assert!(msg.contains("bad.key") && msg.contains(".unit-state.db"), "{msg}");
+        assert!(
+            msg.contains("bad.key") && msg.contains(".unit-state.db"),
+            "{msg}"
+        );
         assert!(std::error::Error::source(&err).is_some());
 
         let err = state.get("null.data").unwrap_err();
         assert!(
-            matches!(err, StateError::NotText { found: "NULL", column: "data", .. }),
+            matches!(
+                err,
+                StateError::NotText {
+                    found: "NULL",
+                    column: "data",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(err.key(), Some("null.data"));
@@ -1240,7 +1295,14 @@ mod tests {
         let mut state = UnitState::open(&dir.db()).unwrap();
         let err = state.get("k").unwrap_err();
         assert!(
-            matches!(err, StateError::NotText { column: "data", source: Some(_), .. }),
+            matches!(
+                err,
+                StateError::NotText {
+                    column: "data",
+                    source: Some(_),
+                    ..
+                }
+            ),
             "{err:?}"
         );
         let err = state.get_range("zz").unwrap_err();
@@ -1324,7 +1386,10 @@ mod tests {
         assert_eq!(prefix_upper_bound(""), None);
         assert_eq!(prefix_upper_bound("a"), Some("b".to_string()));
         assert_eq!(prefix_upper_bound("a_"), Some("a`".to_string()));
-        assert_eq!(prefix_upper_bound("x\u{d7ff}"), Some("x\u{e000}".to_string()));
+        assert_eq!(
+            prefix_upper_bound("x\u{d7ff}"),
+            Some("x\u{e000}".to_string())
+        );
         assert_eq!(prefix_upper_bound("x\u{10ffff}"), Some("y".to_string()));
         assert_eq!(prefix_upper_bound("\u{10ffff}\u{10ffff}"), None);
         assert_eq!(prefix_upper_bound("é"), Some("ê".to_string()));

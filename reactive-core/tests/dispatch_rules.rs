@@ -222,7 +222,10 @@ mod clear_enables_later {
 #[test]
 fn a_handler_a_clear_makes_eligible_waits_for_the_next_iteration() {
     let (_, report) = run("clear_enables_later", "update-status", &["go", "z"]);
-    assert_eq!(names(&report), ["clears_z", "after", "waits_for_next_iteration"]);
+    assert_eq!(
+        names(&report),
+        ["clears_z", "after", "waits_for_next_iteration"]
+    );
     assert_eq!(report.iterations, 2);
 }
 
@@ -345,7 +348,11 @@ fn the_iteration_cap_stops_a_flapping_loop_with_a_warning() {
     assert_eq!(report.iterations, reactive_core::dispatch::MAX_ITERATIONS);
     let warnings = log.messages_at(LogLevel::Warning);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("after 100 iterations"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("after 100 iterations"),
+        "{}",
+        warnings[0]
+    );
     assert!(warnings[0].contains(":sets_x") || warnings[0].contains(":clears_x"));
 }
 
@@ -472,11 +479,19 @@ fn not_unless_warns_naming_the_missing_flags_but_runs() {
     ctx.set_flag("go");
     ctx.set_flag("db.ready");
     let report = dispatch(&mut ctx, &registry("not_unless_guard")).unwrap();
-    assert_eq!(names(&report), ["caller"], "not_unless alone registers nothing");
+    assert_eq!(
+        names(&report),
+        ["caller"],
+        "not_unless alone registers nothing"
+    );
     assert!(ctx.is_flag_set("guarded.ran"));
     let warnings = log.messages_at(LogLevel::Warning);
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].ends_with(":guarded called before flag: cache.ready"), "{}", warnings[0]);
+    assert!(
+        warnings[0].ends_with(":guarded called before flag: cache.ready"),
+        "{}",
+        warnings[0]
+    );
 }
 
 mod any_none_notall {

@@ -87,7 +87,10 @@ impl AttrKind {
 
     /// A restricted-mode hook.
     pub(crate) fn is_restricted(self) -> bool {
-        matches!(self, AttrKind::CollectMetrics | AttrKind::MeterStatusChanged)
+        matches!(
+            self,
+            AttrKind::CollectMetrics | AttrKind::MeterStatusChanged
+        )
     }
 
     /// Whether the attribute takes a list of string literals.
@@ -122,7 +125,12 @@ pub(crate) fn is_collected_marker(args: &TokenStream) -> bool {
 }
 
 /// Parse the arguments of one attribute.
-pub(crate) fn parse_args(kind: AttrKind, span: Span, args: TokenStream, cx: &mut Ctxt) -> HandlerAttr {
+pub(crate) fn parse_args(
+    kind: AttrKind,
+    span: Span,
+    args: TokenStream,
+    cx: &mut Ctxt,
+) -> HandlerAttr {
     let has_args = !args.is_empty();
     let mut attr = HandlerAttr {
         kind,
@@ -137,13 +145,13 @@ pub(crate) fn parse_args(kind: AttrKind, span: Span, args: TokenStream, cx: &mut
             Err(e) => {
                 attr.parse_failed = true;
                 cx.error_at(
-                e.span(),
-                format!(
+                    e.span(),
+                    format!(
                     "`#[{}]` takes string literals separated by commas, e.g. `#[{}(\"db.ready\")]`",
                     kind.name(),
                     kind.name()
                 ),
-            )
+                )
             }
         }
     }
@@ -175,7 +183,10 @@ pub(crate) fn collect_stacked(attr: &mut Attribute, kind: AttrKind, cx: &mut Ctx
         Meta::NameValue(nv) => {
             cx.error_spanned(
                 nv,
-                format!("`#[{} = ...]` is not a form this attribute takes", kind.name()),
+                format!(
+                    "`#[{} = ...]` is not a form this attribute takes",
+                    kind.name()
+                ),
             );
             TokenStream::new()
         }

@@ -158,7 +158,10 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     if let Some(restricted) = first(AttrKind::is_restricted) {
         let other = first(|k| {
             k.is_flag_condition()
-                || matches!(k, AttrKind::Hook | AttrKind::OnlyOnce | AttrKind::WhenFileChanged)
+                || matches!(
+                    k,
+                    AttrKind::Hook | AttrKind::OnlyOnce | AttrKind::WhenFileChanged
+                )
         });
         if let Some(other) = other {
             cx.error_at(

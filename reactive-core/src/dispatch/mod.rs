@@ -177,7 +177,12 @@ fn run(ctx: &mut Context, registry: &Registry) -> Result<DispatchReport, Dispatc
 
     if ctx.hook().is_restricted() {
         ctx.watch.set_phase(Some(Phase::Restricted));
-        let queue = test_all(ctx, registry, registry.restricted_phase(), Phase::Restricted)?;
+        let queue = test_all(
+            ctx,
+            registry,
+            registry.restricted_phase(),
+            Phase::Restricted,
+        )?;
         trace_queue(ctx, registry, "restricted phase", &queue);
         invoke(ctx, registry, queue, Phase::Restricted, &mut report)?;
         return Ok(report);
@@ -269,7 +274,12 @@ fn test_all(
 /// Whether handler `h` should run now. Conditions are checked cheapest
 /// first: phase and hook, flags, `only_once`, then file hashes (which are
 /// updated when checked, as charms.reactive's `any_file_changed` does).
-fn test(ctx: &mut Context, registry: &Registry, h: usize, phase: Phase) -> Result<bool, DispatchError> {
+fn test(
+    ctx: &mut Context,
+    registry: &Registry,
+    h: usize,
+    phase: Phase,
+) -> Result<bool, DispatchError> {
     let entry = registry.handler(h);
     if !entry.runs_in(phase) {
         return Ok(false);
@@ -309,9 +319,7 @@ fn invoke(
         ctx.log(LogLevel::Info, &format!("Invoking reactive handler: {id}"));
         report.invoked.push(id.clone());
         let descriptor = entry.descriptor();
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            (descriptor.invoke)(ctx, entry)
-        }));
+        let outcome = catch_unwind(AssertUnwindSafe(|| (descriptor.invoke)(ctx, entry)));
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(DispatchError::Handler { id, error }),

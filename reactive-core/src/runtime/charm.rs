@@ -1,0 +1,86 @@
+//! A charm as the runtime sees it: its metadata, its config options and its
+//! handlers.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::{ConfigError, ConfigOptions};
+use crate::metadata::{CharmMetadata, MetadataError};
+use crate::registry::{Registry, RegistryBuilder, RegistryError};
+
+/// A loaded charm.
+#[derive(Debug, Clone)]
+pub struct Charm {
+    /// `metadata.yaml`.
+    pub metadata: Arc<CharmMetadata>,
+    /// `config.yaml`.
+    pub config_options: Arc<ConfigOptions>,
+    /// Its handlers.
+    pub registry: Arc<Registry>,
+}
+
+/// A charm that cannot be loaded.
+#[derive(Debug)]
+pub enum CharmError {
+    /// `metadata.yaml` is missing or malformed.
+    Metadata(MetadataError),
+    /// `config.yaml` is malformed.
+    Config(ConfigError),
+    /// The handlers cannot be registered.
+    Registry(RegistryError),
+}
+
+impl fmt::Display for CharmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CharmError::Metadata(e) => write!(f, "{e}"),
+            CharmError::Config(e) => write!(f, "{e}"),
+            CharmError::Registry(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for CharmError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CharmError::Metadata(e) => Some(e),
+            CharmError::Config(e) => Some(e),
+            CharmError::Registry(e) => Some(e),
+        }
+    }
+}
+
+impl Charm {
+    /// Load the charm in `dir` (its `metadata.yaml` and `config.yaml`) with
+    /// every handler linked into this program.
+    pub fn load(dir: &Path) -> Result<Charm, CharmError> {
+        Charm::load_with(dir, Registry::builder())
+    }
+
+    /// Load the charm in `dir` with the handlers `registry` chooses (e.g.
+    /// one charm's modules when several charms share a process).
+    pub fn load_with(dir: &Path, registry: RegistryBuilder) -> Result<Charm, CharmError> {
+        let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
+        let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
+        Charm::from_parts(metadata, options, registry)
+    }
+
+    /// A charm from its parts.
+    pub fn from_parts(
+        metadata: CharmMetadata,
+        config_options: ConfigOptions,
+        registry: RegistryBuilder,
+    ) -> Result<Charm, CharmError> {
+        let metadata = Arc::new(metadata);
+        let registry = registry
+            .metadata(metadata.clone())
+            .build()
+            .map_err(CharmError::Registry)?;
+        Ok(Charm {
+            metadata,
+            config_options: Arc::new(config_options),
+            registry: Arc::new(registry),
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! The charm runtime: what happens in one hook, from reading the context to
+//! committing the unit state.
+//!
+//! Sequence (non-restricted hooks): open the unit state; startup work
+//! (upgrade-series flags, config flags, leadership flags, endpoints);
+//! [`dispatch`](crate::dispatch()); exit work (publish modified relation
+//! data, clear this hook's config flags, drop triggers); commit. Restricted
+//! hooks (`collect-metrics`, `meter-status-changed`) run only dispatch.
+//! Any error aborts the hook: it is logged at ERROR through `juju-log` and
+//! stderr, the unit state is rolled back, nothing is published, and the
+//! process exits 1 so that Juju retries the hook.
+
+pub mod builtin_flags;
+pub mod charm;
+pub mod cli;
+pub mod entry;
+
+use std::fmt;
+
+use crate::dispatch::{dispatch, DispatchError, DispatchReport};
+use crate::hook::HookInfo;
+use crate::log::LogLevel;
+use crate::tools::HookTools;
+use crate::unit_state::{StateError, UnitState};
+use crate::Context;
+
+pub use builtin_flags::StartupError;
+pub use charm::{Charm, CharmError};
+pub use entry::run;
+
+/// Everything one hook run needs besides the charm.
+pub struct HookInput {
+    /// The hook.
+    pub hook: HookInfo,
+    /// The unit's state, as left by the previous hook.
+    pub state: UnitState,
+    /// The door to Juju.
+    pub tools: Box<dyn HookTools>,
+    /// Whether to log the dispatch tracer's account.
+    pub tracing: bool,
+}
+
+/// What a hook run did.
+pub struct HookOutcome {
+    /// The dispatch report (also on failure, as far as it got: the handlers
+    /// invoked before the failure are not listed then).
+    pub report: DispatchReport,
+    /// `Ok` when the hook succeeded and its state was committed.
+    pub result: Result<(), HookError>,
+    /// The unit state: committed on success, as before the hook on failure.
+    pub state: UnitState,
+    /// The hook tools, handed back.
+    pub tools: Box<dyn HookTools>,
+    /// Every flag set at the end of the hook (as committed on success).
+    pub flags: Vec<String>,
+}
+
+/// Why a hook failed.
+#[derive(Debug)]
+pub enum HookError {
+    /// Startup work failed.
+    Startup(StartupError),
+    /// A handler failed, or the state could not be read during dispatch.
+    Dispatch(DispatchError),
+    /// Relation data could not be published.
+    Publish(crate::tools::ToolError),
+    /// The unit state could not be committed.
+    Commit(StateError),
+}
+
+impl fmt::Display for HookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HookError::Startup(e) => write!(f, "startup failed: {e}"),
+            HookError::Dispatch(e) => write!(f, "{e}"),
+            HookError::Publish(e) => write!(f, "publishing relation data failed: {e}"),
+            HookError::Commit(e) => write!(f, "saving the unit state failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HookError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HookError::Startup(e) => Some(e),
+            HookError::Dispatch(e) => Some(e),
+            HookError::Publish(e) => Some(e),
+            HookError::Commit(e) => Some(e),
+        }
+    }
+}
+
+/// The error with its chain of causes, on one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Run one hook of `charm`.
+pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
+    let HookInput {
+        hook,
+        state,
+        tools,
+        tracing,
+    } = input;
+    let mut ctx = match Context::try_new(hook, state) {
+        Ok(ctx) => ctx,
+        Err((e, mut state)) => {
+            state.rollback();
+            return HookOutcome {
+                report: DispatchReport::default(),
+                result: Err(HookError::Startup(StartupError::State(e))),
+                state,
+                tools,
+                flags: Vec::new(),
+            };
+        }
+    };
+    ctx.set_tools(tools, true);
+    ctx.set_metadata(charm.metadata.clone());
+    ctx.set_tracing(tracing);
+
+    let mut report = DispatchReport::default();
+    let result = run_in_context(charm, &mut ctx, &mut report);
+    let flags = ctx.get_flags();
+    if let Err(e) = &result {
+        let message = format!("hook {} failed: {}", ctx.hook_name(), error_chain(e));
+        ctx.log(LogLevel::Error, &message);
+        eprintln!("ERROR: {message}");
+        let tools = ctx.take_tools();
+        let state = ctx.rollback();
+        return HookOutcome {
+            report,
+            result,
+            state,
+            tools,
+            flags,
+        };
+    }
+    let tools = ctx.take_tools();
+    HookOutcome {
+        report,
+        result,
+        state: ctx.into_unit_state(),
+        tools,
+        flags,
+    }
+}
+
+fn run_in_context(
+    charm: &Charm,
+    ctx: &mut Context,
+    report: &mut DispatchReport,
+) -> Result<(), HookError> {
+    let restricted = ctx.hook().is_restricted();
+    let mut config_flags = Vec::new();
+    if !restricted {
+        builtin_flags::upgrade_series_flags(ctx);
+        config_flags =
+            builtin_flags::config_flags(ctx, &charm.config_options).map_err(HookError::Startup)?;
+        builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
+    }
+    *report = dispatch(ctx, &charm.registry).map_err(HookError::Dispatch)?;
+    if !restricted {
+        ctx.clear_triggers();
+        builtin_flags::clear_config_flags(ctx, &config_flags);
+    }
+    ctx.commit().map_err(HookError::Commit)
+}

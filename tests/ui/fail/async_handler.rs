@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when("db.ready")]
+async fn handler() {}
+
+fn main() {}

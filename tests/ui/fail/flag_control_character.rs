@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when("db\u{7}ready")]
+fn handler() {}
+
+fn main() {}

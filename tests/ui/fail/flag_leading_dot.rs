@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when(".db")]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[hook()]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[hook("config-change")]
+fn handler() {}
+
+fn main() {}

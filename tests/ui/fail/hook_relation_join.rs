@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[hook("db-relation-join")]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[hook("{provide:mysql}-relation-joined")]
+fn handler() {}
+
+fn main() {}

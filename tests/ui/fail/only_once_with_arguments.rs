@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[only_once("x")]
+fn handler() {}
+
+fn main() {}

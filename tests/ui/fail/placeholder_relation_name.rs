@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when("endpoint.{relation_name}.joined")]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when()]
+fn handler() {}
+
+fn main() {}

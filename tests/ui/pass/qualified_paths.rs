@@ -1,0 +1,21 @@
+//! Attributes named through their crate path, alone and stacked, without
+//! importing the prelude.
+#![deny(unused_imports)]
+
+#[reactive_core::when("a")]
+fn qualified() {}
+
+#[reactive_core::when("a")]
+#[reactive_core::when_not("b")]
+#[reactive_core::prelude::only_once]
+fn qualified_stacked(ctx: &mut reactive_core::Context) {
+    ctx.set_flag("b");
+}
+
+#[reactive_core::hook("install")]
+#[reactive_core::not_unless("a")]
+fn qualified_guarded(ctx: &reactive_core::Context) {
+    let _ = ctx;
+}
+
+fn main() {}
