@@ -18,8 +18,7 @@ use crate::hook::HookInfo;
 use crate::log::{LogLevel, LogSink, MemoryLog, NullLog};
 use crate::metadata::CharmMetadata;
 use crate::registry::Registry;
-use crate::tools::cache::CachedTools;
-use crate::tools::null::NoTools;
+use crate::tools::handle::ToolsHandle;
 use crate::tools::{HookTools, ToolError, WorkloadState};
 use crate::tracer::Tracer;
 use crate::triggers::{Trigger, TriggerError, Triggers};
@@ -47,7 +46,7 @@ pub struct Context {
     triggers: Triggers,
     log: RefCell<Box<dyn LogSink>>,
     forward_logs: bool,
-    tools: RefCell<CachedTools>,
+    tools: ToolsHandle,
     config: Config,
     pub(crate) tracer: Tracer,
     pub(crate) watch: FlagWatch,
@@ -89,7 +88,7 @@ impl Context {
             triggers: Triggers::default(),
             log: RefCell::new(Box::new(NullLog)),
             forward_logs: false,
-            tools: RefCell::new(CachedTools::new(Box::new(NoTools))),
+            tools: ToolsHandle::default(),
             config: Config::default(),
             tracer: Tracer::default(),
             watch: FlagWatch::default(),
@@ -149,10 +148,8 @@ impl Context {
     pub fn log(&self, level: LogLevel, message: &str) {
         self.log.borrow_mut().log(level, message);
         if self.forward_logs {
-            if let Ok(mut tools) = self.tools.try_borrow_mut() {
-                if let Err(e) = tools.juju_log(level, message) {
-                    eprintln!("juju-log failed ({e}); the message was: {level}: {message}");
-                }
+            if let Err(e) = self.tools.with(|t| t.juju_log(level, message)) {
+                eprintln!("juju-log failed ({e}); the message was: {level}: {message}");
             }
         }
     }
@@ -161,24 +158,21 @@ impl Context {
     /// within a hook are cached); with `forward_logs`, every log line also
     /// goes to `juju-log`.
     pub fn set_tools(&mut self, tools: Box<dyn HookTools>, forward_logs: bool) {
-        self.tools = RefCell::new(CachedTools::new(tools));
+        self.tools = ToolsHandle::new(tools);
         self.forward_logs = forward_logs;
     }
 
     /// Take the hook tools back (at the end of a hook).
     pub fn take_tools(&mut self) -> Box<dyn HookTools> {
-        let tools = std::mem::replace(
-            &mut self.tools,
-            RefCell::new(CachedTools::new(Box::new(NoTools))),
-        );
         self.forward_logs = false;
-        tools.into_inner().into_inner()
+        self.tools.take()
     }
 
     /// The hook tools: the one door to Juju. Prefer the typed helpers
-    /// ([`Context::status_set`], [`Context::is_leader`], …).
-    pub fn tools(&self) -> std::cell::RefMut<'_, CachedTools> {
-        self.tools.borrow_mut()
+    /// ([`Context::status_set`], [`Context::is_leader`], …); for anything
+    /// else, `ctx.tools().with(|t| t.network_get("db"))`.
+    pub fn tools(&self) -> &ToolsHandle {
+        &self.tools
     }
 
     /// The charm's configuration for this hook.
@@ -193,7 +187,7 @@ impl Context {
 
     /// Set this unit's workload status.
     pub fn status_set(&self, state: WorkloadState, message: &str) -> Result<(), ToolError> {
-        self.tools().status_set(false, state, message)
+        self.tools.with(|t| t.status_set(false, state, message))
     }
 
     /// Set the application's workload status (leader only).
@@ -202,17 +196,17 @@ impl Context {
         state: WorkloadState,
         message: &str,
     ) -> Result<(), ToolError> {
-        self.tools().status_set(true, state, message)
+        self.tools.with(|t| t.status_set(true, state, message))
     }
 
     /// Whether this unit is its application's leader.
     pub fn is_leader(&self) -> Result<bool, ToolError> {
-        self.tools().is_leader()
+        self.tools.with(|t| t.is_leader())
     }
 
     /// `unit-get KEY`, e.g. `private-address`.
     pub fn unit_get(&self, key: &str) -> Result<String, ToolError> {
-        self.tools().unit_get(key)
+        self.tools.with(|t| t.unit_get(key))
     }
 
     // ---- flags -----------------------------------------------------------

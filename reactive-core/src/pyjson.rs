@@ -1,35 +1,39 @@
-//! Python-compatible JSON encoding.
+//! Python-compatible JSON: encoding, decoding and the `data_changed` hash.
 //!
 //! charms.reactive (Python) publishes relation data with
 //! `json.dumps(value, sort_keys=True)` and remembers what it has seen as the md5
 //! of that same string (`data_changed`). A Rust charm that replaces a Python one
 //! must produce the very same bytes, or every relation would fire a spurious
 //! `-changed` hook and every `data_changed` check would report a change after the
-//! upgrade. This module reproduces Python's output exactly:
+//! upgrade. [`to_python_json`] reproduces Python's output exactly:
 //!
 //! * separators `", "` and `": "` (or `","` + newline and `": "` when indented),
 //! * object keys sorted by Unicode code point (Python's `str` ordering),
 //! * `ensure_ascii`: every character outside `0x20..=0x7E` escaped as `\uXXXX`
 //!   (lowercase hex, astral characters as a UTF-16 surrogate pair), with the
 //!   short forms `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
-//! * floats as Python's `repr(float)`: shortest round-trip digits, scientific
-//!   notation (`1e+16`, `1e-05`) when the decimal exponent is below -4 or at
-//!   least 16, otherwise positional with a `.0` for integral values,
+//! * floats as Python's `repr(float)`: shortest round-trip digits (the closest
+//!   such digits, ties to even), scientific notation (`1e+16`, `1e-05`) when
+//!   the decimal exponent is below -4 or at least 16, otherwise positional with
+//!   a `.0` for integral values,
 //! * integers as they are.
 //!
-//! # Differences that come from `serde_json::Value`, not from this encoder
+//! [`from_python_json`] (and [`decode_or_raw`] on top of it) reads JSON the way
+//! Python's `json.loads` does, with correctly rounded floats (serde_json's
+//! default float parser can be one ulp off, which would change the re-encoded
+//! text and its md5).
 //!
-//! A [`Value`] cannot hold everything a Python object can, so a few inputs that
-//! Python decodes exactly are approximated by [`decode_or_raw`] (and by any
-//! `serde_json` parse), and re-encoding them differs from Python:
+//! # What a `Value` cannot hold
 //!
-//! * integers outside the `i64`/`u64` range become floats (Python keeps them as
-//!   `int`), unless serde_json's `arbitrary_precision` feature is enabled, in
-//!   which case this encoder writes their digits unchanged;
-//! * the integer literal `-0` becomes the float `-0.0` (Python: `0`);
-//! * `NaN`, `Infinity`, `-Infinity` and strings with lone surrogate escapes
-//!   (`"\ud800"`) are not valid for serde_json, so [`decode_or_raw`] returns such
-//!   text as a raw string.
+//! A few texts Python decodes cannot be represented by a [`Value`], so
+//! re-encoding them cannot give Python's bytes back:
+//!
+//! * integers outside the `i64`/`u64` range become the nearest float (Python
+//!   keeps them as `int`), unless serde_json's `arbitrary_precision` feature is
+//!   enabled, in which case they are kept and written back digit for digit;
+//! * `NaN`, `Infinity`, `-Infinity`, numbers that overflow (`1e400`) and
+//!   strings with lone surrogate escapes (`"\ud800"`) are parse errors, so
+//!   [`decode_or_raw`] returns such text as a raw string.
 
 use serde_json::{Map, Number, Value};
 use std::fmt::Write as _;

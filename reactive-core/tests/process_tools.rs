@@ -43,9 +43,10 @@ impl Tools {
         Tools { dir }
     }
 
-    /// A tool that records its argv (NUL-separated) in `NAME.args`, its
-    /// standard input in `NAME.stdin`, appends its name to `calls`, then
-    /// runs `body`.
+    /// A tool that records its argv (NUL-separated) in `NAME.args` and its
+    /// `PATH` in `NAME.path`, appends its name to `calls`, records its
+    /// standard input in `NAME.stdin`, then runs `body` (with the system's
+    /// directories added to its `PATH`, for `cat`).
     fn script(&self, name: &str, body: &str) -> &Self {
         self.script_in(&self.dir, name, body, true)
     }
@@ -67,6 +68,7 @@ impl Tools {
         let text = format!(
             "#!/bin/sh\nprintf '%s\\0' \"$@\" > '{d}/{name}.args'\n\
              printf '%s\\n' \"$PATH\" > '{d}/{name}.path'\n\
+             PATH=\"$PATH:/usr/bin:/bin\"\n\
              printf '%s\\n' '{name}' >> '{d}/calls'\n{stdin}{body}\n"
         );
         let path = dir.join(name);
@@ -558,9 +560,11 @@ fn garbage_from_secret_tools_is_not_shown() {
             run(|| tools.relation_get("db:3", "pg/0")).unwrap_err(),
             run(|| tools.relation_get_app("db:3", "pg")).unwrap_err(),
             run(|| tools.leader_get()).unwrap_err(),
-            run(|| tools.config_get()).unwrap_err(),
         ];
-        // action-get accepts any JSON value; only unparsable output fails.
+        // config-get accepts any mapping, action-get any JSON value.
+        if let Err(err) = run(|| tools.config_get()) {
+            errors.push(err);
+        }
         if let Err(err) = run(|| tools.action_get()) {
             errors.push(err);
         }
@@ -579,8 +583,8 @@ fn garbage_from_secret_tools_is_not_shown() {
     t.prints("leader-get", "{\"password\": \"hunter2\"");
     let text = run(|| tools.leader_get()).unwrap_err().to_string();
     assert!(text.contains("leader-get --format=json"), "{text}");
-    assert!(text.contains("23 bytes"), "{text}");
-    assert!(text.contains("line 1 column 23"), "{text}");
+    assert!(text.contains("22 bytes"), "{text}");
+    assert!(text.contains("line 1 column 22"), "{text}");
 }
 
 #[test]
@@ -599,6 +603,7 @@ fn garbage_from_other_tools_is_shown_truncated() {
         other => panic!("expected BadOutput, got {other:?}"),
     }
     // Invalid UTF-8 is no panic either.
+    t.prints("unit-get", "");
     std::fs::write(t.dir.join("unit-get.out"), b"\xff\xfe\"").unwrap();
     let err = run(|| tools.unit_get("public-address")).unwrap_err();
     assert!(matches!(err, ToolError::BadOutput { .. }), "{err:?}");

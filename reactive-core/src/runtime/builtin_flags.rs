@@ -79,7 +79,7 @@ pub fn config_flags(
     ctx: &mut Context,
     options: &ConfigOptions,
 ) -> Result<Vec<String>, StartupError> {
-    let current = ctx.tools().config_get()?;
+    let current = ctx.tools().with(|t| t.config_get())?;
     let previous: Option<Map<String, Value>> = match ctx.unit_state().get(PREVIOUS_CONFIG_KEY)? {
         Some(Value::Object(map)) => Some(map),
         _ => None,
@@ -137,9 +137,9 @@ pub fn clear_config_flags(ctx: &mut Context, flags: &[String]) {
 /// `leadership.changed.<key>` and `leadership.changed`, comparing the
 /// leader settings with the copy kept under `leadership.settings.<key>`.
 pub fn leadership_flags(ctx: &mut Context) -> Result<(), StartupError> {
-    let is_leader = ctx.tools().is_leader()?;
+    let is_leader = ctx.tools().with(|t| t.is_leader())?;
     ctx.toggle_flag("leadership.is_leader", is_leader);
-    let current = ctx.tools().leader_get()?;
+    let current = ctx.tools().with(|t| t.leader_get())?;
     let previous: Map<String, Value> = ctx
         .unit_state()
         .get_range(LEADER_SETTINGS_PREFIX)?

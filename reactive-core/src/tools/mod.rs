@@ -10,6 +10,7 @@
 
 pub mod cache;
 pub mod error;
+pub mod handle;
 pub mod null;
 pub mod process;
 pub mod status;

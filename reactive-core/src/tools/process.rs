@@ -294,11 +294,15 @@ fn parse_json(tool: &str, stdout: &[u8]) -> Result<Value, String> {
         // syntax errors do not quote the input; still, for a tool that may
         // print secrets, say only where parsing failed.
         if super::error::is_secret_output_tool(tool) {
+            let what = match err.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    err.to_string()
+                }
+                _ => format!("error at line {} column {}", err.line(), err.column()),
+            };
             format!(
-                "invalid JSON ({} bytes of output, not shown): error at line {} column {}",
-                stdout.len(),
-                err.line(),
-                err.column()
+                "invalid JSON ({} bytes of output, not shown): {what}",
+                stdout.len()
             )
         } else {
             format!("invalid JSON ({} bytes of output): {err}", stdout.len())
