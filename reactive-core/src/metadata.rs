@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_key() {
         let cases = [
-            ("name: [", "metadata.yaml: is not valid YAML at line 1"),
+            ("name: [", "metadata.yaml: is not valid YAML at line 2"),
             ("- a", "metadata.yaml: must be a mapping at the top level"),
             ("provides: {}", "metadata.yaml: `name`: is missing"),
             (

@@ -6,7 +6,7 @@
 //! which would leave the user's imports unused.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, ToTokens};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -105,8 +105,14 @@ impl AttrKind {
 /// One reactive attribute with its arguments.
 pub(crate) struct HandlerAttr {
     pub(crate) kind: AttrKind,
-    /// Where the attribute is written.
-    pub(crate) span: Span,
+    /// What an error about the attribute as a whole points at: the
+    /// attribute as written when it is stacked, nothing (the macro's call
+    /// site, which is the whole attribute) for the outermost one, whose own
+    /// tokens a macro does not receive. Tokens rather than a `Span`, because
+    /// on stable only `syn::Error::new_spanned` can cover several tokens.
+    pub(crate) tokens: TokenStream,
+    /// Its arguments as written, for errors about them as a whole.
+    pub(crate) arg_tokens: TokenStream,
     /// Its string arguments.
     pub(crate) args: Vec<LitStr>,
     /// Whether it had any argument at all (for the no-argument kinds).
@@ -127,14 +133,15 @@ pub(crate) fn is_collected_marker(args: &TokenStream) -> bool {
 /// Parse the arguments of one attribute.
 pub(crate) fn parse_args(
     kind: AttrKind,
-    span: Span,
+    tokens: TokenStream,
     args: TokenStream,
     cx: &mut Ctxt,
 ) -> HandlerAttr {
     let has_args = !args.is_empty();
     let mut attr = HandlerAttr {
         kind,
-        span,
+        tokens,
+        arg_tokens: args.clone(),
         args: Vec::new(),
         has_args,
         parse_failed: false,
@@ -191,7 +198,7 @@ pub(crate) fn collect_stacked(attr: &mut Attribute, kind: AttrKind, cx: &mut Ctx
             TokenStream::new()
         }
     };
-    let parsed = parse_args(kind, span, args, cx);
+    let parsed = parse_args(kind, attr.to_token_stream(), args, cx);
     let path = attr.path().clone();
     let marker = syn::Ident::new(COLLECTED_MARKER, Span::call_site());
     *attr = syn::parse_quote_spanned!(span=> #[#path(#marker)]);

@@ -78,14 +78,17 @@ pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel 
                 AttrKind::WhenFileChanged => "file",
                 _ => "flag",
             };
-            cx.error_at(
-                attr.span,
+            cx.error_spanned(
+                &attr.tokens,
                 format!("`#[{name}]` needs at least one {what}, e.g. `#[{name}({example})]`"),
             );
             continue;
         }
         if !attr.kind.takes_strings() && attr.has_args {
-            cx.error_at(attr.span, format!("`#[{name}]` takes no arguments"));
+            cx.error_spanned(
+                &attr.arg_tokens,
+                format!("`#[{name}]` takes no arguments, e.g. `#[{name}]`"),
+            );
             continue;
         }
         match attr.kind {
@@ -118,14 +121,14 @@ pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel 
             }
             AttrKind::OnlyOnce => {
                 if model.only_once {
-                    cx.error_at(attr.span, "`#[only_once]` is given twice");
+                    cx.error_spanned(&attr.tokens, "`#[only_once]` is given twice");
                 }
                 model.only_once = true;
             }
             AttrKind::CollectMetrics | AttrKind::MeterStatusChanged => {
                 if let Some(previous) = model.restricted {
-                    cx.error_at(
-                        attr.span,
+                    cx.error_spanned(
+                        &attr.tokens,
                         format!(
                             "`#[{name}]` cannot be combined with `#[{}]`: a handler runs in one restricted hook",
                             previous.name()
@@ -146,8 +149,8 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     let hook = first(|k| k == AttrKind::Hook);
     let flag = first(AttrKind::is_flag_condition);
     if let (Some(hook), Some(flag)) = (hook, flag) {
-        cx.error_at(
-            hook.span,
+        cx.error_spanned(
+            &hook.tokens,
             format!(
                 "`#[hook]` cannot be combined with `#[{}]`: hook handlers run in the hooks phase, \
                  flag handlers in the main loop; set a flag in the hook handler instead",
@@ -164,8 +167,8 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
                 )
         });
         if let Some(other) = other {
-            cx.error_at(
-                restricted.span,
+            cx.error_spanned(
+                &restricted.tokens,
                 format!(
                     "`#[{}]` cannot be combined with `#[{}]`: restricted hooks run only \
                      `#[collect_metrics]` and `#[meter_status_changed]` handlers",
