@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::dispatch::watch::FlagWatch;
+use crate::endpoint::{AnyEndpoint, Endpoint, EndpointBase};
 use crate::flags::{FlagStore, FLAG_KEY_PREFIX};
 use crate::hook::HookInfo;
 use crate::log::{LogLevel, LogSink, MemoryLog, NullLog};
@@ -51,6 +52,7 @@ pub struct Context {
     pub(crate) tracer: Tracer,
     pub(crate) watch: FlagWatch,
     pub(crate) registry: Option<Arc<Registry>>,
+    endpoints: std::collections::BTreeMap<String, Box<dyn AnyEndpoint>>,
 }
 
 impl fmt::Debug for Context {
@@ -93,6 +95,7 @@ impl Context {
             tracer: Tracer::default(),
             watch: FlagWatch::default(),
             registry: None,
+            endpoints: std::collections::BTreeMap::new(),
         })
     }
 
@@ -372,6 +375,91 @@ impl Context {
         if let Some(message) = self.tracer.take_message() {
             self.log(LogLevel::Debug, &message);
         }
+    }
+
+    // ---- endpoints -------------------------------------------------------
+
+    /// The names of the endpoint instances of this hook, sorted.
+    pub fn endpoint_names(&self) -> Vec<String> {
+        self.endpoints.keys().cloned().collect()
+    }
+
+    /// The framework-managed part of the endpoint called `name`, whatever
+    /// its type (charms.reactive's `endpoint_from_name`).
+    pub fn endpoint_from_name(&self, name: &str) -> Option<&EndpointBase> {
+        self.endpoints.get(name).map(|e| e.base())
+    }
+
+    /// The endpoint named by a set flag: `endpoint.<name>.…`, or the legacy
+    /// `<name>.…` (charms.reactive's `endpoint_from_flag`). `None` when the
+    /// flag is not set or names no endpoint.
+    pub fn endpoint_from_flag(&self, flag: &str) -> Option<&EndpointBase> {
+        self.endpoint_name_from_flag(flag)
+            .and_then(|name| self.endpoint_from_name(&name))
+    }
+
+    fn endpoint_name_from_flag(&self, flag: &str) -> Option<String> {
+        if !self.is_flag_set(flag) {
+            return None;
+        }
+        let mut parts = flag.split('.');
+        let first = parts.next()?;
+        let name = if first == "endpoint" {
+            parts.next()?
+        } else {
+            first
+        };
+        if flag.split('.').count() < 2 {
+            return None;
+        }
+        Some(name.to_string())
+    }
+
+    /// The endpoint instance `name`, if it is of type `T`.
+    pub fn endpoint<T: Endpoint>(&self, name: &str) -> Option<&T> {
+        self.endpoints.get(name)?.as_any().downcast_ref::<T>()
+    }
+
+    /// The endpoint instance `name`, mutably, if it is of type `T`.
+    pub fn endpoint_mut<T: Endpoint>(&mut self, name: &str) -> Option<&mut T> {
+        self.endpoints
+            .get_mut(name)?
+            .as_any_mut()
+            .downcast_mut::<T>()
+    }
+
+    /// Run `f` with the endpoint instance `name` (of type `T`) and the
+    /// context together; `None` when there is no such instance.
+    ///
+    /// ```
+    /// # use reactive_core::prelude::*;
+    /// # fn example<T: Endpoint>(ctx: &mut Context) {
+    /// let joined = ctx.with_endpoint::<T, _>("db", |db, ctx| {
+    ///     ctx.toggle_flag("app.db-joined", db.is_joined());
+    ///     db.is_joined()
+    /// });
+    /// # }
+    /// ```
+    pub fn with_endpoint<T: Endpoint, R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut T, &mut Context) -> R,
+    ) -> Option<R> {
+        let mut instance = self.endpoints.remove(name)?;
+        let result = instance
+            .as_any_mut()
+            .downcast_mut::<T>()
+            .map(|endpoint| f(endpoint, self));
+        self.endpoints.insert(name.to_string(), instance);
+        result
+    }
+
+    pub(crate) fn take_endpoint(&mut self, name: &str) -> Option<Box<dyn AnyEndpoint>> {
+        self.endpoints.remove(name)
+    }
+
+    pub(crate) fn put_endpoint(&mut self, name: &str, instance: Box<dyn AnyEndpoint>) {
+        self.endpoints.insert(name.to_string(), instance);
     }
 
     // ---- persistence -----------------------------------------------------

@@ -39,6 +39,7 @@ extern crate self as reactive_core;
 pub mod config;
 pub mod context;
 pub mod dispatch;
+pub mod endpoint;
 pub mod flags;
 pub mod handler;
 pub mod harness;
@@ -61,8 +62,8 @@ pub use hook::HookInfo;
 pub use log::LogLevel;
 pub use reactive_grammar::hook_pattern::Role;
 pub use reactive_macros::{
-    collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all, when_any,
-    when_file_changed, when_none, when_not, when_not_all,
+    collect_metrics, endpoint, hook, meter_status_changed, not_unless, only_once, when, when_all,
+    when_any, when_file_changed, when_none, when_not, when_not_all,
 };
 pub use registry::Registry;
 pub use runtime::run;
@@ -71,16 +72,20 @@ pub use unit_state::{StateError, UnitState};
 
 /// Everything a charm's handler module usually needs.
 pub mod prelude {
+    pub use crate::endpoint::Endpoint;
     pub use crate::{
         collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
         when_any, when_file_changed, when_none, when_not, when_not_all,
     };
-    pub use crate::{Context, LogLevel, Registry, Trigger};
+    pub use crate::{endpoint, Context, LogLevel, Registry, Trigger};
 }
 
 /// What the macros' generated code names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::endpoint::{
+        call_endpoint_handler, create_instance, EndpointDescriptor, EndpointRef,
+    };
     pub use crate::handler::invoke::call_handler;
     pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
     pub use crate::registry::HandlerEntry;

@@ -14,6 +14,7 @@ use std::fmt;
 use reactive_grammar::hook_pattern::{parse_hook_pattern, HookPattern};
 
 use crate::dispatch::Phase;
+use crate::endpoint::EndpointDescriptor;
 use crate::flags::FlagStore;
 use crate::handler::{Condition, HandlerDescriptor, RestrictedHook};
 use crate::metadata::CharmMetadata;
@@ -150,6 +151,13 @@ impl HandlerEntry {
 pub enum RegistryError {
     /// Two handlers have the same id.
     DuplicateId(String),
+    /// Several endpoint types serve the same interface and role.
+    AmbiguousEndpoint {
+        /// The endpoint of the metadata.
+        endpoint: String,
+        /// The types that serve it.
+        types: Vec<String>,
+    },
     /// A descriptor holds a hook pattern that does not parse (the macros
     /// prevent this; only hand-built descriptors can).
     BadHookPattern {
@@ -168,6 +176,12 @@ impl fmt::Display for RegistryError {
             RegistryError::DuplicateId(id) => {
                 write!(f, "two handlers are registered with the id `{id}`")
             }
+            RegistryError::AmbiguousEndpoint { endpoint, types } => write!(
+                f,
+                "endpoint `{endpoint}` is served by several endpoint types ({}); \
+                 link only one of them, or choose with `module_prefix`",
+                types.join(", ")
+            ),
             RegistryError::BadHookPattern {
                 id,
                 pattern,
@@ -186,6 +200,8 @@ impl std::error::Error for RegistryError {}
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     handlers: Vec<HandlerEntry>,
+    endpoint_types: Vec<(String, &'static EndpointDescriptor)>,
+    unserved: Vec<String>,
     by_flag: HashMap<String, Vec<usize>>,
     hooks_phase: Vec<usize>,
     other_phase: Vec<usize>,
@@ -227,6 +243,18 @@ impl Registry {
     /// Whether there is no handler.
     pub fn is_empty(&self) -> bool {
         self.handlers.is_empty()
+    }
+
+    /// The endpoint instances to make: each endpoint of the metadata served
+    /// by a registered endpoint type, in name order.
+    pub fn endpoint_types(&self) -> &[(String, &'static EndpointDescriptor)] {
+        &self.endpoint_types
+    }
+
+    /// The endpoints of the metadata that no registered endpoint type
+    /// serves.
+    pub fn unserved_endpoints(&self) -> &[String] {
+        &self.unserved
     }
 
     /// The handlers whose conditions name `flag`, in order.
@@ -292,12 +320,11 @@ impl RegistryBuilder {
         self
     }
 
-    fn keeps(&self, descriptor: &HandlerDescriptor) -> bool {
+    fn keeps(&self, module_path: &str) -> bool {
         self.prefixes.is_empty()
             || self.prefixes.iter().any(|p| {
-                descriptor.module_path == p
-                    || descriptor
-                        .module_path
+                module_path == p
+                    || module_path
                         .strip_prefix(p.as_str())
                         .is_some_and(|rest| rest.starts_with("::"))
             })
@@ -310,9 +337,22 @@ impl RegistryBuilder {
             Some(d) => d.clone(),
             None => inventory::iter::<HandlerDescriptor>.into_iter().collect(),
         };
+        let (endpoint_types, unserved) = self.endpoint_types()?;
         let mut entries = Vec::new();
-        for descriptor in descriptors.into_iter().filter(|d| self.keeps(d)) {
-            entries.push(entry(descriptor, None)?);
+        for descriptor in descriptors {
+            match descriptor.endpoint {
+                None if self.keeps(descriptor.module_path) => {
+                    entries.push(entry(descriptor, None)?)
+                }
+                None => {}
+                Some(serves) => {
+                    for (name, ty) in &endpoint_types {
+                        if ty.serves == serves {
+                            entries.push(entry(descriptor, Some(name))?);
+                        }
+                    }
+                }
+            }
         }
         entries.sort_by(|a, b| {
             let (da, db) = (a.descriptor, b.descriptor);
@@ -329,7 +369,53 @@ impl RegistryBuilder {
                 return Err(RegistryError::DuplicateId(pair[0].id.clone()));
             }
         }
-        Ok(index(entries))
+        let mut registry = index(entries);
+        registry.endpoint_types = endpoint_types;
+        registry.unserved = unserved;
+        Ok(registry)
+    }
+
+    /// Match the metadata's endpoints with the registered endpoint types.
+    #[allow(clippy::type_complexity)]
+    fn endpoint_types(
+        &self,
+    ) -> Result<(Vec<(String, &'static EndpointDescriptor)>, Vec<String>), RegistryError> {
+        let Some(metadata) = &self.metadata else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let all: Vec<&'static EndpointDescriptor> =
+            inventory::iter::<EndpointDescriptor>.into_iter().collect();
+        let mut endpoints: Vec<_> = metadata.endpoints.iter().collect();
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut chosen = Vec::new();
+        let mut unserved = Vec::new();
+        for endpoint in endpoints {
+            let mut candidates: Vec<&'static EndpointDescriptor> = all
+                .iter()
+                .copied()
+                .filter(|d| {
+                    d.serves.role == endpoint.role.as_str()
+                        && d.serves.interface == endpoint.interface
+                })
+                .collect();
+            if candidates.len() > 1 && !self.prefixes.is_empty() {
+                candidates.retain(|d| self.keeps(d.module_path));
+            }
+            match candidates.as_slice() {
+                [] => unserved.push(endpoint.name.clone()),
+                [one] => chosen.push((endpoint.name.clone(), *one)),
+                many => {
+                    return Err(RegistryError::AmbiguousEndpoint {
+                        endpoint: endpoint.name.clone(),
+                        types: many
+                            .iter()
+                            .map(|d| d.serves.type_name.to_string())
+                            .collect(),
+                    })
+                }
+            }
+        }
+        Ok((chosen, unserved))
     }
 }
 

@@ -1282,6 +1282,28 @@ mod tests {
     }
 
     #[test]
+    fn in_memory_errors_say_in_memory_and_debug_hides_values() {
+        let mut state = UnitState::in_memory();
+        state
+            .conn
+            .execute("insert into kv (key, data) values ('k', '{oops')", [])
+            .unwrap();
+        let err = state.get("k").unwrap_err();
+        assert_eq!(err.file(), None);
+        assert!(
+            err.to_string().starts_with("unit state in-memory: "),
+            "{err}"
+        );
+        state.set("secret.key", json!("hunter2"));
+        let debug = format!("{state:?}");
+        assert!(
+            debug.contains("in-memory") && debug.contains("secret.key"),
+            "{debug}"
+        );
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
     fn invalid_utf8_text_is_a_typed_error() {
         let dir = TempDir::new("utf8");
         charmhelpers_db(&dir.db(), &[]);

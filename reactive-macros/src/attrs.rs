@@ -184,9 +184,9 @@ pub(crate) fn kind_of(attr: &Attribute) -> Option<AttrKind> {
 /// marker.
 pub(crate) fn collect_stacked(attr: &mut Attribute, kind: AttrKind, cx: &mut Ctxt) -> HandlerAttr {
     let span = attr.span();
-    let args = match &attr.meta {
-        Meta::Path(_) => TokenStream::new(),
-        Meta::List(list) => list.tokens.clone(),
+    let (args, name_value) = match &attr.meta {
+        Meta::Path(_) => (TokenStream::new(), false),
+        Meta::List(list) => (list.tokens.clone(), false),
         Meta::NameValue(nv) => {
             cx.error_spanned(
                 nv,
@@ -195,10 +195,12 @@ pub(crate) fn collect_stacked(attr: &mut Attribute, kind: AttrKind, cx: &mut Ctx
                     kind.name()
                 ),
             );
-            TokenStream::new()
+            (TokenStream::new(), true)
         }
     };
-    let parsed = parse_args(kind, attr.to_token_stream(), args, cx);
+    let mut parsed = parse_args(kind, attr.to_token_stream(), args, cx);
+    // Already reported: no "needs at least one flag" on top.
+    parsed.parse_failed |= name_value;
     let path = attr.path().clone();
     let marker = syn::Ident::new(COLLECTED_MARKER, Span::call_site());
     *attr = syn::parse_quote_spanned!(span=> #[#path(#marker)]);

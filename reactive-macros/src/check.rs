@@ -5,7 +5,7 @@
 
 use reactive_grammar::flag::{check_flag, has_placeholder};
 use reactive_grammar::hook_pattern::parse_hook_pattern;
-use syn::{FnArg, ItemFn};
+use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type, TypeParamBound};
 
 use crate::attrs::{AttrKind, HandlerAttr};
 use crate::ctxt::Ctxt;
@@ -54,6 +54,15 @@ pub(crate) fn check_function(func: &ItemFn, attr_name: &str, cx: &mut Ctxt) {
             ),
         );
     }
+    if let Some(boxed) = boxed_error_not_send_sync(&sig.output) {
+        cx.error_spanned(
+            boxed,
+            format!(
+                "the error type of a `#[{attr_name}]` handler must be `Send + Sync`: \
+                 write `Box<dyn Error + Send + Sync>`"
+            ),
+        );
+    }
     if let Some(asyncness) = &sig.asyncness {
         cx.error_spanned(
             asyncness,
@@ -64,6 +73,12 @@ pub(crate) fn check_function(func: &ItemFn, attr_name: &str, cx: &mut Ctxt) {
 
 /// Check every attribute and combine them into a model.
 pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel {
+    check_attrs_in(attrs, cx, false)
+}
+
+/// [`check_attrs`] for handlers in an `#[endpoint]` impl block (`in_endpoint`),
+/// where flags may hold `{endpoint_name}`.
+pub(crate) fn check_attrs_in(attrs: &[HandlerAttr], cx: &mut Ctxt, in_endpoint: bool) -> HandlerModel {
     let mut model = HandlerModel::default();
     for attr in attrs {
         let name = attr.kind.name();
@@ -85,18 +100,15 @@ pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel 
             continue;
         }
         if !attr.kind.takes_strings() && attr.has_args {
-            cx.error_spanned(
-                &attr.arg_tokens,
-                format!("`#[{name}]` takes no arguments, e.g. `#[{name}]`"),
-            );
+            cx.error_spanned(&attr.arg_tokens, format!("`#[{name}]` takes no arguments"));
             continue;
         }
         match attr.kind {
             kind if kind.is_flag_condition() => {
-                let flags = check_flags(attr, cx);
+                let flags = check_flags(attr, cx, in_endpoint);
                 model.conditions.push((kind, flags));
             }
-            AttrKind::NotUnless => model.not_unless.extend(check_flags(attr, cx)),
+            AttrKind::NotUnless => model.not_unless.extend(check_flags(attr, cx, in_endpoint)),
             AttrKind::Hook => {
                 for lit in &attr.args {
                     let pattern = lit.value();
@@ -180,7 +192,7 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     }
 }
 
-fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt) -> Vec<String> {
+fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt, in_endpoint: bool) -> Vec<String> {
     let mut flags = Vec::new();
     for lit in &attr.args {
         let flag = lit.value();
@@ -188,7 +200,7 @@ fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt) -> Vec<String> {
             cx.error_at(lit.span(), problem);
             continue;
         }
-        if has_placeholder(&flag) {
+        if has_placeholder(&flag) && !in_endpoint {
             cx.error_at(
                 lit.span(),
                 format!(
@@ -201,4 +213,52 @@ fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt) -> Vec<String> {
         flags.push(flag);
     }
     flags
+}
+
+/// The `Box<dyn …>` in a return type written `Result<(), Box<dyn …>>` whose
+/// trait object lacks `Send` or `Sync`. Such a box never converts into the
+/// dispatcher's error type, and rustc would say so in three errors (about
+/// `Send`, `Sync` and `Sized`) that do not name the fix; type aliases and
+/// every other error type are left to rustc.
+fn boxed_error_not_send_sync(output: &ReturnType) -> Option<&Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let [_, error] = type_arguments(ty, "Result")?[..] else {
+        return None;
+    };
+    let [Type::TraitObject(object)] = type_arguments(error, "Box")?[..] else {
+        return None;
+    };
+    let has = |name: &str| {
+        object.bounds.iter().any(|bound| {
+            matches!(bound, TypeParamBound::Trait(t)
+                if t.path.segments.last().is_some_and(|s| s.ident == name))
+        })
+    };
+    (!(has("Send") && has("Sync"))).then_some(error)
+}
+
+/// The type arguments of `ty` when it is a path ending in `name<…>`.
+fn type_arguments<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    Some(
+        arguments
+            .args
+            .iter()
+            .filter_map(|argument| match argument {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect(),
+    )
 }

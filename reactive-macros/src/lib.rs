@@ -13,6 +13,7 @@ extern crate proc_macro;
 mod attrs;
 mod check;
 mod ctxt;
+mod endpoint;
 mod expand;
 mod location;
 mod paths;
@@ -96,4 +97,13 @@ pub fn collect_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn meter_status_changed(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::MeterStatusChanged, args, item)
+}
+
+/// Register an endpoint type and the handlers of its impl block:
+/// `#[endpoint(interface = "http", role = "provides")]`. Handlers in the
+/// block may use `{endpoint_name}` in their flags; they are registered once
+/// per endpoint of the charm that this type serves.
+#[proc_macro_attribute]
+pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    endpoint::endpoint(args.into(), item.into()).into()
 }

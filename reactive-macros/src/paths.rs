@@ -7,3 +7,9 @@ use quote::quote;
 pub(crate) fn private() -> TokenStream {
     quote!(::reactive_core::__private)
 }
+
+/// The marker types of the handler signatures
+/// (`::reactive_core::handler::invoke::signature`).
+pub(crate) fn signature() -> TokenStream {
+    quote!(::reactive_core::handler::invoke::signature)
+}

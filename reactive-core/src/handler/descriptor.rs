@@ -71,6 +71,9 @@ pub struct HandlerDescriptor {
     pub only_once: bool,
     /// `#[collect_metrics]` / `#[meter_status_changed]`.
     pub restricted: Option<RestrictedHook>,
+    /// For a handler in an `#[endpoint]` impl block: the endpoint type it
+    /// belongs to (it is registered once per endpoint instance).
+    pub endpoint: Option<&'static crate::endpoint::EndpointRef>,
     /// The function to call.
     pub invoke: HandlerFn,
 }

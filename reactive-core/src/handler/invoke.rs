@@ -20,7 +20,9 @@ pub type HandlerFn = fn(&mut Context, &HandlerEntry) -> Result<(), HandlerError>
 /// What a handler may return: `()` or `Result<(), E>` for any error type.
 #[diagnostic::on_unimplemented(
     message = "a handler must return `()` or `Result<(), E>`, not `{Self}`",
-    note = "`E` may be any type that implements `std::error::Error + Send + Sync + 'static`"
+    label = "not a handler's return type",
+    note = "`E` may be any type that implements `std::error::Error + Send + Sync + 'static`, \
+            such as `Box<dyn std::error::Error + Send + Sync>`"
 )]
 pub trait HandlerReturn {
     /// Turn the return value into the dispatch loop's result.
@@ -58,8 +60,8 @@ pub mod signature {
 /// A function that can serve as a handler.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a reactive handler",
-    label = "unsupported handler signature",
-    note = "a handler takes no parameter, `&mut Context` or `&Context`, and returns `()` or `Result<(), E>`"
+    label = "a handler takes no parameter, `&mut Context` or `&Context`",
+    note = "a handler is `fn()`, `fn(&mut Context)` or `fn(&Context)`, returning `()` or `Result<(), E>`"
 )]
 pub trait Handler<Signature> {
     /// Call the handler.

@@ -23,6 +23,13 @@ pub enum StartupError {
     Tool(ToolError),
     /// The unit state could not be read.
     State(StateError),
+    /// An endpoint's `manage_flags` or pattern flags failed.
+    Endpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// Its error.
+        error: crate::handler::HandlerError,
+    },
 }
 
 impl std::fmt::Display for StartupError {
@@ -30,6 +37,12 @@ impl std::fmt::Display for StartupError {
         match self {
             StartupError::Tool(e) => write!(f, "{e}"),
             StartupError::State(e) => write!(f, "{e}"),
+            StartupError::Endpoint { endpoint, error } => {
+                write!(
+                    f,
+                    "endpoint `{endpoint}` failed to manage its flags: {error}"
+                )
+            }
         }
     }
 }
@@ -39,6 +52,7 @@ impl std::error::Error for StartupError {
         match self {
             StartupError::Tool(e) => Some(e),
             StartupError::State(e) => Some(e),
+            StartupError::Endpoint { error, .. } => Some(error.as_ref()),
         }
     }
 }

@@ -169,9 +169,12 @@ fn run_in_context(
         config_flags =
             builtin_flags::config_flags(ctx, &charm.config_options).map_err(HookError::Startup)?;
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
+        crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
+            .map_err(HookError::Startup)?;
     }
     *report = dispatch(ctx, &charm.registry).map_err(HookError::Dispatch)?;
     if !restricted {
+        crate::endpoint::startup::finish_endpoints(ctx).map_err(HookError::Publish)?;
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
     }

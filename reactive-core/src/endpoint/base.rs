@@ -1,0 +1,95 @@
+//! `EndpointBase`: what every endpoint instance knows, whatever its type.
+
+use super::departed::DepartedUnits;
+use super::key_list::KeyList;
+use super::relation::Relation;
+use super::unit::CombinedUnits;
+
+/// The framework-managed part of an endpoint: its name, its relations and
+/// its departed units. An endpoint type holds one and hands it out through
+/// [`Endpoint::base`](super::Endpoint::base).
+#[derive(Debug, Clone, Default)]
+pub struct EndpointBase {
+    name: String,
+    relations: KeyList<Relation>,
+    departed: DepartedUnits,
+}
+
+impl EndpointBase {
+    pub(crate) fn new(name: &str, relations: Vec<Relation>, departed: DepartedUnits) -> Self {
+        EndpointBase {
+            name: name.to_string(),
+            relations: KeyList::new(relations),
+            departed,
+        }
+    }
+
+    /// The endpoint's name, as `metadata.yaml` declares it.
+    pub fn endpoint_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The endpoint's relations, ordered by relation id (numbers compared
+    /// as numbers, so `db:2` comes before `db:10`), indexable by position
+    /// or by relation id.
+    pub fn relations(&self) -> &KeyList<Relation> {
+        &self.relations
+    }
+
+    /// The relations, mutably (to write their published data).
+    pub fn relations_mut(&mut self) -> &mut KeyList<Relation> {
+        &mut self.relations
+    }
+
+    /// Whether any remote unit has joined any relation of the endpoint.
+    pub fn is_joined(&self) -> bool {
+        self.relations.iter().any(|r| !r.unit_list().is_empty())
+    }
+
+    /// Every joined unit of every relation, ordered by relation id then
+    /// unit name, with a merged view of their data. A unit related twice
+    /// appears twice.
+    pub fn all_joined_units(&self) -> CombinedUnits<'_> {
+        CombinedUnits::new(
+            self.relations
+                .iter()
+                .flat_map(|r| r.unit_list().iter())
+                .collect(),
+        )
+    }
+
+    /// The units that departed and have not been removed from this list.
+    pub fn all_departed_units(&self) -> &DepartedUnits {
+        &self.departed
+    }
+
+    /// The departed units, to remove those handled.
+    pub fn all_departed_units_mut(&mut self) -> &mut DepartedUnits {
+        &mut self.departed
+    }
+
+    /// Complete a flag name for this endpoint: prefix
+    /// `endpoint.{endpoint_name}.` unless the flag already holds the
+    /// placeholder, then substitute the endpoint's name.
+    ///
+    /// ```
+    /// # use reactive_core::endpoint::EndpointBase;
+    /// # fn check(base: &EndpointBase) {
+    /// // For an endpoint named `db`:
+    /// assert_eq!(base.expand_name("joined"), "endpoint.db.joined");
+    /// assert_eq!(base.expand_name("{endpoint_name}.ready"), "db.ready");
+    /// # }
+    /// ```
+    pub fn expand_name(&self, flag: &str) -> String {
+        expand_name(&self.name, flag)
+    }
+}
+
+/// [`EndpointBase::expand_name`] for an endpoint name.
+pub fn expand_name(endpoint_name: &str, flag: &str) -> String {
+    if reactive_grammar::flag::has_placeholder(flag) {
+        reactive_grammar::flag::expand_placeholder(flag, endpoint_name)
+    } else {
+        format!("endpoint.{endpoint_name}.{flag}")
+    }
+}
