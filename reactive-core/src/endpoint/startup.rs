@@ -59,7 +59,7 @@ fn start_one(
     // 1. The departing unit joins the departed list.
     if departed_hook {
         let hook = ctx.hook().clone();
-        let departing = hook.departing_unit.or(hook.remote_unit);
+        let departing = hook.remote_unit.or(hook.departing_unit);
         if let (Some(rid), Some(unit)) = (hook.relation_id, departing) {
             let data = match tools.with(|t| t.relation_get(&rid, &unit)) {
                 Ok(data) => data,

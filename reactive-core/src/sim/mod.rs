@@ -1,8 +1,12 @@
-//! The simulated Juju: a model of applications, units and relations, and
-//! hook tools that answer from it, so charms run without Juju.
+//! The simulated Juju: a model of applications, units and relations, hook
+//! tools that answer from it, and a deployment simulator that runs charms
+//! through whole scenarios without Juju.
 
+pub mod deployment;
 pub mod model;
+pub mod process;
 pub mod unit_tools;
 
+pub use deployment::{AppSpec, CharmRunner, Deployment, HookRun, QueuedHook, SimError};
 pub use model::{ModelState, Status};
 pub use unit_tools::{ChangedBag, SharedModel, SharedUnitTools, ToolCall, UnitTools};

@@ -40,7 +40,7 @@ pub struct AppState {
 
 /// One unit of the model.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UnitState {
+pub struct UnitRecord {
     /// Its application.
     pub app: String,
     /// Its address (`unit-get private-address`, `ingress-address`).
@@ -85,7 +85,7 @@ pub struct ModelState {
     /// Applications by name.
     pub apps: BTreeMap<String, AppState>,
     /// Units by name (`app/0`).
-    pub units: BTreeMap<String, UnitState>,
+    pub units: BTreeMap<String, UnitRecord>,
     /// Relations by number.
     pub relations: BTreeMap<u32, RelationState>,
     /// The next relation number.
@@ -135,7 +135,7 @@ impl ModelState {
         let address = address.unwrap_or_else(|| format!("10.0.{}.{}", n / 250, n % 250 + 2));
         self.units.insert(
             unit.to_string(),
-            UnitState {
+            UnitRecord {
                 app: app_of(unit).to_string(),
                 address,
                 status: None,

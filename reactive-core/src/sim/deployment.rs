@@ -1,0 +1,740 @@
+//! The deployment simulator: whole models of charms, run in Juju's hook
+//! order without Juju.
+//!
+//! A [`Deployment`] holds applications (each a charm, run in this process
+//! or as real processes), their units with their own unit state and charm
+//! directory, config, leadership and relations. Each step (deploy, relate,
+//! config, remove-unit, remove-relation) queues the hooks Juju would run,
+//! then runs the queue until it is empty, adding the `-relation-changed`
+//! hooks that published data causes on the remote units. Data a hook
+//! writes becomes visible to other units only when the hook succeeds.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::model::{app_of, ModelState};
+use super::unit_tools::{ChangedBag, SharedModel, ToolCall, UnitTools};
+use crate::hook::HookInfo;
+use crate::runtime::{error_chain, run_hook, Charm, HookInput};
+use crate::unit_state::UnitState;
+
+/// How an application's hooks run.
+pub enum CharmRunner {
+    /// In this process, with these handlers.
+    InProcess(Charm),
+    /// As a real process: the charm binary, run as Juju runs it.
+    Process(super::process::ProcessCharm),
+}
+
+impl fmt::Debug for CharmRunner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CharmRunner::InProcess(charm) => write!(f, "InProcess({})", charm.metadata.name),
+            CharmRunner::Process(p) => write!(f, "Process({})", p.binary.display()),
+        }
+    }
+}
+
+/// An application to deploy.
+#[derive(Debug)]
+pub struct AppSpec {
+    /// The application's name.
+    pub name: String,
+    /// How its hooks run.
+    pub runner: CharmRunner,
+    /// The charm's source directory (holding `metadata.yaml` and
+    /// `config.yaml`), copied into each unit's charm directory.
+    pub charm_dir: PathBuf,
+    /// The number of units.
+    pub units: usize,
+    /// Config values set at deploy time (over the defaults).
+    pub config: Map<String, Value>,
+}
+
+/// A hook waiting to run on a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedHook {
+    /// The unit.
+    pub unit: String,
+    /// The hook, with its relation context.
+    pub hook: HookInfo,
+}
+
+/// What one hook run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookRun {
+    /// The unit.
+    pub unit: String,
+    /// The hook's name.
+    pub hook: String,
+    /// `JUJU_REMOTE_UNIT`, when there is one.
+    pub remote_unit: Option<String>,
+    /// The ids of the handlers invoked, in order.
+    pub invoked: Vec<String>,
+    /// Every hook-tool call, in order.
+    pub calls: Vec<ToolCall>,
+    /// Flags set by the hook (compared with before it).
+    pub flags_set: Vec<String>,
+    /// Flags cleared by the hook.
+    pub flags_cleared: Vec<String>,
+    /// The relation data bags it changed.
+    pub changed: Vec<ChangedBag>,
+    /// `Err` with the message when the hook failed.
+    pub result: Result<(), String>,
+    /// Wall time of the hook.
+    pub duration: Duration,
+}
+
+/// Why a step did not complete.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimError {
+    /// A hook failed; it stays at the head of the queue, and
+    /// [`Deployment::retry`] runs it again.
+    HookFailed {
+        /// The unit.
+        unit: String,
+        /// The hook.
+        hook: String,
+        /// The error, as the charm reported it.
+        error: String,
+    },
+    /// The model kept running hooks past the cap.
+    NeverSettles {
+        /// How many hooks ran in the step.
+        hooks_run: usize,
+        /// The next hooks still queued.
+        pending: Vec<String>,
+    },
+    /// A step named something that does not exist.
+    Unknown {
+        /// What kind of thing (`application`, `unit`, `endpoint`, `relation`).
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+    /// A step that cannot be taken (e.g. relating incompatible endpoints).
+    Invalid(String),
+    /// Files could not be prepared.
+    Io(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::HookFailed { unit, hook, error } => {
+                write!(f, "hook {hook} failed on {unit}: {error}")
+            }
+            SimError::NeverSettles { hooks_run, pending } => write!(
+                f,
+                "the model did not settle after {hooks_run} hooks; still queued: {}",
+                pending.join(", ")
+            ),
+            SimError::Unknown { what, name } => write!(f, "unknown {what} `{name}`"),
+            SimError::Invalid(message) => write!(f, "{message}"),
+            SimError::Io(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+struct AppRuntime {
+    runner: CharmRunner,
+    charm_dir: PathBuf,
+    next_unit: usize,
+}
+
+struct UnitRuntime {
+    state: Option<UnitState>,
+    dir: PathBuf,
+    flags: Vec<String>,
+}
+
+/// A simulated Juju model running charms.
+pub struct Deployment {
+    model: SharedModel,
+    apps: BTreeMap<String, AppRuntime>,
+    units: BTreeMap<String, UnitRuntime>,
+    queue: VecDeque<QueuedHook>,
+    runs: Vec<HookRun>,
+    workdir: PathBuf,
+    max_hooks: usize,
+    tracing: bool,
+}
+
+impl fmt::Debug for Deployment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deployment")
+            .field("workdir", &self.workdir)
+            .field("apps", &self.apps.keys().collect::<Vec<_>>())
+            .field("units", &self.units.keys().collect::<Vec<_>>())
+            .field("queued", &self.queue.len())
+            .finish()
+    }
+}
+
+/// The most hooks one step may run before the model is said not to settle.
+pub const DEFAULT_MAX_HOOKS: usize = 1000;
+
+impl Deployment {
+    /// An empty model whose units keep their charm directories under
+    /// `workdir` (created if needed).
+    pub fn new(workdir: &Path) -> Result<Self, SimError> {
+        std::fs::create_dir_all(workdir)
+            .map_err(|e| SimError::Io(format!("cannot create {}: {e}", workdir.display())))?;
+        Ok(Deployment {
+            model: Arc::new(Mutex::new(ModelState::default())),
+            apps: BTreeMap::new(),
+            units: BTreeMap::new(),
+            queue: VecDeque::new(),
+            runs: Vec::new(),
+            workdir: workdir.to_path_buf(),
+            max_hooks: DEFAULT_MAX_HOOKS,
+            tracing: false,
+        })
+    }
+
+    /// Set the cap on hooks per step.
+    pub fn set_max_hooks(&mut self, max_hooks: usize) {
+        self.max_hooks = max_hooks;
+    }
+
+    /// Log the dispatch tracer's account in every hook (in-process charms).
+    pub fn set_tracing(&mut self, enabled: bool) {
+        self.tracing = enabled;
+    }
+
+    /// The model's state.
+    pub fn model(&self) -> std::sync::MutexGuard<'_, ModelState> {
+        self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The shared model (for hook-tool servers).
+    pub fn shared_model(&self) -> SharedModel {
+        self.model.clone()
+    }
+
+    /// The charm directory of a unit.
+    pub fn unit_dir(&self, unit: &str) -> Option<&Path> {
+        self.units.get(unit).map(|u| u.dir.as_path())
+    }
+
+    /// The persisted flags of a unit (as after its last successful hook).
+    pub fn unit_flags(&self, unit: &str) -> Vec<String> {
+        self.units.get(unit).map(|u| u.flags.clone()).unwrap_or_default()
+    }
+
+    /// The hooks run since the last call.
+    pub fn take_runs(&mut self) -> Vec<HookRun> {
+        std::mem::take(&mut self.runs)
+    }
+
+    /// The hooks still queued.
+    pub fn queued(&self) -> impl Iterator<Item = &QueuedHook> {
+        self.queue.iter()
+    }
+
+    fn app_name(&self, app: &str) -> Result<(), SimError> {
+        if self.apps.contains_key(app) {
+            Ok(())
+        } else {
+            Err(SimError::Unknown {
+                what: "application",
+                name: app.to_string(),
+            })
+        }
+    }
+
+    // ---- steps -------------------------------------------------------------
+
+    /// Deploy an application: its units run `install`, `leader-elected`
+    /// (the first unit), `config-changed` and `start`.
+    pub fn deploy(&mut self, spec: AppSpec) -> Result<(), SimError> {
+        if self.apps.contains_key(&spec.name) {
+            return Err(SimError::Invalid(format!(
+                "application `{}` is already deployed",
+                spec.name
+            )));
+        }
+        let (endpoints, defaults) = match &spec.runner {
+            CharmRunner::InProcess(charm) => (
+                charm
+                    .metadata
+                    .endpoints
+                    .iter()
+                    .map(|e| (e.name.clone(), e.interface.clone()))
+                    .collect(),
+                charm.config_options.defaults(),
+            ),
+            CharmRunner::Process(p) => (p.endpoints.clone(), p.config_defaults.clone()),
+        };
+        let mut config = defaults;
+        config.extend(spec.config.clone());
+        self.model().add_app(&spec.name, endpoints, config);
+        self.apps.insert(
+            spec.name.clone(),
+            AppRuntime {
+                runner: spec.runner,
+                charm_dir: spec.charm_dir,
+                next_unit: 0,
+            },
+        );
+        self.add_units(&spec.name, spec.units)?;
+        self.run_until_quiet()
+    }
+
+    /// Add `count` units to an application (each runs `install`,
+    /// `leader-elected` if the application has no leader, `config-changed`,
+    /// `start`, then joins the application's relations).
+    pub fn add_units(&mut self, app: &str, count: usize) -> Result<(), SimError> {
+        self.app_name(app)?;
+        for _ in 0..count {
+            let runtime = self.apps.get_mut(app).expect("checked above");
+            let unit = format!("{app}/{}", runtime.next_unit);
+            runtime.next_unit += 1;
+            let dir = self.workdir.join(unit.replace('/', "-"));
+            prepare_charm_dir(&runtime.charm_dir, &dir)?;
+            self.units.insert(
+                unit.clone(),
+                UnitRuntime {
+                    state: Some(UnitState::in_memory()),
+                    dir,
+                    flags: Vec::new(),
+                },
+            );
+            let leader = {
+                let mut model = self.model();
+                model.add_unit(&unit, None);
+                let app_state = model.apps.get_mut(app).expect("added at deploy");
+                if app_state.leader.is_none() {
+                    app_state.leader = Some(unit.clone());
+                    true
+                } else {
+                    false
+                }
+            };
+            self.push(&unit, HookInfo::named("install"));
+            if leader {
+                self.push(&unit, HookInfo::named("leader-elected"));
+            }
+            self.push(&unit, HookInfo::named("config-changed"));
+            self.push(&unit, HookInfo::named("start"));
+        }
+        Ok(())
+    }
+
+    /// Relate `a` and `b`, each `app:endpoint`: `-relation-created` on every
+    /// unit of both, then `-joined` and `-changed` on each for every remote
+    /// unit, then the `-changed` hooks the published data causes, until
+    /// quiet.
+    pub fn relate(&mut self, a: &str, b: &str) -> Result<u32, SimError> {
+        let (app_a, ep_a) = self.endpoint(a)?;
+        let (app_b, ep_b) = self.endpoint(b)?;
+        {
+            let model = self.model();
+            let interface_a = &model.apps[&app_a].endpoints[&ep_a];
+            let interface_b = &model.apps[&app_b].endpoints[&ep_b];
+            if interface_a != interface_b {
+                return Err(SimError::Invalid(format!(
+                    "cannot relate {a} ({interface_a}) to {b} ({interface_b}): different interfaces"
+                )));
+            }
+        }
+        let id = self.model().add_relation(&[(&app_a, &ep_a), (&app_b, &ep_b)]);
+        let units_a = self.model().units_of(&app_a);
+        let units_b = self.model().units_of(&app_b);
+        for unit in units_a.iter().chain(units_b.iter()) {
+            self.model().enter_relation(id, unit);
+        }
+        for (unit, endpoint) in units_a
+            .iter()
+            .map(|u| (u, &ep_a))
+            .chain(units_b.iter().map(|u| (u, &ep_b)))
+        {
+            self.push(unit, relation_hook(endpoint, "created", id, None, None));
+        }
+        for (units, endpoint, remotes) in [(&units_a, &ep_a, &units_b), (&units_b, &ep_b, &units_a)]
+        {
+            for unit in units {
+                for remote in remotes {
+                    self.push(unit, relation_hook(endpoint, "joined", id, Some(remote), None));
+                    self.push(unit, relation_hook(endpoint, "changed", id, Some(remote), None));
+                }
+            }
+        }
+        self.run_until_quiet()?;
+        Ok(id)
+    }
+
+    /// Change config values of an application (`null` resets an option to
+    /// its default): `config-changed` on every unit, then what follows.
+    pub fn config(&mut self, app: &str, values: Map<String, Value>) -> Result<(), SimError> {
+        self.app_name(app)?;
+        let defaults = match &self.apps[app].runner {
+            CharmRunner::InProcess(charm) => charm.config_options.defaults(),
+            CharmRunner::Process(p) => p.config_defaults.clone(),
+        };
+        {
+            let mut model = self.model();
+            let config = &mut model.apps.get_mut(app).expect("checked").config;
+            for (k, v) in values {
+                if v.is_null() {
+                    match defaults.get(&k) {
+                        Some(d) => config.insert(k, d.clone()),
+                        None => config.remove(&k),
+                    };
+                } else {
+                    config.insert(k, v);
+                }
+            }
+        }
+        let units = self.model().units_of(app);
+        for unit in units {
+            self.push(&unit, HookInfo::named("config-changed"));
+        }
+        self.run_until_quiet()
+    }
+
+    /// Remove a unit: `-relation-departed` and `-relation-broken` on it for
+    /// each of its relations, `-relation-departed` on each unit that saw it,
+    /// then `stop` and `remove`; a new leader is elected if it led.
+    pub fn remove_unit(&mut self, unit: &str) -> Result<(), SimError> {
+        if !self.units.contains_key(unit) {
+            return Err(SimError::Unknown {
+                what: "unit",
+                name: unit.to_string(),
+            });
+        }
+        let app = app_of(unit).to_string();
+        let relations: Vec<(u32, String, Vec<(String, String)>)> = {
+            let model = self.model();
+            model
+                .relations
+                .values()
+                .filter(|r| r.members.contains_key(unit))
+                .map(|r| {
+                    let endpoint = r.endpoints[&app].clone();
+                    let watchers = r
+                        .members
+                        .iter()
+                        .filter(|(u, seen)| u.as_str() != unit && seen.contains(unit))
+                        .map(|(u, _)| {
+                            let their_endpoint = r.endpoints[app_of(u)].clone();
+                            (u.clone(), their_endpoint)
+                        })
+                        .collect();
+                    (r.id, endpoint, watchers)
+                })
+                .collect()
+        };
+        for (id, endpoint, watchers) in &relations {
+            let remotes: Vec<String> = self
+                .model()
+                .relations
+                .get(id)
+                .and_then(|r| r.members.get(unit))
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            for remote in remotes {
+                self.push(
+                    unit,
+                    relation_hook(endpoint, "departed", *id, Some(&remote), Some(unit)),
+                );
+            }
+            self.push(unit, relation_hook(endpoint, "broken", *id, None, None));
+            for (watcher, their_endpoint) in watchers {
+                self.push(
+                    watcher,
+                    relation_hook(their_endpoint, "departed", *id, Some(unit), Some(unit)),
+                );
+            }
+        }
+        self.push(unit, HookInfo::named("stop"));
+        self.push(unit, HookInfo::named("remove"));
+        self.run_until_quiet()?;
+        // The unit is gone: its relation presence, its record, its runtime.
+        let new_leader = {
+            let mut model = self.model();
+            for relation in model.relations.values_mut() {
+                relation.members.remove(unit);
+                relation.unit_data.remove(unit);
+                for seen in relation.members.values_mut() {
+                    seen.remove(unit);
+                }
+            }
+            model.units.remove(unit);
+            let next = model.units_of(&app).into_iter().next();
+            let app_state = model.apps.get_mut(&app).expect("exists");
+            if app_state.leader.as_deref() == Some(unit) {
+                app_state.leader = next.clone();
+                next
+            } else {
+                None
+            }
+        };
+        self.units.remove(unit);
+        if let Some(leader) = new_leader {
+            self.push(&leader, HookInfo::named("leader-elected"));
+            self.run_until_quiet()?;
+        }
+        Ok(())
+    }
+
+    /// Remove a relation: `-relation-departed` for every remote unit, then
+    /// `-relation-broken`, on every unit of both sides.
+    pub fn remove_relation(&mut self, id: u32) -> Result<(), SimError> {
+        let plan: Vec<(String, String, Vec<String>)> = {
+            let model = self.model();
+            let relation = model.relations.get(&id).ok_or_else(|| SimError::Unknown {
+                what: "relation",
+                name: id.to_string(),
+            })?;
+            relation
+                .members
+                .iter()
+                .map(|(u, seen)| {
+                    (
+                        u.clone(),
+                        relation.endpoints[app_of(u)].clone(),
+                        seen.iter().cloned().collect(),
+                    )
+                })
+                .collect()
+        };
+        for (unit, endpoint, seen) in &plan {
+            for remote in seen {
+                self.push(
+                    unit,
+                    relation_hook(endpoint, "departed", id, Some(remote), Some(remote)),
+                );
+            }
+            self.push(unit, relation_hook(endpoint, "broken", id, None, None));
+        }
+        self.run_until_quiet()?;
+        self.model().relations.remove(&id);
+        Ok(())
+    }
+
+    /// Run the failed hook at the head of the queue again, then the rest.
+    pub fn retry(&mut self) -> Result<(), SimError> {
+        self.run_until_quiet()
+    }
+
+    /// Run hooks until the queue is empty.
+    pub fn run_until_quiet(&mut self) -> Result<(), SimError> {
+        let mut hooks_run = 0;
+        while let Some(next) = self.queue.front().cloned() {
+            if hooks_run >= self.max_hooks {
+                return Err(SimError::NeverSettles {
+                    hooks_run,
+                    pending: self
+                        .queue
+                        .iter()
+                        .take(10)
+                        .map(|q| format!("{} on {}", q.hook.name, q.unit))
+                        .collect(),
+                });
+            }
+            hooks_run += 1;
+            let run = self.run_one(&next)?;
+            let failed = run.result.clone().err();
+            let changed = run.changed.clone();
+            self.runs.push(run);
+            if let Some(error) = failed {
+                return Err(SimError::HookFailed {
+                    unit: next.unit,
+                    hook: next.hook.name,
+                    error,
+                });
+            }
+            self.queue.pop_front();
+            self.after_hook(&next, &changed);
+        }
+        Ok(())
+    }
+
+    // ---- internals ---------------------------------------------------------
+
+    fn endpoint(&self, spec: &str) -> Result<(String, String), SimError> {
+        let (app, endpoint) = spec.split_once(':').ok_or_else(|| {
+            SimError::Invalid(format!("`{spec}` must be `application:endpoint`"))
+        })?;
+        self.app_name(app)?;
+        if !self.model().apps[app].endpoints.contains_key(endpoint) {
+            return Err(SimError::Unknown {
+                what: "endpoint",
+                name: spec.to_string(),
+            });
+        }
+        Ok((app.to_string(), endpoint.to_string()))
+    }
+
+    fn push(&mut self, unit: &str, mut hook: HookInfo) {
+        hook.unit_name = Some(unit.to_string());
+        let queued = QueuedHook {
+            unit: unit.to_string(),
+            hook,
+        };
+        if !self.queue.contains(&queued) {
+            self.queue.push_back(queued);
+        }
+    }
+
+    /// Juju's bookkeeping around a hook: a unit sees a remote unit from its
+    /// `-joined` on and stops seeing it at its `-departed`.
+    fn before_hook(&self, queued: &QueuedHook) {
+        let hook = &queued.hook;
+        let (Some(rid), Some(remote)) = (&hook.relation_id, &hook.remote_unit) else {
+            return;
+        };
+        let mut model = self.model();
+        let Some(relation) = model.relation_by_id_mut(rid) else {
+            return;
+        };
+        let seen = relation.members.entry(queued.unit.clone()).or_default();
+        if hook.name.ends_with("-relation-joined") {
+            seen.insert(remote.clone());
+        } else if hook.name.ends_with("-relation-departed") {
+            seen.remove(remote);
+        }
+    }
+
+    fn run_one(&mut self, queued: &QueuedHook) -> Result<HookRun, SimError> {
+        self.before_hook(queued);
+        let unit = queued.unit.clone();
+        let app = app_of(&unit).to_string();
+        let runtime = self.units.get_mut(&unit).ok_or_else(|| SimError::Unknown {
+            what: "unit",
+            name: unit.clone(),
+        })?;
+        let mut hook = queued.hook.clone();
+        hook.charm_dir = Some(runtime.dir.clone());
+        let tools = Arc::new(Mutex::new(UnitTools::new(self.model.clone(), &unit)));
+        let started = Instant::now();
+        let app_runtime = self.apps.get(&app).ok_or_else(|| SimError::Unknown {
+            what: "application",
+            name: app.clone(),
+        })?;
+        let (invoked, result, flags) = match &app_runtime.runner {
+            CharmRunner::InProcess(charm) => {
+                let state = runtime.state.take().unwrap_or_else(UnitState::in_memory);
+                let outcome = run_hook(
+                    charm,
+                    HookInput {
+                        hook: hook.clone(),
+                        state,
+                        tools: Box::new(tools.clone()),
+                        tracing: self.tracing,
+                    },
+                );
+                runtime.state = Some(outcome.state);
+                let result = outcome.result.map_err(|e| error_chain(&e));
+                let flags = if result.is_ok() {
+                    outcome.flags
+                } else {
+                    runtime.flags.clone()
+                };
+                (outcome.report.invoked, result, flags)
+            }
+            CharmRunner::Process(process) => {
+                let outcome = process.run(&hook, &runtime.dir, tools.clone())?;
+                (outcome.invoked, outcome.result, outcome.flags.unwrap_or_else(|| runtime.flags.clone()))
+            }
+        };
+        let duration = started.elapsed();
+        let mut tools = tools.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = tools.finish(result.is_ok());
+        let before = std::mem::replace(&mut runtime.flags, flags.clone());
+        Ok(HookRun {
+            unit,
+            hook: hook.name.clone(),
+            remote_unit: hook.remote_unit.clone(),
+            invoked,
+            calls: tools.calls().to_vec(),
+            flags_set: flags.iter().filter(|f| !before.contains(f)).cloned().collect(),
+            flags_cleared: before.iter().filter(|f| !flags.contains(f)).cloned().collect(),
+            changed,
+            result,
+            duration,
+        })
+    }
+
+    /// Queue the `-relation-changed` hooks that a successful hook's published
+    /// data causes on the units that see it.
+    fn after_hook(&mut self, queued: &QueuedHook, changed: &[ChangedBag]) {
+        let mut to_queue = Vec::new();
+        {
+            let model = self.model();
+            for bag in changed {
+                match bag {
+                    ChangedBag::Unit { relation, unit } => {
+                        let Some(r) = model.relations.get(relation) else { continue };
+                        for (watcher, seen) in &r.members {
+                            if watcher != unit && seen.contains(unit) {
+                                let endpoint = r.endpoints[app_of(watcher)].clone();
+                                to_queue.push((
+                                    watcher.clone(),
+                                    relation_hook(&endpoint, "changed", *relation, Some(unit), None),
+                                ));
+                            }
+                        }
+                    }
+                    ChangedBag::App { relation, app } => {
+                        let Some(r) = model.relations.get(relation) else { continue };
+                        for watcher in r.members.keys() {
+                            let same_app = app_of(watcher) == app;
+                            let peer = r.endpoints.len() == 1;
+                            if watcher != &queued.unit && (!same_app || peer) {
+                                let endpoint = r.endpoints[app_of(watcher)].clone();
+                                let mut hook = relation_hook(&endpoint, "changed", *relation, None, None);
+                                hook.remote_app = Some(app.clone());
+                                to_queue.push((watcher.clone(), hook));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (unit, hook) in to_queue {
+            self.push(&unit, hook);
+        }
+    }
+}
+
+/// A relation hook `<endpoint>-relation-<event>` of relation `id`.
+fn relation_hook(
+    endpoint: &str,
+    event: &str,
+    id: u32,
+    remote_unit: Option<&str>,
+    departing: Option<&str>,
+) -> HookInfo {
+    let mut hook = HookInfo::named(format!("{endpoint}-relation-{event}"));
+    hook.relation = Some(endpoint.to_string());
+    hook.relation_id = Some(format!("{endpoint}:{id}"));
+    hook.remote_unit = remote_unit.map(str::to_string);
+    hook.remote_app = remote_unit.map(|u| app_of(u).to_string());
+    hook.departing_unit = departing.map(str::to_string);
+    hook
+}
+
+/// Make a unit's charm directory: a copy of the charm's `metadata.yaml`,
+/// `config.yaml` (and `charmcraft.yaml`) when present.
+fn prepare_charm_dir(source: &Path, dir: &Path) -> Result<(), SimError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| SimError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    for name in ["metadata.yaml", "config.yaml", "charmcraft.yaml"] {
+        let from = source.join(name);
+        if from.exists() {
+            std::fs::copy(&from, dir.join(name)).map_err(|e| {
+                SimError::Io(format!("cannot copy {}: {e}", from.display()))
+            })?;
+        }
+    }
+    Ok(())
+}
