@@ -1,0 +1,210 @@
+//! What a simulated step did, readable on a terminal and as JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use super::deployment::{Deployment, HookRun};
+use crate::tools::DataBag;
+
+/// One unit's state after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitSnapshot {
+    /// The unit.
+    pub unit: String,
+    /// Workload status and message.
+    pub status: Option<(String, String)>,
+    /// Its persisted flags, sorted.
+    pub flags: Vec<String>,
+    /// Its published data on each relation (relation id as it sees it).
+    pub published: BTreeMap<String, DataBag>,
+}
+
+/// A file of a unit's charm directory, as it is after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileSnapshot {
+    /// `unit:relative/path`.
+    pub name: String,
+    /// Its text, or `None` when absent.
+    pub content: Option<String>,
+}
+
+/// What a step did and left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// The step, described.
+    pub step: String,
+    /// Every hook run, in order.
+    pub hooks: Vec<HookRun>,
+    /// Every unit afterwards.
+    pub units: Vec<UnitSnapshot>,
+    /// Chosen files afterwards.
+    pub files: Vec<FileSnapshot>,
+    /// The error that stopped the step, if any.
+    pub error: Option<String>,
+}
+
+impl Deployment {
+    /// Every unit's status, flags and published data now.
+    pub fn snapshot_units(&self) -> Vec<UnitSnapshot> {
+        let model = self.model();
+        let mut units: Vec<&String> = model.units.keys().collect();
+        units.sort_by(|a, b| super::model::unit_order(a, b));
+        units
+            .into_iter()
+            .map(|unit| {
+                let record = &model.units[unit];
+                let published = model
+                    .relations
+                    .values()
+                    .filter_map(|r| {
+                        let bag = r.unit_data.get(unit)?;
+                        let rid = r.relation_id_for(&record.app)?;
+                        Some((rid, bag.clone()))
+                    })
+                    .collect();
+                UnitSnapshot {
+                    unit: unit.clone(),
+                    status: record
+                        .status
+                        .as_ref()
+                        .map(|s| (s.state.to_string(), s.message.clone())),
+                    flags: self.unit_flags(unit),
+                    published,
+                }
+            })
+            .collect()
+    }
+
+    /// The files named `unit:relative/path`, as they are now.
+    pub fn snapshot_files(&self, names: &[String]) -> Vec<FileSnapshot> {
+        names
+            .iter()
+            .map(|name| {
+                let content = name.split_once(':').and_then(|(unit, path)| {
+                    let dir = self.unit_dir(unit)?;
+                    std::fs::read_to_string(dir.join(path)).ok()
+                });
+                FileSnapshot {
+                    name: name.clone(),
+                    content,
+                }
+            })
+            .collect()
+    }
+}
+
+fn bag_json(bag: &DataBag) -> Value {
+    Value::Object(
+        bag.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+impl StepReport {
+    /// The report as JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "step": self.step,
+            "error": self.error,
+            "hooks": self.hooks.iter().map(|h| json!({
+                "unit": h.unit,
+                "hook": h.hook,
+                "remote_unit": h.remote_unit,
+                "invoked": h.invoked,
+                "tool_calls": h.calls.len(),
+                "flags_set": h.flags_set,
+                "flags_cleared": h.flags_cleared,
+                "ok": h.result.is_ok(),
+                "error": h.result.as_ref().err(),
+                "duration_us": u64::try_from(h.duration.as_micros()).unwrap_or(u64::MAX),
+            })).collect::<Vec<_>>(),
+            "units": self.units.iter().map(|u| json!({
+                "unit": u.unit,
+                "status": u.status.as_ref().map(|(s, m)| json!({"state": s, "message": m})),
+                "flags": u.flags,
+                "published": u.published.iter().map(|(rid, bag)| (rid.clone(), bag_json(bag))).collect::<serde_json::Map<_, _>>(),
+            })).collect::<Vec<_>>(),
+            "files": self.files.iter().map(|f| json!({"name": f.name, "content": f.content})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The report as text for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "== {}", self.step);
+        let _ = writeln!(out, "   hooks:");
+        for h in &self.hooks {
+            let remote = h
+                .remote_unit
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let outcome = match &h.result {
+                Ok(()) => String::new(),
+                Err(e) => format!("  FAILED: {e}"),
+            };
+            let _ = writeln!(
+                out,
+                "     {:<16} {}{remote}  [{} tool calls, {:.1} ms]{outcome}",
+                h.unit,
+                h.hook,
+                h.calls.len(),
+                h.duration.as_secs_f64() * 1000.0
+            );
+            for id in &h.invoked {
+                let _ = writeln!(out, "         ran {id}");
+            }
+            if !h.flags_set.is_empty() {
+                let _ = writeln!(out, "         +flags {}", h.flags_set.join(" "));
+            }
+            if !h.flags_cleared.is_empty() {
+                let _ = writeln!(out, "         -flags {}", h.flags_cleared.join(" "));
+            }
+        }
+        let _ = writeln!(out, "   units:");
+        for u in &self.units {
+            let status = u
+                .status
+                .as_ref()
+                .map(|(s, m)| format!("{s}: {m}"))
+                .unwrap_or_else(|| "unknown".into());
+            let _ = writeln!(out, "     {:<16} {status}", u.unit);
+            let _ = writeln!(out, "         flags: {}", u.flags.join(" "));
+            for (rid, bag) in &u.published {
+                let _ = writeln!(out, "         published on {rid}:");
+                for (k, v) in bag {
+                    let shown = if v.len() > 160 {
+                        let mut end = 160;
+                        while !v.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        format!("{}…", &v[..end])
+                    } else {
+                        v.clone()
+                    };
+                    let _ = writeln!(out, "           {k} = {shown}");
+                }
+            }
+        }
+        for f in &self.files {
+            match &f.content {
+                Some(content) => {
+                    let _ = writeln!(out, "   file {}:", f.name);
+                    for line in content.lines() {
+                        let _ = writeln!(out, "     | {line}");
+                    }
+                }
+                None => {
+                    let _ = writeln!(out, "   file {}: (absent)", f.name);
+                }
+            }
+        }
+        if let Some(e) = &self.error {
+            let _ = writeln!(out, "   ERROR: {e}");
+        }
+        out
+    }
+}
