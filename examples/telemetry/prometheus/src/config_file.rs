@@ -1,0 +1,218 @@
+//! Writing Prometheus's configuration: the certificates of the accepted
+//! jobs and `prometheus.yml`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+/// One accepted job, as Prometheus must render it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptedJob {
+    /// The request id (a canonical UUID, checked by the framework).
+    pub request_id: String,
+    /// The desired job name.
+    pub job_name: String,
+    /// The scrape job stanza.
+    pub job_data: Value,
+    /// PEM of the CA, if sent.
+    pub ca_cert: Option<String>,
+    /// PEM of the client cert, if sent.
+    pub client_cert: Option<String>,
+    /// PEM of the client key, if sent.
+    pub client_key: Option<String>,
+}
+
+/// Write `contents` to `path` through a temporary file and a rename, with
+/// `mode` from creation (so a key is never readable by others, even
+/// briefly).
+fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)
+}
+
+/// Write (or remove) one certificate file of a job; returns its absolute
+/// path when written.
+fn sync_file(dir: &Path, name: &str, pem: Option<&str>, mode: u32) -> io::Result<Option<PathBuf>> {
+    let path = dir.join(name);
+    match pem.filter(|p| !p.is_empty()) {
+        Some(pem) => {
+            fs::create_dir_all(dir)?;
+            write_atomic(&path, pem.as_bytes(), mode)?;
+            Ok(Some(path))
+        }
+        None => {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Bring `<charm_dir>/certs/` and `<charm_dir>/prometheus.yml` in line with
+/// the accepted jobs; returns the number of jobs written.
+///
+/// Each job's certificates go to `certs/<request_id>/ca.crt`, `client.crt`
+/// (0644) and `client.key` (0600), those it no longer carries are removed,
+/// a job carrying none has no folder, and every other folder under
+/// `certs/` is deleted. `prometheus.yml` holds `{"scrape_configs": [...]}`,
+/// one rendered job per accepted request sorted by rendered `job_name`, as
+/// JSON with 2-space indent, sorted keys, non-ASCII escaped and a final
+/// newline (JSON is valid YAML).
+pub fn write_config(charm_dir: &Path, jobs: &[AcceptedJob]) -> io::Result<usize> {
+    let certs = charm_dir.join("certs");
+    let mut keep = Vec::new();
+    let mut rendered = Vec::new();
+    for job in jobs {
+        let dir = certs.join(&job.request_id);
+        let ca = sync_file(&dir, "ca.crt", job.ca_cert.as_deref(), 0o644)?;
+        let cert = sync_file(&dir, "client.crt", job.client_cert.as_deref(), 0o644)?;
+        let key = sync_file(&dir, "client.key", job.client_key.as_deref(), 0o600)?;
+        if ca.is_some() || cert.is_some() || key.is_some() {
+            keep.push(job.request_id.clone());
+        } else if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+        let (ca, cert, key) = (path(&ca), path(&cert), path(&key));
+        rendered.push(prometheus_manual::render_job_value(
+            &job.job_name,
+            &job.request_id,
+            &job.job_data,
+            ca.as_deref(),
+            cert.as_deref(),
+            key.as_deref(),
+        ));
+    }
+    if certs.exists() {
+        for entry in fs::read_dir(&certs)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !keep.contains(&name) {
+                if entry.file_type()?.is_dir() {
+                    fs::remove_dir_all(entry.path())?;
+                } else {
+                    fs::remove_file(entry.path())?;
+                }
+            }
+        }
+    }
+    rendered.sort_by(|a, b| {
+        let name = |v: &Value| {
+            v.get("job_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        name(a).cmp(&name(b))
+    });
+    let count = rendered.len();
+    let mut text =
+        reactive_core::pyjson::to_python_json_pretty(&json!({ "scrape_configs": rendered }), 2);
+    text.push('\n');
+    write_atomic(&charm_dir.join("prometheus.yml"), text.as_bytes(), 0o644)?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempdir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("prom-cfg-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn job(id: &str, name: &str) -> AcceptedJob {
+        AcceptedJob {
+            request_id: id.into(),
+            job_name: name.into(),
+            job_data: json!({"static_configs": [{"targets": ["h:1"]}], "tls_config": {"ca_file": "__ca_file__"}}),
+            ca_cert: None,
+            client_cert: None,
+            client_key: None,
+        }
+    }
+
+    #[test]
+    fn certs_are_written_with_modes_and_referenced() {
+        let dir = tempdir("modes");
+        let mut j = job("11111111-1111-4111-8111-111111111111", "node");
+        j.ca_cert = Some("CA PEM".into());
+        j.client_cert = Some("CERT PEM".into());
+        j.client_key = Some("KEY PEM".into());
+        assert_eq!(write_config(&dir, &[j]).unwrap(), 1);
+        let jd = dir.join("certs/11111111-1111-4111-8111-111111111111");
+        let mode = |p: &str| fs::metadata(jd.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("ca.crt"), 0o644);
+        assert_eq!(mode("client.crt"), 0o644);
+        assert_eq!(mode("client.key"), 0o600);
+        let yml: Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("prometheus.yml")).unwrap()).unwrap();
+        assert_eq!(
+            yml["scrape_configs"][0]["tls_config"]["ca_file"],
+            jd.join("ca.crt").to_string_lossy().as_ref()
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn stale_folders_and_dropped_certs_are_removed() {
+        let dir = tempdir("stale");
+        let mut a = job("aaaaaaaa-1111-4111-8111-111111111111", "a");
+        a.ca_cert = Some("CA".into());
+        let mut b = job("bbbbbbbb-1111-4111-8111-111111111111", "b");
+        b.ca_cert = Some("CA".into());
+        write_config(&dir, &[a.clone(), b]).unwrap();
+        a.ca_cert = None;
+        write_config(&dir, &[a]).unwrap();
+        assert!(!dir
+            .join("certs/aaaaaaaa-1111-4111-8111-111111111111")
+            .exists());
+        assert!(!dir
+            .join("certs/bbbbbbbb-1111-4111-8111-111111111111")
+            .exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn jobs_are_sorted_and_the_file_is_python_style_json() {
+        let dir = tempdir("sorted");
+        let jobs = [
+            job("22222222-1111-4111-8111-111111111111", "zeta"),
+            job("11111111-1111-4111-8111-111111111111", "é"),
+        ];
+        write_config(&dir, &jobs).unwrap();
+        let text = fs::read_to_string(dir.join("prometheus.yml")).unwrap();
+        assert!(text.ends_with("}\n"));
+        assert!(text.contains("\\u00e9-11111111"), "{text}");
+        let zeta = text.find("zeta-").unwrap();
+        let e = text.find("\\u00e9-").unwrap();
+        assert!(zeta < e, "sorted by rendered job_name: 'z' < '\\u00e9'");
+        assert!(text.starts_with("{\n  \"scrape_configs\": [\n"), "{text}");
+        write_config(&dir, &[]).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join("prometheus.yml")).unwrap(),
+            "{\n  \"scrape_configs\": []\n}\n"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,7 @@
+//! The prometheus example charm: validates the scrape jobs its targets
+//! request over `prometheus-manual`, answers each, and writes
+//! `prometheus.yml` with the accepted ones.
+#![deny(missing_docs)]
+
+pub mod config_file;
+pub mod validate;

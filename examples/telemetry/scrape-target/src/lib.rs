@@ -1,0 +1,2 @@
+//! The scrape-target example charm.
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+fn main() {
+    reactive_core::run()
+}
