@@ -3,6 +3,7 @@
 //! Errors are spanned at the offending literal (or attribute) and quote the
 //! offending part, since stable Rust cannot point inside a literal.
 
+use proc_macro2::TokenStream;
 use reactive_grammar::flag::{check_flag, has_placeholder};
 use reactive_grammar::hook_pattern::parse_hook_pattern;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type, TypeParamBound};
@@ -78,7 +79,11 @@ pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel 
 
 /// [`check_attrs`] for handlers in an `#[endpoint]` impl block (`in_endpoint`),
 /// where flags may hold `{endpoint_name}`.
-pub(crate) fn check_attrs_in(attrs: &[HandlerAttr], cx: &mut Ctxt, in_endpoint: bool) -> HandlerModel {
+pub(crate) fn check_attrs_in(
+    attrs: &[HandlerAttr],
+    cx: &mut Ctxt,
+    in_endpoint: bool,
+) -> HandlerModel {
     let mut model = HandlerModel::default();
     for attr in attrs {
         let name = attr.kind.name();
@@ -156,13 +161,26 @@ pub(crate) fn check_attrs_in(attrs: &[HandlerAttr], cx: &mut Ctxt, in_endpoint: 
     model
 }
 
+/// What to point at for two attributes that cannot be combined: the one
+/// written later. It is always a stacked attribute with its own tokens, while
+/// the outermost one can only be pointed at through the macro's call site,
+/// which makes rustc add a note about macro expansion.
+fn later<'a>(attrs: &[HandlerAttr], a: &'a HandlerAttr, b: &'a HandlerAttr) -> &'a TokenStream {
+    let position = |x: &HandlerAttr| attrs.iter().position(|y| std::ptr::eq(x, y));
+    if position(a) > position(b) {
+        &a.tokens
+    } else {
+        &b.tokens
+    }
+}
+
 fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     let first = |pred: fn(AttrKind) -> bool| attrs.iter().find(|a| pred(a.kind));
     let hook = first(|k| k == AttrKind::Hook);
     let flag = first(AttrKind::is_flag_condition);
     if let (Some(hook), Some(flag)) = (hook, flag) {
         cx.error_spanned(
-            &hook.tokens,
+            later(attrs, hook, flag),
             format!(
                 "`#[hook]` cannot be combined with `#[{}]`: hook handlers run in the hooks phase, \
                  flag handlers in the main loop; set a flag in the hook handler instead",
@@ -180,7 +198,7 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
         });
         if let Some(other) = other {
             cx.error_spanned(
-                &restricted.tokens,
+                later(attrs, restricted, other),
                 format!(
                     "`#[{}]` cannot be combined with `#[{}]`: restricted hooks run only \
                      `#[collect_metrics]` and `#[meter_status_changed]` handlers",

@@ -6,7 +6,7 @@ use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat, Type};
 
-use crate::attrs::{self, AttrKind, HandlerAttr};
+use crate::attrs::{self, AttrKind};
 use crate::check::{self, HandlerModel};
 use crate::ctxt::Ctxt;
 use crate::location;
@@ -49,7 +49,7 @@ pub(crate) fn handler(kind: AttrKind, args: TokenStream, item: TokenStream) -> T
     let id = format!("{file}:{line}:{}", func.sig.ident);
 
     if !model.not_unless.is_empty() {
-        inject_not_unless(&mut func, &model, &id, &collected, &mut cx);
+        inject_not_unless(&mut func, &model, &id, &mut cx);
     }
     if cx.has_errors() {
         // Still emit the function, so no cascade of secondary errors follows.
@@ -266,21 +266,11 @@ fn context_reference(ty: &Type) -> Option<bool> {
 
 /// Put the `not_unless` guard at the top of the function's body, through its
 /// context parameter.
-fn inject_not_unless(
-    func: &mut ItemFn,
-    model: &HandlerModel,
-    id: &str,
-    attrs: &[HandlerAttr],
-    cx: &mut Ctxt,
-) {
+fn inject_not_unless(func: &mut ItemFn, model: &HandlerModel, id: &str, cx: &mut Ctxt) {
     let Some(ctx) = context_param(func) else {
-        let tokens = attrs
-            .iter()
-            .find(|a| a.kind == AttrKind::NotUnless)
-            .map(|a| a.tokens.clone())
-            .unwrap_or_default();
-        cx.error_spanned(
-            tokens,
+        // Pointed at the parameter list, where the context is missing.
+        cx.error_at(
+            func.sig.paren_token.span.join(),
             "`#[not_unless]` needs the function to take the context \
              (`ctx: &mut Context` or `ctx: &Context`) to check the flags",
         );

@@ -1,4 +1,4 @@
-//! Every attribute alone, and stacked; stacking must leave no unused import.
+//! Every attribute alone, and stacked.
 #![deny(unused_imports)]
 
 use reactive_core::prelude::*;
@@ -49,6 +49,16 @@ fn not_unless_ref(ctx: &Context) -> bool {
     ctx.is_flag_set("db.used")
 }
 
+struct Db;
+
+impl Db {
+    /// A bare `not_unless` is a guard, not a handler: methods may have it.
+    #[not_unless("db.ready")]
+    fn query(&self, ctx: &Context) {
+        let _ = ctx;
+    }
+}
+
 #[when("db.ready")]
 #[when_not("app.installed")]
 #[only_once]
@@ -56,6 +66,7 @@ fn not_unless_ref(ctx: &Context) -> bool {
 fn stacked(ctx: &mut Context) {
     not_unless_mut(ctx);
     let _ = not_unless_ref(ctx);
+    Db.query(ctx);
 }
 
 #[only_once]
