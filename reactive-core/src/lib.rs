@@ -47,6 +47,7 @@ pub mod helpers;
 pub mod hook;
 pub mod log;
 pub mod metadata;
+pub mod pack;
 pub mod pyjson;
 pub mod registry;
 pub mod runtime;
