@@ -63,6 +63,7 @@ fn descriptor(
         files_changed: &[],
         only_once: false,
         restricted: None,
+        endpoint: None,
         invoke,
     }))
 }

@@ -70,17 +70,20 @@ impl Context {
     /// flags from it. Log lines are dropped until [`Context::set_log`] gives
     /// a sink.
     pub fn new(hook: HookInfo, state: UnitState) -> Result<Self, StateError> {
-        Context::try_new(hook, state).map_err(|(e, _)| e)
+        Context::try_new(hook, state).map_err(|failed| failed.0)
     }
 
     /// Like [`Context::new`], but hands the unit state back on failure.
-    pub fn try_new(hook: HookInfo, mut state: UnitState) -> Result<Self, (StateError, UnitState)> {
+    pub fn try_new(
+        hook: HookInfo,
+        mut state: UnitState,
+    ) -> Result<Self, Box<(StateError, UnitState)>> {
         let flags: Vec<(String, Value)> = match state.get_range(FLAG_KEY_PREFIX) {
             Ok(flags) => flags
                 .into_iter()
                 .map(|(key, value)| (key[FLAG_KEY_PREFIX.len()..].to_string(), value))
                 .collect(),
-            Err(e) => return Err((e, state)),
+            Err(e) => return Err(Box::new((e, state))),
         };
         Ok(Context {
             hook,

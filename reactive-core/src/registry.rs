@@ -119,13 +119,13 @@ impl HandlerEntry {
 
     /// Whether it may run in `phase`.
     pub fn runs_in(&self, phase: Phase) -> bool {
-        match (self.kind, phase) {
-            (HandlerKind::Hook, Phase::Hooks) => true,
-            (HandlerKind::Restricted(_), Phase::Restricted) => true,
-            (HandlerKind::Flags, Phase::Other) => true,
-            (HandlerKind::Unconditioned, Phase::Hooks | Phase::Other) => true,
-            _ => false,
-        }
+        matches!(
+            (self.kind, phase),
+            (HandlerKind::Hook, Phase::Hooks)
+                | (HandlerKind::Restricted(_), Phase::Restricted)
+                | (HandlerKind::Flags, Phase::Other)
+                | (HandlerKind::Unconditioned, Phase::Hooks | Phase::Other)
+        )
     }
 
     /// Whether its flag conditions hold for `flags` (true when it has none).

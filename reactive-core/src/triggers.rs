@@ -5,6 +5,7 @@
 //! live for one hook invocation: endpoints register theirs at startup and
 //! they are dropped when the context ends.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -39,6 +40,16 @@ pub struct Trigger {
     set_flag: Option<String>,
     clear_flag: Option<String>,
     callback: Option<TriggerCallback>,
+    /// What makes two callbacks the same one (see [`Trigger::callback`]).
+    callback_identity: Option<TypeId>,
+}
+
+/// The identity of a callback of type `F` when it has one: a function item
+/// or a closure that captures nothing is zero-sized, and two values of such
+/// a type run the same code on the same (no) state, so they are the same
+/// callback. A capturing closure has none.
+fn callback_identity<F: 'static>(_: &F) -> Option<TypeId> {
+    (std::mem::size_of::<F>() == 0).then(TypeId::of::<F>)
 }
 
 impl Trigger {
@@ -58,6 +69,7 @@ impl Trigger {
             set_flag: None,
             clear_flag: None,
             callback: None,
+            callback_identity: None,
         }
     }
 
@@ -74,7 +86,15 @@ impl Trigger {
     }
 
     /// When it fires, call `callback` with the context.
+    ///
+    /// As in charms.reactive, a flag's trigger runs each callback once
+    /// however many times it is registered in a hook (say, by a handler that
+    /// runs twice): a callback is the same as one already registered when it
+    /// comes from a clone of the same `Trigger`, or is the same function
+    /// (a function item, or a closure that captures nothing). Two capturing
+    /// closures are always different callbacks.
     pub fn callback(mut self, callback: impl Fn(&mut Context) + Send + Sync + 'static) -> Self {
+        self.callback_identity = callback_identity(&callback);
         self.callback = Some(Arc::new(callback));
         self
     }
@@ -127,6 +147,8 @@ pub(crate) struct TriggerActions {
     pub(crate) set_flags: Vec<String>,
     pub(crate) clear_flags: Vec<String>,
     pub(crate) callbacks: Vec<TriggerCallback>,
+    /// The identity of each of `callbacks`, when it has one.
+    callback_identities: Vec<Option<TypeId>>,
 }
 
 /// The triggers of one hook invocation.
@@ -157,8 +179,17 @@ impl Triggers {
             }
         }
         if let Some(callback) = trigger.callback {
-            if !actions.callbacks.iter().any(|c| Arc::ptr_eq(c, &callback)) {
+            let identity = trigger.callback_identity;
+            let known = actions
+                .callbacks
+                .iter()
+                .zip(&actions.callback_identities)
+                .any(|(c, id)| {
+                    Arc::ptr_eq(c, &callback) || (identity.is_some() && *id == identity)
+                });
+            if !known {
                 actions.callbacks.push(callback);
+                actions.callback_identities.push(identity);
             }
         }
         Ok(())

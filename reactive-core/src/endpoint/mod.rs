@@ -211,6 +211,9 @@ pub struct EndpointRef {
     pub type_name: &'static str,
 }
 
+/// The function computing a pattern's flags for an endpoint instance.
+pub type PatternFlagsFn = fn(&mut dyn AnyEndpoint, &mut Context) -> Result<(), HandlerError>;
+
 /// A registered endpoint type (submitted by `#[endpoint(...)]`).
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointDescriptor {
@@ -221,7 +224,7 @@ pub struct EndpointDescriptor {
     /// Make an instance.
     pub create: fn(EndpointBase) -> Box<dyn AnyEndpoint>,
     /// The request/response pattern's flags, when the type uses it.
-    pub pattern_flags: Option<fn(&mut dyn AnyEndpoint, &mut Context) -> Result<(), HandlerError>>,
+    pub pattern_flags: Option<PatternFlagsFn>,
 }
 
 inventory::collect!(EndpointDescriptor);

@@ -91,7 +91,7 @@ fn start_one(
     }
 
     // 4. changed; 5. the type's own flags.
-    if !(already_joined && !relation_hook) {
+    if !already_joined || relation_hook {
         let mut changed_keys = Vec::new();
         for unit in instance.base().all_joined_units().iter() {
             for (key, raw) in unit.received_raw()? {

@@ -19,9 +19,10 @@ use crate::unit_state::UnitState;
 /// Juju retries a failed hook.
 ///
 /// ```no_run
-/// fn main() {
-///     reactive_core::run()
-/// }
+/// // src/main.rs of a charm:
+/// # fn main() {
+/// reactive_core::run()
+/// # }
 /// ```
 pub fn run() -> ! {
     let args: Vec<OsString> = std::env::args_os().collect();

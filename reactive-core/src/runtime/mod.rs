@@ -115,7 +115,8 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     } = input;
     let mut ctx = match Context::try_new(hook, state) {
         Ok(ctx) => ctx,
-        Err((e, mut state)) => {
+        Err(failed) => {
+            let (e, mut state) = *failed;
             state.rollback();
             return HookOutcome {
                 report: DispatchReport::default(),

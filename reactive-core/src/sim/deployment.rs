@@ -411,7 +411,9 @@ impl Deployment {
             });
         }
         let app = app_of(unit).to_string();
-        let relations: Vec<(u32, String, Vec<(String, String)>)> = {
+        // (relation, this unit's endpoint, (unit that saw it, its endpoint))
+        type Departure = (u32, String, Vec<(String, String)>);
+        let relations: Vec<Departure> = {
             let model = self.model();
             model
                 .relations
