@@ -10,6 +10,7 @@ use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type, TypeP
 
 use crate::attrs::{AttrKind, HandlerAttr};
 use crate::ctxt::Ctxt;
+use crate::metadata::Endpoints;
 
 /// What the attributes of one function ask for, once validated.
 #[derive(Default)]
@@ -72,9 +73,15 @@ pub(crate) fn check_function(func: &ItemFn, attr_name: &str, cx: &mut Ctxt) {
     }
 }
 
-/// Check every attribute and combine them into a model.
-pub(crate) fn check_attrs(attrs: &[HandlerAttr], cx: &mut Ctxt) -> HandlerModel {
-    check_attrs_in(attrs, cx, false)
+/// Check every attribute and combine them into a model; `endpoints`, when
+/// the charm's metadata is known, are the endpoints flags and hook patterns
+/// may name.
+pub(crate) fn check_attrs(
+    attrs: &[HandlerAttr],
+    cx: &mut Ctxt,
+    endpoints: Option<&Endpoints>,
+) -> HandlerModel {
+    check_attrs_in(attrs, cx, false, endpoints)
 }
 
 /// [`check_attrs`] for handlers in an `#[endpoint]` impl block (`in_endpoint`),
@@ -83,6 +90,7 @@ pub(crate) fn check_attrs_in(
     attrs: &[HandlerAttr],
     cx: &mut Ctxt,
     in_endpoint: bool,
+    endpoints: Option<&Endpoints>,
 ) -> HandlerModel {
     let mut model = HandlerModel::default();
     for attr in attrs {
@@ -110,16 +118,25 @@ pub(crate) fn check_attrs_in(
         }
         match attr.kind {
             kind if kind.is_flag_condition() => {
-                let flags = check_flags(attr, cx, in_endpoint);
+                let flags = check_flags(attr, cx, in_endpoint, endpoints);
                 model.conditions.push((kind, flags));
             }
-            AttrKind::NotUnless => model.not_unless.extend(check_flags(attr, cx, in_endpoint)),
+            AttrKind::NotUnless => {
+                let flags = check_flags(attr, cx, in_endpoint, endpoints);
+                model.not_unless.extend(flags);
+            }
             AttrKind::Hook => {
                 for lit in &attr.args {
                     let pattern = lit.value();
                     match parse_hook_pattern(&pattern) {
                         Ok(parsed) => match parsed.check_hook_kinds() {
-                            Ok(()) => model.hooks.push(pattern),
+                            Ok(()) => {
+                                let unknown = endpoints.map(|e| e.check_hook(&parsed));
+                                for problem in unknown.unwrap_or_default() {
+                                    cx.error_at(lit.span(), problem);
+                                }
+                                model.hooks.push(pattern);
+                            }
                             Err(problem) => cx.error_at(lit.span(), problem),
                         },
                         Err(problem) => cx.error_at(lit.span(), problem),
@@ -210,7 +227,12 @@ fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     }
 }
 
-fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt, in_endpoint: bool) -> Vec<String> {
+fn check_flags(
+    attr: &HandlerAttr,
+    cx: &mut Ctxt,
+    in_endpoint: bool,
+    endpoints: Option<&Endpoints>,
+) -> Vec<String> {
     let mut flags = Vec::new();
     for lit in &attr.args {
         let flag = lit.value();
@@ -226,6 +248,10 @@ fn check_flags(attr: &HandlerAttr, cx: &mut Ctxt, in_endpoint: bool) -> Vec<Stri
                      endpoint's impl block marked `#[endpoint]`"
                 ),
             );
+            continue;
+        }
+        if let Some(problem) = endpoints.and_then(|e| e.check_flag(&flag)) {
+            cx.error_at(lit.span(), problem);
             continue;
         }
         flags.push(flag);

@@ -13,6 +13,7 @@ use crate::check;
 use crate::ctxt::Ctxt;
 use crate::expand::{self, Location};
 use crate::location;
+use crate::metadata::Metadata;
 use crate::paths;
 
 /// What the attribute's arguments say.
@@ -127,6 +128,11 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let self_ty = block.self_ty.clone();
     let private = paths::private();
+    let metadata = Metadata::load();
+    if let Some(problem) = metadata.problem() {
+        cx.error_at(Span::call_site(), problem);
+    }
+    let tracking = metadata.tracking();
 
     let mut registrations = Vec::new();
     for item in &mut block.items {
@@ -140,7 +146,7 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
         if collected.is_empty() {
             continue;
         }
-        let model = check::check_attrs_in(&collected, &mut cx, true);
+        let model = check::check_attrs_in(&collected, &mut cx, true, metadata.endpoints());
         if !method.sig.generics.params.is_empty() {
             cx.error_spanned(&method.sig.generics, "endpoint handlers cannot be generic");
         }
@@ -180,7 +186,7 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     if cx.has_errors() {
         let mut out = cx.into_compile_errors();
-        out.extend(quote!(#block));
+        out.extend(quote!(#block #tracking));
         return out;
     }
     let interface = args.interface.unwrap_or_default();
@@ -197,6 +203,7 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     quote! {
         #block
+        #tracking
         const _: () = {
             static __REACTIVE_SERVES: #private::EndpointRef = #private::EndpointRef {
                 interface: #interface,

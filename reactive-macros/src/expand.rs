@@ -10,6 +10,7 @@ use crate::attrs::{self, AttrKind};
 use crate::check::{self, HandlerModel};
 use crate::ctxt::Ctxt;
 use crate::location;
+use crate::metadata::Metadata;
 use crate::paths;
 
 /// Expand the attribute `kind` (the outermost reactive attribute) on `item`.
@@ -37,7 +38,11 @@ pub(crate) fn handler(kind: AttrKind, args: TokenStream, item: TokenStream) -> T
             collected.push(attrs::collect_stacked(attr, kind, &mut cx));
         }
     }
-    let model = check::check_attrs(&collected, &mut cx);
+    let metadata = Metadata::load();
+    if let Some(problem) = metadata.problem() {
+        cx.error_at(Span::call_site(), problem);
+    }
+    let model = check::check_attrs(&collected, &mut cx, metadata.endpoints());
     // A bare `#[not_unless]` is a guard, not a handler: it may go on any
     // function that takes the context (methods and generics included).
     if let Some(handler) = collected.iter().find(|a| a.kind != AttrKind::NotUnless) {
@@ -51,6 +56,7 @@ pub(crate) fn handler(kind: AttrKind, args: TokenStream, item: TokenStream) -> T
     if !model.not_unless.is_empty() {
         inject_not_unless(&mut func, &model, &id, &mut cx);
     }
+    track_metadata(&mut func, &metadata);
     if cx.has_errors() {
         // Still emit the function, so no cascade of secondary errors follows.
         let mut out = cx.into_compile_errors();
@@ -281,6 +287,16 @@ fn inject_not_unless(func: &mut ItemFn, model: &HandlerModel, id: &str, cx: &mut
         #ctx.check_not_unless(#id, #flags);
     };
     func.block.stmts.insert(0, guard);
+}
+
+/// Put the items that recompile the crate when its metadata file changes at
+/// the top of the function's body: not next to the function, because a bare
+/// `#[not_unless]` may sit on a method, and an impl block cannot hold
+/// `const _` items.
+fn track_metadata(func: &mut ItemFn, metadata: &Metadata) {
+    let tracking = metadata.tracking();
+    let items: syn::Block = syn::parse_quote!({ #tracking });
+    func.block.stmts.splice(0..0, items.stmts);
 }
 
 /// The name of the parameter of type `&Context` / `&mut Context`.

@@ -6,7 +6,9 @@
 //! stacked attributes of a function, [`check`] validates them (reporting
 //! every problem in one build through [`ctxt`]), and [`expand`] emits the
 //! user's function untouched plus one `inventory` registration. Every path
-//! the generated code names is spelled in [`paths`].
+//! the generated code names is spelled in [`paths`]. When the charm has a
+//! `metadata.yaml`, [`metadata`] checks the endpoint names in flags and hook
+//! patterns against it.
 
 extern crate proc_macro;
 
@@ -16,6 +18,7 @@ mod ctxt;
 mod endpoint;
 mod expand;
 mod location;
+mod metadata;
 mod paths;
 
 use proc_macro::TokenStream;

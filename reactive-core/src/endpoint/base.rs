@@ -48,7 +48,9 @@ impl EndpointBase {
 
     /// Every joined unit of every relation, ordered by relation id then
     /// unit name, with a merged view of their data. A unit related twice
-    /// appears twice.
+    /// appears twice. Numbers in relation ids and unit names compare as
+    /// numbers (`app/2` before `app/10`); charms.reactive compares the
+    /// strings.
     pub fn all_joined_units(&self) -> CombinedUnits<'_> {
         CombinedUnits::new(
             self.relations

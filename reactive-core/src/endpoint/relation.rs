@@ -72,6 +72,9 @@ pub struct Relation {
     local_unit: String,
     units: KeyList<RelatedUnit>,
     to_publish: Option<PublishData>,
+    /// This unit's data when first read through `&self` ([`Relation::published`]);
+    /// moved into `to_publish` on the first mutable access.
+    to_publish_read: OnceCell<PublishData>,
     to_publish_app: Option<PublishData>,
     received_app: OnceCell<DataBag>,
     tools: ToolsHandle,
@@ -110,6 +113,7 @@ impl Relation {
             local_unit: local_unit.to_string(),
             units: KeyList::new(units),
             to_publish: None,
+            to_publish_read: OnceCell::new(),
             to_publish_app: None,
             received_app: OnceCell::new(),
             tools,
@@ -140,7 +144,8 @@ impl Relation {
         }
     }
 
-    /// The remote units that joined, ordered by unit name.
+    /// The remote units that joined, ordered by unit name (unit numbers
+    /// compared as numbers: `app/2` before `app/10`).
     pub fn joined_units(&self) -> CombinedUnits<'_> {
         CombinedUnits::new(self.units.iter().collect())
     }
@@ -165,14 +170,34 @@ impl Relation {
     /// the end of a successful hook.
     pub fn to_publish(&mut self) -> Result<&mut PublishData, ToolError> {
         if self.to_publish.is_none() {
-            let data = self
-                .tools
-                .with(|t| t.relation_get(&self.relation_id, &self.local_unit))?;
-            self.to_publish = Some(PublishData::new(data));
+            let data = match self.to_publish_read.take() {
+                Some(data) => data,
+                None => PublishData::new(
+                    self.tools
+                        .with(|t| t.relation_get(&self.relation_id, &self.local_unit))?,
+                ),
+            };
+            self.to_publish = Some(data);
         }
         Ok(self
             .to_publish
             .get_or_insert_with(|| PublishData::new(DataBag::new())))
+    }
+
+    /// This unit's data on the relation, read-only: what
+    /// [`Relation::to_publish`] holds now, this hook's changes included.
+    /// Shares the same single `relation-get`.
+    pub fn published(&self) -> Result<&PublishData, ToolError> {
+        if let Some(data) = &self.to_publish {
+            return Ok(data);
+        }
+        if let Some(data) = self.to_publish_read.get() {
+            return Ok(data);
+        }
+        let data = self
+            .tools
+            .with(|t| t.relation_get(&self.relation_id, &self.local_unit))?;
+        Ok(self.to_publish_read.get_or_init(|| PublishData::new(data)))
     }
 
     /// Same data as [`Relation::to_publish`]; use its `*_raw` methods to

@@ -2,7 +2,8 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::{cli, run_hook, Charm, HookInput};
 use crate::hook::HookInfo;
@@ -68,6 +69,7 @@ fn run_juju_hook(
     registry: RegistryBuilder,
     err: &mut dyn Write,
 ) -> i32 {
+    let started = Instant::now();
     let hook = match HookInfo::from_env(env, program) {
         Ok(hook) => hook,
         Err(e) => {
@@ -92,19 +94,67 @@ fn run_juju_hook(
         }
     };
     let tracing = env("REACTIVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
+    let tools = ProcessTools::from_env();
+    let tool_times = tools.times();
+    let (hook_name, unit) = (hook.name.clone(), hook.unit_name.clone().unwrap_or_default());
     let outcome = run_hook(
         &charm,
         HookInput {
             hook,
             state,
-            tools: Box::new(ProcessTools::from_env()),
+            tools: Box::new(tools),
             tracing,
         },
     );
-    match outcome.result {
+    let code = match outcome.result {
         Ok(()) => 0,
         Err(_) => 1,
+    };
+    drop(outcome);
+    if let Some(path) = env(TIMING_FILE_ENV).filter(|p| !p.is_empty()) {
+        let line = serde_json::json!({
+            "hook": hook_name,
+            "unit": unit,
+            "wall_us": micros(started.elapsed()),
+            "tools_us": micros(tool_times.total()),
+            "tool_calls": tool_times.calls(),
+            "max_rss_kb": max_rss_kb(),
+        });
+        if let Err(e) = append_line(Path::new(&path), &line.to_string()) {
+            let _ = writeln!(err, "WARNING: cannot write timing to {path}: {e}");
+        }
     }
+    code
+}
+
+/// When set, the file where each hook appends one JSON line of timing:
+/// `{"hook", "unit", "wall_us", "tools_us", "tool_calls", "max_rss_kb"}`
+/// (wall time of the hook in the binary, wall time and number of hook-tool
+/// subprocesses, peak resident set size from `/proc/self/status`).
+pub const TIMING_FILE_ENV: &str = "REACTIVE_TIMING_FILE";
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// `VmHWM` of `/proc/self/status`, in KiB (`None` where there is none).
+fn max_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(format!("{line}\n").as_bytes())
 }
 
 /// The charm directory of a hook: `JUJU_CHARM_DIR`/`CHARM_DIR`, else the

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::model::{app_of, ModelState};
+use super::process::{ProcessHost, ProcessTiming};
 use super::unit_tools::{ChangedBag, SharedModel, ToolCall, UnitTools};
 use crate::hook::HookInfo;
 use crate::runtime::{error_chain, run_hook, Charm, HookInput};
@@ -88,6 +89,9 @@ pub struct HookRun {
     pub result: Result<(), String>,
     /// Wall time of the hook.
     pub duration: Duration,
+    /// For a charm run as a process: where the time went (the process, the
+    /// charm's own account, the hook-tool calls served). `None` in process.
+    pub process: Option<ProcessTiming>,
 }
 
 /// Why a step did not complete.
@@ -165,6 +169,9 @@ pub struct Deployment {
     workdir: PathBuf,
     max_hooks: usize,
     tracing: bool,
+    /// The hook-tool server and tool links of charms run as processes,
+    /// started at the first such deployment.
+    processes: Option<ProcessHost>,
 }
 
 impl fmt::Debug for Deployment {
@@ -196,6 +203,7 @@ impl Deployment {
             workdir: workdir.to_path_buf(),
             max_hooks: DEFAULT_MAX_HOOKS,
             tracing: false,
+            processes: None,
         })
     }
 
@@ -227,6 +235,12 @@ impl Deployment {
     /// The persisted flags of a unit (as after its last successful hook).
     pub fn unit_flags(&self, unit: &str) -> Vec<String> {
         self.units.get(unit).map(|u| u.flags.clone()).unwrap_or_default()
+    }
+
+    /// The hook-tool server and tool links serving the charms run as
+    /// processes (started when the first one is deployed).
+    pub fn process_host(&self) -> Option<&ProcessHost> {
+        self.processes.as_ref()
     }
 
     /// The hooks run since the last call.
@@ -271,7 +285,13 @@ impl Deployment {
                     .collect(),
                 charm.config_options.defaults(),
             ),
-            CharmRunner::Process(p) => (p.endpoints.clone(), p.config_defaults.clone()),
+            CharmRunner::Process(p) => {
+                if self.processes.is_none() {
+                    let host = ProcessHost::start(&self.workdir.join(".sim-processes"))?;
+                    self.processes = Some(host);
+                }
+                (p.endpoints.clone(), p.config_defaults.clone())
+            }
         };
         let mut config = defaults;
         config.extend(spec.config.clone());
@@ -622,7 +642,7 @@ impl Deployment {
             what: "application",
             name: app.clone(),
         })?;
-        let (invoked, result, flags) = match &app_runtime.runner {
+        let (invoked, result, flags, process_timing) = match &app_runtime.runner {
             CharmRunner::InProcess(charm) => {
                 let state = runtime.state.take().unwrap_or_else(UnitState::in_memory);
                 let outcome = run_hook(
@@ -641,11 +661,18 @@ impl Deployment {
                 } else {
                     runtime.flags.clone()
                 };
-                (outcome.report.invoked, result, flags)
+                (outcome.report.invoked, result, flags, None)
             }
             CharmRunner::Process(process) => {
-                let outcome = process.run(&hook, &runtime.dir, tools.clone())?;
-                (outcome.invoked, outcome.result, outcome.flags.unwrap_or_else(|| runtime.flags.clone()))
+                let host = self.processes.as_ref().ok_or_else(|| {
+                    SimError::Invalid("no hook-tool server for charms run as processes".into())
+                })?;
+                let outcome = process.run(host, &hook, &runtime.dir, tools.clone())?;
+                let flags = match (&outcome.result, outcome.flags) {
+                    (Ok(()), Some(flags)) => flags,
+                    _ => runtime.flags.clone(),
+                };
+                (outcome.invoked, outcome.result, flags, Some(outcome.timing))
             }
         };
         let duration = started.elapsed();
@@ -663,6 +690,7 @@ impl Deployment {
             changed,
             result,
             duration,
+            process: process_timing,
         })
     }
 

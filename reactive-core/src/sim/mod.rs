@@ -7,10 +7,13 @@ pub mod model;
 pub mod process;
 pub mod report;
 pub mod scenario;
+pub mod tool_client;
+pub mod tool_server;
 pub mod unit_tools;
 
 pub use deployment::{AppSpec, CharmRunner, Deployment, HookRun, QueuedHook, SimError};
 pub use model::{ModelState, Status};
+pub use process::{ProcessCharm, ProcessHost, ProcessTiming};
 pub use report::{FileSnapshot, StepReport, UnitSnapshot};
 pub use scenario::{CharmCatalog, Scenario, Step};
 pub use unit_tools::{ChangedBag, SharedModel, SharedUnitTools, ToolCall, UnitTools};

@@ -5,6 +5,9 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -32,6 +35,38 @@ pub struct ProcessTools {
     dirs: Vec<PathBuf>,
     resolved: HashMap<&'static str, PathBuf>,
     calls: usize,
+    times: Arc<ToolTimes>,
+}
+
+/// The wall time a [`ProcessTools`] (and its clones, which share it) has
+/// spent running tool subprocesses, from start to exit, and how many it ran.
+#[derive(Debug, Default)]
+pub struct ToolTimes {
+    calls: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl ToolTimes {
+    /// Tool subprocesses run (or tried).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Their total wall time.
+    pub fn total(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+}
+
+/// Adds the time until it is dropped to a [`ToolTimes`].
+struct ToolTimer(Arc<ToolTimes>, Instant);
+
+impl Drop for ToolTimer {
+    fn drop(&mut self) {
+        let nanos = u64::try_from(self.1.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.calls.fetch_add(1, Ordering::Relaxed);
+        self.0.nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
 }
 
 impl ProcessTools {
@@ -50,6 +85,7 @@ impl ProcessTools {
             dirs,
             resolved: HashMap::new(),
             calls: 0,
+            times: Arc::default(),
         }
     }
 
@@ -63,6 +99,12 @@ impl ProcessTools {
     /// does not).
     pub fn calls(&self) -> usize {
         self.calls
+    }
+
+    /// The wall time spent in tool subprocesses so far (a shared handle:
+    /// it keeps counting as this value, or a clone, runs more tools).
+    pub fn times(&self) -> Arc<ToolTimes> {
+        self.times.clone()
     }
 
     /// The `PATH` tools are looked up in and given.
@@ -104,6 +146,7 @@ impl ProcessTools {
     ) -> Result<Vec<u8>, ToolError> {
         let program = self.resolve(tool)?;
         self.calls += 1;
+        let _timer = ToolTimer(self.times.clone(), Instant::now());
         let mut command = Command::new(&program);
         command
             .args(args)
