@@ -50,6 +50,7 @@ pub mod metadata;
 pub mod pack;
 pub mod pyjson;
 pub mod registry;
+pub mod request;
 pub mod runtime;
 pub mod sim;
 pub mod tools;
@@ -58,13 +59,13 @@ pub mod triggers;
 pub mod unit_state;
 
 pub use context::Context;
-pub use dispatch::{dispatch, DispatchError, DispatchReport, Phase};
+pub use dispatch::{dispatch, dispatch_into, DispatchError, DispatchReport, Phase};
 pub use hook::HookInfo;
 pub use log::LogLevel;
 pub use reactive_grammar::hook_pattern::Role;
 pub use reactive_macros::{
     collect_metrics, endpoint, hook, meter_status_changed, not_unless, only_once, when, when_all,
-    when_any, when_file_changed, when_none, when_not, when_not_all,
+    when_any, when_file_changed, when_none, when_not, when_not_all, Request, Response,
 };
 pub use registry::Registry;
 pub use runtime::run;
@@ -74,6 +75,10 @@ pub use unit_state::{StateError, UnitState};
 /// Everything a charm's handler module usually needs.
 pub mod prelude {
     pub use crate::endpoint::Endpoint;
+    pub use crate::request::{
+        Request, RequestError, RequestMut, RequestRecord, RequesterEndpoint, ResponderEndpoint,
+        Response, ResponseRecord,
+    };
     pub use crate::{
         collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
         when_any, when_file_changed, when_none, when_not, when_not_all,
@@ -90,8 +95,14 @@ pub mod __private {
     pub use crate::handler::invoke::call_handler;
     pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
     pub use crate::registry::HandlerEntry;
+    pub use crate::request::{
+        field_from_map, field_to_value, requester_flags, responder_flags, FieldError,
+        RequestAccess, RequestEdit, RequestError, RequesterEndpoint, ResponseRecord,
+    };
     pub use crate::Context;
     pub use inventory;
+    pub use serde;
+    pub use serde_json;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::Ok;
 }

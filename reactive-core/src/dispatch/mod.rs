@@ -83,6 +83,9 @@ pub struct DispatchReport {
     /// Whether the main loop stopped at [`MAX_ITERATIONS`] with handlers
     /// still queued.
     pub hit_iteration_cap: bool,
+    /// For each handler invoked, the flags it was seen to set (for the
+    /// charm's `graph` command).
+    pub observed_sets: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 /// Why a dispatch stopped.
@@ -153,17 +156,32 @@ pub fn dispatch(
     ctx: &mut Context,
     registry: &Arc<Registry>,
 ) -> Result<DispatchReport, DispatchError> {
+    let mut report = DispatchReport::default();
+    dispatch_into(ctx, registry, &mut report)?;
+    Ok(report)
+}
+
+/// [`dispatch`], recording what ran into `report` as it goes, so that a
+/// failed dispatch still tells which handlers ran before the failure.
+pub fn dispatch_into(
+    ctx: &mut Context,
+    registry: &Arc<Registry>,
+    report: &mut DispatchReport,
+) -> Result<(), DispatchError> {
     ctx.registry = Some(Arc::clone(registry));
     ctx.watch.reset();
-    let result = run(ctx, registry);
+    let result = run(ctx, registry, report);
     ctx.watch.reset();
     ctx.flush_tracer();
     ctx.registry = None;
     result
 }
 
-fn run(ctx: &mut Context, registry: &Registry) -> Result<DispatchReport, DispatchError> {
-    let mut report = DispatchReport::default();
+fn run(
+    ctx: &mut Context,
+    registry: &Registry,
+    report: &mut DispatchReport,
+) -> Result<(), DispatchError> {
     if ctx.tracer.is_enabled() {
         let flags = ctx.get_flags();
         ctx.tracer.emit(format!(
@@ -184,14 +202,13 @@ fn run(ctx: &mut Context, registry: &Registry) -> Result<DispatchReport, Dispatc
             Phase::Restricted,
         )?;
         trace_queue(ctx, registry, "restricted phase", &queue);
-        invoke(ctx, registry, queue, Phase::Restricted, &mut report)?;
-        return Ok(report);
+        return invoke(ctx, registry, queue, Phase::Restricted, report);
     }
 
     ctx.watch.set_phase(Some(Phase::Hooks));
     let queue = test_all(ctx, registry, registry.hooks_phase(), Phase::Hooks)?;
     trace_queue(ctx, registry, "hooks phase", &queue);
-    invoke(ctx, registry, queue, Phase::Hooks, &mut report)?;
+    invoke(ctx, registry, queue, Phase::Hooks, report)?;
 
     ctx.watch.set_phase(Some(Phase::Other));
     for iteration in 0..MAX_ITERATIONS {
@@ -207,10 +224,10 @@ fn run(ctx: &mut Context, registry: &Registry) -> Result<DispatchReport, Dispatc
             trace_queue(ctx, registry, &format!("iteration {iteration}"), &queue);
         }
         if queue.is_empty() {
-            return Ok(report);
+            return Ok(());
         }
         report.iterations += 1;
-        invoke(ctx, registry, queue, Phase::Other, &mut report)?;
+        invoke(ctx, registry, queue, Phase::Other, report)?;
     }
 
     let still = still_queued(ctx, registry)?;
@@ -224,7 +241,7 @@ fn run(ctx: &mut Context, registry: &Registry) -> Result<DispatchReport, Dispatc
         );
         ctx.log(LogLevel::Warning, &message);
     }
-    Ok(report)
+    Ok(())
 }
 
 /// The candidates of an iteration after the first: the handlers watching a
@@ -316,6 +333,7 @@ fn invoke(
         next += 1;
         let entry = registry.handler(h);
         let id = entry.id().to_string();
+        let changes_before = ctx.watch.pending().len();
         ctx.log(LogLevel::Info, &format!("Invoking reactive handler: {id}"));
         report.invoked.push(id.clone());
         let descriptor = entry.descriptor();
@@ -329,6 +347,18 @@ fn invoke(
                     message: panic_message(payload.as_ref()),
                 })
             }
+        }
+        let set: Vec<String> = ctx.watch.pending()[changes_before..]
+            .iter()
+            .filter(|f| ctx.is_flag_set(f))
+            .cloned()
+            .collect();
+        if !set.is_empty() {
+            report
+                .observed_sets
+                .entry(id.clone())
+                .or_default()
+                .extend(set);
         }
         if descriptor.only_once {
             ctx.mark_invoked(&id);

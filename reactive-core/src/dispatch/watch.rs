@@ -51,6 +51,11 @@ impl FlagWatch {
         self.changes = std::mem::take(&mut self.pending);
     }
 
+    /// The flags changed in the current iteration so far.
+    pub(crate) fn pending(&self) -> &[String] {
+        &self.pending
+    }
+
     pub(crate) fn changes(&self) -> &[String] {
         &self.changes
     }

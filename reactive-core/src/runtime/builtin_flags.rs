@@ -145,12 +145,9 @@ pub fn config_flags(
 /// charms.reactive, which puts a null tracer in place at exit): clearing
 /// N flags traced would cost N `juju-log` calls.
 pub fn clear_config_flags(ctx: &mut Context, flags: &[String]) {
-    let tracing = ctx.tracer.is_enabled();
-    ctx.tracer.set_enabled(false);
     for flag in flags {
         ctx.clear_flag(flag);
     }
-    ctx.tracer.set_enabled(tracing);
 }
 
 /// Toggle the leadership flags as layer-leadership does:

@@ -96,7 +96,10 @@ fn run_juju_hook(
     let tracing = env("REACTIVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
     let tools = ProcessTools::from_env();
     let tool_times = tools.times();
-    let (hook_name, unit) = (hook.name.clone(), hook.unit_name.clone().unwrap_or_default());
+    let (hook_name, unit) = (
+        hook.name.clone(),
+        hook.unit_name.clone().unwrap_or_default(),
+    );
     let outcome = run_hook(
         &charm,
         HookInput {

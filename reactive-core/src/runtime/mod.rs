@@ -17,7 +17,7 @@ pub mod entry;
 
 use std::fmt;
 
-use crate::dispatch::{dispatch, DispatchError, DispatchReport};
+use crate::dispatch::{DispatchError, DispatchReport};
 use crate::hook::HookInfo;
 use crate::log::LogLevel;
 use crate::tools::HookTools;
@@ -158,6 +158,43 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     }
 }
 
+/// Merge the flags each handler was seen to set into the unit state, for the
+/// charm's `graph` command; written only when something new was seen.
+fn record_observed_sets(ctx: &mut Context, report: &DispatchReport) -> Result<(), StateError> {
+    if report.observed_sets.is_empty() {
+        return Ok(());
+    }
+    let key = cli::OBSERVED_SETS_KEY;
+    let mut saved = match ctx.unit_state().get(key)? {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut changed = false;
+    for (id, flags) in &report.observed_sets {
+        let entry = saved
+            .entry(id.clone())
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        let mut known: std::collections::BTreeSet<String> = entry
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let before = known.len();
+        known.extend(flags.iter().cloned());
+        if known.len() != before || !entry.is_array() {
+            changed = true;
+            *entry = serde_json::Value::Array(known.into_iter().map(Into::into).collect());
+        }
+    }
+    if changed {
+        ctx.unit_state().set(key, serde_json::Value::Object(saved));
+    }
+    Ok(())
+}
+
 fn run_in_context(
     charm: &Charm,
     ctx: &mut Context,
@@ -173,7 +210,10 @@ fn run_in_context(
         crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
             .map_err(HookError::Startup)?;
     }
-    *report = dispatch(ctx, &charm.registry).map_err(HookError::Dispatch)?;
+    crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
+    // The tracer accounts for dispatch only, not for the exit work.
+    ctx.set_tracing(false);
+    record_observed_sets(ctx, report).map_err(HookError::Commit)?;
     if !restricted {
         crate::endpoint::startup::finish_endpoints(ctx).map_err(HookError::Publish)?;
         ctx.clear_triggers();
