@@ -20,6 +20,7 @@ mod expand;
 mod location;
 mod metadata;
 mod paths;
+mod request;
 
 use proc_macro::TokenStream;
 
@@ -109,4 +110,20 @@ pub fn meter_status_changed(args: TokenStream, item: TokenStream) -> TokenStream
 #[proc_macro_attribute]
 pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     endpoint::endpoint(args.into(), item.into()).into()
+}
+
+/// Derive `reactive_core::request::Request` for a struct of named fields,
+/// with `#[request(response = ResponseType)]` naming its response type.
+/// Also generates the `<Struct>Fields` (getters and setters on request
+/// handles) and `<Struct>Finders` (`response_by_<field>` on requester
+/// endpoints) traits.
+#[proc_macro_derive(Request, attributes(request))]
+pub fn derive_request(item: TokenStream) -> TokenStream {
+    request::derive_request(item.into()).into()
+}
+
+/// Derive `reactive_core::request::Response` for a struct of named fields.
+#[proc_macro_derive(Response)]
+pub fn derive_response(item: TokenStream) -> TokenStream {
+    request::derive_response(item.into()).into()
 }

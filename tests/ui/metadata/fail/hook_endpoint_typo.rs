@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[hook("metric-relation-joined")]
+fn handler() {}
+
+fn main() {}

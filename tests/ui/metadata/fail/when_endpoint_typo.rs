@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when("endpoint.metric.joined")]
+fn handler() {}
+
+fn main() {}

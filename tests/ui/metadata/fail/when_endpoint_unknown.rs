@@ -1,0 +1,6 @@
+use reactive_core::prelude::*;
+
+#[when_any("db.ready", "endpoint.website.joined")]
+fn handler() {}
+
+fn main() {}
