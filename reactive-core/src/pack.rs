@@ -88,7 +88,14 @@ pub fn pack_charm(
 ) -> Result<PathBuf, PackError> {
     let metadata = CharmMetadata::load(charm_dir).map_err(PackError::Metadata)?;
     fs::create_dir_all(out_dir.join("bin")).map_err(io(out_dir))?;
-    for name in ["metadata.yaml", "config.yaml", "charmcraft.yaml", "actions.yaml", "README.md", "icon.svg"] {
+    for name in [
+        "metadata.yaml",
+        "config.yaml",
+        "charmcraft.yaml",
+        "actions.yaml",
+        "README.md",
+        "icon.svg",
+    ] {
         let from = charm_dir.join(name);
         if from.exists() {
             let to = out_dir.join(name);
@@ -133,15 +140,27 @@ mod tests {
             architecture: "amd64".into(),
         };
         pack_charm(&src, &binary, &out, &base).unwrap();
-        for file in ["metadata.yaml", "config.yaml", "manifest.yaml", "dispatch", "bin/demo"] {
+        for file in [
+            "metadata.yaml",
+            "config.yaml",
+            "manifest.yaml",
+            "dispatch",
+            "bin/demo",
+        ] {
             assert!(out.join(file).exists(), "{file}");
         }
-        let mode = fs::metadata(out.join("dispatch")).unwrap().permissions().mode();
+        let mode = fs::metadata(out.join("dispatch"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o755);
         let dispatch = fs::read_to_string(out.join("dispatch")).unwrap();
         assert!(dispatch.contains("/bin/demo\""), "{dispatch}");
         let manifest = fs::read_to_string(out.join("manifest.yaml")).unwrap();
-        assert!(manifest.contains("- amd64\n  channel: '22.04'\n  name: ubuntu"), "{manifest}");
+        assert!(
+            manifest.contains("- amd64\n  channel: '22.04'\n  name: ubuntu"),
+            "{manifest}"
+        );
         let e = pack_charm(&root, &binary, &out, &base).unwrap_err();
         assert!(e.to_string().contains("metadata.yaml: not found"), "{e}");
         fs::remove_dir_all(&root).unwrap();

@@ -234,7 +234,10 @@ impl Deployment {
 
     /// The persisted flags of a unit (as after its last successful hook).
     pub fn unit_flags(&self, unit: &str) -> Vec<String> {
-        self.units.get(unit).map(|u| u.flags.clone()).unwrap_or_default()
+        self.units
+            .get(unit)
+            .map(|u| u.flags.clone())
+            .unwrap_or_default()
     }
 
     /// The hook-tool server and tool links serving the charms run as
@@ -365,7 +368,9 @@ impl Deployment {
                 )));
             }
         }
-        let id = self.model().add_relation(&[(&app_a, &ep_a), (&app_b, &ep_b)]);
+        let id = self
+            .model()
+            .add_relation(&[(&app_a, &ep_a), (&app_b, &ep_b)]);
         let units_a = self.model().units_of(&app_a);
         let units_b = self.model().units_of(&app_b);
         for unit in units_a.iter().chain(units_b.iter()) {
@@ -382,8 +387,14 @@ impl Deployment {
         {
             for unit in units {
                 for remote in remotes {
-                    self.push(unit, relation_hook(endpoint, "joined", id, Some(remote), None));
-                    self.push(unit, relation_hook(endpoint, "changed", id, Some(remote), None));
+                    self.push(
+                        unit,
+                        relation_hook(endpoint, "joined", id, Some(remote), None),
+                    );
+                    self.push(
+                        unit,
+                        relation_hook(endpoint, "changed", id, Some(remote), None),
+                    );
                 }
             }
         }
@@ -583,9 +594,9 @@ impl Deployment {
     // ---- internals ---------------------------------------------------------
 
     fn endpoint(&self, spec: &str) -> Result<(String, String), SimError> {
-        let (app, endpoint) = spec.split_once(':').ok_or_else(|| {
-            SimError::Invalid(format!("`{spec}` must be `application:endpoint`"))
-        })?;
+        let (app, endpoint) = spec
+            .split_once(':')
+            .ok_or_else(|| SimError::Invalid(format!("`{spec}` must be `application:endpoint`")))?;
         self.app_name(app)?;
         if !self.model().apps[app].endpoints.contains_key(endpoint) {
             return Err(SimError::Unknown {
@@ -685,8 +696,16 @@ impl Deployment {
             remote_unit: hook.remote_unit.clone(),
             invoked,
             calls: tools.calls().to_vec(),
-            flags_set: flags.iter().filter(|f| !before.contains(f)).cloned().collect(),
-            flags_cleared: before.iter().filter(|f| !flags.contains(f)).cloned().collect(),
+            flags_set: flags
+                .iter()
+                .filter(|f| !before.contains(f))
+                .cloned()
+                .collect(),
+            flags_cleared: before
+                .iter()
+                .filter(|f| !flags.contains(f))
+                .cloned()
+                .collect(),
             changed,
             result,
             duration,
@@ -703,25 +722,36 @@ impl Deployment {
             for bag in changed {
                 match bag {
                     ChangedBag::Unit { relation, unit } => {
-                        let Some(r) = model.relations.get(relation) else { continue };
+                        let Some(r) = model.relations.get(relation) else {
+                            continue;
+                        };
                         for (watcher, seen) in &r.members {
                             if watcher != unit && seen.contains(unit) {
                                 let endpoint = r.endpoints[app_of(watcher)].clone();
                                 to_queue.push((
                                     watcher.clone(),
-                                    relation_hook(&endpoint, "changed", *relation, Some(unit), None),
+                                    relation_hook(
+                                        &endpoint,
+                                        "changed",
+                                        *relation,
+                                        Some(unit),
+                                        None,
+                                    ),
                                 ));
                             }
                         }
                     }
                     ChangedBag::App { relation, app } => {
-                        let Some(r) = model.relations.get(relation) else { continue };
+                        let Some(r) = model.relations.get(relation) else {
+                            continue;
+                        };
                         for watcher in r.members.keys() {
                             let same_app = app_of(watcher) == app;
                             let peer = r.endpoints.len() == 1;
                             if watcher != &queued.unit && (!same_app || peer) {
                                 let endpoint = r.endpoints[app_of(watcher)].clone();
-                                let mut hook = relation_hook(&endpoint, "changed", *relation, None, None);
+                                let mut hook =
+                                    relation_hook(&endpoint, "changed", *relation, None, None);
                                 hook.remote_app = Some(app.clone());
                                 to_queue.push((watcher.clone(), hook));
                             }
@@ -761,9 +791,8 @@ fn prepare_charm_dir(source: &Path, dir: &Path) -> Result<(), SimError> {
     for name in ["metadata.yaml", "config.yaml", "charmcraft.yaml"] {
         let from = source.join(name);
         if from.exists() {
-            std::fs::copy(&from, dir.join(name)).map_err(|e| {
-                SimError::Io(format!("cannot copy {}: {e}", from.display()))
-            })?;
+            std::fs::copy(&from, dir.join(name))
+                .map_err(|e| SimError::Io(format!("cannot copy {}: {e}", from.display())))?;
         }
     }
     Ok(())

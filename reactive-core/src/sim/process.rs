@@ -143,7 +143,12 @@ impl CharmTiming {
     /// Parse one timing line; `None` when it is not one.
     pub fn parse_line(line: &str) -> Option<CharmTiming> {
         let value: Value = serde_json::from_str(line).ok()?;
-        let micros = |key: &str| value.get(key).and_then(Value::as_u64).map(Duration::from_micros);
+        let micros = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_u64)
+                .map(Duration::from_micros)
+        };
         Some(CharmTiming {
             hook: value.get("hook")?.as_str()?.to_string(),
             unit: value
@@ -332,7 +337,10 @@ impl ProcessCharm {
     ) -> Result<ProcessCharm, SimError> {
         let binary = binary.into();
         let tool_client = tool_client.into();
-        for (what, path) in [("charm binary", &binary), ("hook-tool client", &tool_client)] {
+        for (what, path) in [
+            ("charm binary", &binary),
+            ("hook-tool client", &tool_client),
+        ] {
             if !path.is_file() {
                 return Err(SimError::Io(format!("{what} {} not found", path.display())));
             }
@@ -415,7 +423,8 @@ impl ProcessCharm {
 
         host.server.take_served(); // calls outside any hook are not this hook's
         let output = {
-            host.server.begin_hook(&unit, tools.clone(), Some(hook.clone()));
+            host.server
+                .begin_hook(&unit, tools.clone(), Some(hook.clone()));
             let _serving = ServingHook(&host.server);
             let started = Instant::now();
             command.output().map(|output| (output, started.elapsed()))
@@ -531,7 +540,10 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string_lossy().into_owned())
         };
-        assert_eq!(get("JUJU_DISPATCH_PATH").as_deref(), Some("hooks/db-relation-joined"));
+        assert_eq!(
+            get("JUJU_DISPATCH_PATH").as_deref(),
+            Some("hooks/db-relation-joined")
+        );
         assert_eq!(get("PATH").as_deref(), Some("/t:/usr/bin:/bin"));
         assert_eq!(get("UNIT_STATE_DB").as_deref(), Some("/u/.unit-state.db"));
         assert_eq!(get("CHARM_DIR").as_deref(), Some("/u"));
@@ -543,6 +555,9 @@ mod tests {
     fn long_directories_get_a_short_socket() {
         let long = PathBuf::from(format!("/tmp/{}", "x".repeat(200)));
         assert!(socket_path(&long).as_os_str().len() <= MAX_SOCKET_PATH);
-        assert_eq!(socket_path(Path::new("/w")), Path::new("/w/hook-tools.sock"));
+        assert_eq!(
+            socket_path(Path::new("/w")),
+            Path::new("/w/hook-tools.sock")
+        );
     }
 }

@@ -105,27 +105,53 @@ fn yaml_to_json(file: &Path, at: &str, v: &Yaml) -> Result<Value, SimError> {
     serde_json::to_value(v).map_err(|e| invalid(file, at, format!("cannot be used: {e}")))
 }
 
-fn string_field(file: &Path, at: &str, map: &serde_norway::Mapping, key: &str) -> Result<String, SimError> {
+fn string_field(
+    file: &Path,
+    at: &str,
+    map: &serde_norway::Mapping,
+    key: &str,
+) -> Result<String, SimError> {
     match map.get(key) {
         Some(Yaml::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(_) => Err(invalid(file, &format!("{at}.{key}"), "must be a non-empty string")),
+        Some(_) => Err(invalid(
+            file,
+            &format!("{at}.{key}"),
+            "must be a non-empty string",
+        )),
         None => Err(invalid(file, at, format!("missing `{key}`"))),
     }
 }
 
-fn count_field(file: &Path, at: &str, map: &serde_norway::Mapping, key: &str, default: usize) -> Result<usize, SimError> {
+fn count_field(
+    file: &Path,
+    at: &str,
+    map: &serde_norway::Mapping,
+    key: &str,
+    default: usize,
+) -> Result<usize, SimError> {
     match map.get(key) {
         None => Ok(default),
         Some(Yaml::Number(n)) => n
             .as_u64()
             .and_then(|n| usize::try_from(n).ok())
             .filter(|n| *n > 0 && *n <= 1000)
-            .ok_or_else(|| invalid(file, &format!("{at}.{key}"), "must be a whole number from 1 to 1000")),
+            .ok_or_else(|| {
+                invalid(
+                    file,
+                    &format!("{at}.{key}"),
+                    "must be a whole number from 1 to 1000",
+                )
+            }),
         Some(_) => Err(invalid(file, &format!("{at}.{key}"), "must be a number")),
     }
 }
 
-fn object_field(file: &Path, at: &str, map: &serde_norway::Mapping, key: &str) -> Result<Map<String, Value>, SimError> {
+fn object_field(
+    file: &Path,
+    at: &str,
+    map: &serde_norway::Mapping,
+    key: &str,
+) -> Result<Map<String, Value>, SimError> {
     match map.get(key) {
         None | Some(Yaml::Null) => Ok(Map::new()),
         Some(v @ Yaml::Mapping(_)) => match yaml_to_json(file, &format!("{at}.{key}"), v)? {
@@ -241,7 +267,11 @@ impl Scenario {
                 .enumerate()
                 .map(|(i, f)| match f {
                     Yaml::String(s) if s.contains(':') => Ok(s.clone()),
-                    _ => Err(invalid(file, &format!("files[{i}]"), "must be `unit:relative/path`")),
+                    _ => Err(invalid(
+                        file,
+                        &format!("files[{i}]"),
+                        "must be `unit:relative/path`",
+                    )),
                 })
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(invalid(file, "files", "must be a list")),
@@ -257,7 +287,10 @@ pub type CharmCatalog<'a> = dyn Fn(&str) -> Result<(CharmRunner, PathBuf), SimEr
 impl Deployment {
     /// The relation between two `app:endpoint`s, if any.
     pub fn find_relation(&self, a: &str, b: &str) -> Option<u32> {
-        let split = |s: &str| s.split_once(':').map(|(x, y)| (x.to_string(), y.to_string()));
+        let split = |s: &str| {
+            s.split_once(':')
+                .map(|(x, y)| (x.to_string(), y.to_string()))
+        };
         let (app_a, ep_a) = split(a)?;
         let (app_b, ep_b) = split(b)?;
         self.model()
@@ -270,7 +303,12 @@ impl Deployment {
     }
 
     /// Run one step, and report it.
-    pub fn run_step(&mut self, step: &Step, catalog: &CharmCatalog<'_>, files: &[String]) -> StepReport {
+    pub fn run_step(
+        &mut self,
+        step: &Step,
+        catalog: &CharmCatalog<'_>,
+        files: &[String],
+    ) -> StepReport {
         let result = match step {
             Step::Deploy {
                 app,
@@ -361,12 +399,30 @@ mod tests {
         let cases = [
             ("steps: [", "s.yaml: line"),
             ("name: x", "s.yaml: steps: missing"),
-            ("steps:\n  - fly: {}", "s.yaml: steps[0]: unknown step `fly`"),
-            ("steps:\n  - deploy: {units: 1}", "s.yaml: steps[0].deploy: missing `app`"),
-            ("steps:\n  - deploy: {app: a, units: 0}", "s.yaml: steps[0].deploy.units: must be a whole number"),
-            ("steps:\n  - relate: [a:x]", "s.yaml: steps[0].relate: must be a list of two"),
-            ("steps:\n  - remove-unit: a", "s.yaml: steps[0].remove-unit: must name a unit"),
-            ("steps:\n  - {deploy: {app: a}, relate: [a:x, b:y]}", "s.yaml: steps[0]: must hold exactly one"),
+            (
+                "steps:\n  - fly: {}",
+                "s.yaml: steps[0]: unknown step `fly`",
+            ),
+            (
+                "steps:\n  - deploy: {units: 1}",
+                "s.yaml: steps[0].deploy: missing `app`",
+            ),
+            (
+                "steps:\n  - deploy: {app: a, units: 0}",
+                "s.yaml: steps[0].deploy.units: must be a whole number",
+            ),
+            (
+                "steps:\n  - relate: [a:x]",
+                "s.yaml: steps[0].relate: must be a list of two",
+            ),
+            (
+                "steps:\n  - remove-unit: a",
+                "s.yaml: steps[0].remove-unit: must name a unit",
+            ),
+            (
+                "steps:\n  - {deploy: {app: a}, relate: [a:x, b:y]}",
+                "s.yaml: steps[0]: must hold exactly one",
+            ),
         ];
         for (text, expected) in cases {
             let e = Scenario::parse(text, "s.yaml").unwrap_err().to_string();
