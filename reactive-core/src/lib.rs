@@ -96,8 +96,8 @@ pub mod __private {
     pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
     pub use crate::registry::HandlerEntry;
     pub use crate::request::{
-        field_from_map, field_to_value, requester_flags, responder_flags, FieldError,
-        RequestAccess, RequestEdit, RequestError, RequesterEndpoint, ResponseRecord,
+        codec, field_to_value, requester_flags, responder_flags, FieldError, RequestAccess,
+        RequestEdit, RequestError, RequesterEndpoint, ResponseRecord,
     };
     pub use crate::Context;
     pub use inventory;

@@ -237,17 +237,19 @@ fn trait_impl(
     let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let to_fields = fields.iter().map(|f| {
         let (field, name, ty) = (&f.ident, &f.name, &f.ty);
-        quote_spanned! {ty.span()=>
+        let codec = quote_spanned!(ty.span()=> #private::codec::<#ty>());
+        quote! {
             __fields.insert(
                 ::std::string::String::from(#name),
-                #private::field_to_value::<#ty>(#name, &self.#field)?,
+                (#codec.encode)(#name, &self.#field)?,
             );
         }
     });
     let from_fields = fields.iter().map(|f| {
         let (field, name, ty) = (&f.ident, &f.name, &f.ty);
-        quote_spanned! {ty.span()=>
-            #field: #private::field_from_map::<#ty>(__fields, #name)?,
+        let codec = quote_spanned!(ty.span()=> #private::codec::<#ty>());
+        quote! {
+            #field: (#codec.decode)(__fields, #name)?,
         }
     });
     let response = response.map(|ty| {
@@ -299,6 +301,7 @@ fn fields_trait(input: &DeriveInput, fields: &[Field]) -> TokenStream {
     for f in fields {
         let (field, name, ty) = (&f.ident, &f.name, &f.ty);
         let setter = format_ident!("set_{}", name, span = field.span());
+        let codec = quote_spanned!(ty.span()=> #private::codec::<#ty>());
         let get_doc = format!("The request's `{name}` field.");
         let set_doc = format!(
             "Set the request's `{name}` field, in the relation data too. Fails only when the value \
@@ -326,9 +329,13 @@ fn fields_trait(input: &DeriveInput, fields: &[Field]) -> TokenStream {
             where
                 Self: #private::RequestEdit<#ident>,
             {
-                #private::RequestEdit::<#ident>::edit_field(self, #name, value, |__request| {
-                    &mut __request.#field
-                })
+                #private::RequestEdit::<#ident>::edit_field(
+                    self,
+                    #name,
+                    value,
+                    #codec.encode,
+                    |__request| &mut __request.#field,
+                )
             }
         });
     }

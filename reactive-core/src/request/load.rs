@@ -1,0 +1,189 @@
+//! Reading requests and responses out of relation data. Remote data is
+//! untrusted: whatever does not pass the checks is skipped, with a warning
+//! collected for the caller to log.
+
+use serde_json::{Map, Value};
+
+use super::error::RequestError;
+use super::id::{is_canonical_request_id, response_key, REQUEST_PREFIX};
+use super::record::{RequestRecord, ResponseRecord, Sender};
+use super::{Request, Response};
+use crate::endpoint::{EndpointBase, Relation};
+use crate::pyjson::decode_or_raw;
+
+/// A valid request entry: its id, its JSON object and its typed fields.
+pub(crate) struct Parsed<R> {
+    pub(crate) request_id: String,
+    pub(crate) object: Map<String, Value>,
+    pub(crate) fields: R,
+}
+
+/// Check one relation data entry. `None`: the key is not a request's.
+/// `Some(Err(reason))`: a request key whose entry cannot be trusted.
+pub(crate) fn parse_request<R: Request>(key: &str, raw: &str) -> Option<Result<Parsed<R>, String>> {
+    let id = key.strip_prefix(REQUEST_PREFIX)?;
+    Some(parse_request_entry(id, raw))
+}
+
+fn parse_request_entry<R: Request>(id: &str, raw: &str) -> Result<Parsed<R>, String> {
+    if !is_canonical_request_id(id) {
+        return Err("the id is not a canonical lowercase UUID".to_string());
+    }
+    let Value::Object(object) = decode_or_raw(raw) else {
+        return Err("the value is not a JSON object".to_string());
+    };
+    match object.get("request_id") {
+        Some(Value::String(inner)) if inner == id => {}
+        Some(_) => return Err("its `request_id` does not match the key".to_string()),
+        None => return Err("it has no `request_id`".to_string()),
+    }
+    let fields = R::from_fields(&object).map_err(|e| e.to_string())?;
+    Ok(Parsed {
+        request_id: id.to_string(),
+        object,
+        fields,
+    })
+}
+
+/// Check a response entry.
+pub(crate) fn parse_response<S: Response>(raw: &str) -> Result<(Map<String, Value>, S), String> {
+    let Value::Object(object) = decode_or_raw(raw) else {
+        return Err("the value is not a JSON object".to_string());
+    };
+    let fields = S::from_fields(&object).map_err(|e| e.to_string())?;
+    Ok((object, fields))
+}
+
+fn sort<R: Request>(records: &mut [RequestRecord<R>]) {
+    records.sort_by(|a, b| a.request_id.cmp(&b.request_id));
+}
+
+/// The first remote unit's valid answer to request `request_id` on
+/// `relation`.
+fn remote_response<S: Response>(
+    relation: &Relation,
+    request_id: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<ResponseRecord<S>>, RequestError> {
+    let key = response_key(request_id);
+    for unit in relation.unit_list() {
+        let Some(raw) = unit.received_raw()?.get(&key) else {
+            continue;
+        };
+        match parse_response::<S>(raw) {
+            Ok((object, fields)) => {
+                return Ok(Some(ResponseRecord {
+                    request_id: request_id.to_string(),
+                    relation_id: relation.relation_id().to_string(),
+                    unit_name: Some(unit.unit_name().to_string()),
+                    object,
+                    fields,
+                }))
+            }
+            Err(reason) => warnings.push(format!(
+                "ignoring `{key}` from unit {} on relation {}: {reason}",
+                unit.unit_name(),
+                relation.relation_id()
+            )),
+        }
+    }
+    Ok(None)
+}
+
+/// Every request this unit published on the endpoint's relations, with
+/// the responses the remote units sent, ordered by request id.
+pub(crate) fn created_requests<R: Request>(
+    base: &EndpointBase,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RequestRecord<R>>, RequestError> {
+    let mut records = Vec::new();
+    for relation in base.relations() {
+        for (key, raw) in relation.published()?.raw() {
+            let parsed = match parse_request::<R>(key, raw) {
+                None => continue,
+                Some(Ok(parsed)) => parsed,
+                Some(Err(reason)) => {
+                    warnings.push(format!(
+                        "ignoring `{key}` in this unit's data on relation {}: {reason}",
+                        relation.relation_id()
+                    ));
+                    continue;
+                }
+            };
+            let response = remote_response(relation, &parsed.request_id, warnings)?;
+            records.push(RequestRecord {
+                request_id: parsed.request_id,
+                relation_id: relation.relation_id().to_string(),
+                sender: None,
+                object: parsed.object,
+                fields: parsed.fields,
+                response,
+            });
+        }
+    }
+    sort(&mut records);
+    Ok(records)
+}
+
+/// Every request the joined remote units sent, with this unit's responses,
+/// ordered by request id (then relation and unit).
+pub(crate) fn received_requests<R: Request>(
+    base: &EndpointBase,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RequestRecord<R>>, RequestError> {
+    let mut records = Vec::new();
+    for unit in base.all_joined_units().iter() {
+        let data = unit.received_raw()?;
+        let relation = base.relations().by_key(unit.relation_id());
+        for (key, raw) in data {
+            let parsed = match parse_request::<R>(key, raw) {
+                None => continue,
+                Some(Ok(parsed)) => parsed,
+                Some(Err(reason)) => {
+                    warnings.push(format!(
+                        "ignoring `{key}` from unit {} on relation {}: {reason}",
+                        unit.unit_name(),
+                        unit.relation_id()
+                    ));
+                    continue;
+                }
+            };
+            let mut response = None;
+            if let Some(relation) = relation {
+                let key = response_key(&parsed.request_id);
+                if let Some(raw) = relation.published()?.get_raw(&key) {
+                    match parse_response(raw) {
+                        Ok((object, fields)) => {
+                            response = Some(ResponseRecord {
+                                request_id: parsed.request_id.clone(),
+                                relation_id: unit.relation_id().to_string(),
+                                unit_name: None,
+                                object,
+                                fields,
+                            })
+                        }
+                        Err(reason) => warnings.push(format!(
+                            "ignoring `{key}` in this unit's data on relation {}: {reason}; \
+                             the request counts as unanswered",
+                            unit.relation_id()
+                        )),
+                    }
+                }
+            }
+            records.push(RequestRecord {
+                request_id: parsed.request_id,
+                relation_id: unit.relation_id().to_string(),
+                sender: Some(Sender {
+                    unit_name: unit.unit_name().to_string(),
+                    ingress_address: data.get("ingress-address").cloned(),
+                    egress_subnets: data.get("egress-subnets").cloned(),
+                }),
+                object: parsed.object,
+                fields: parsed.fields,
+                response,
+            });
+        }
+    }
+    sort(&mut records);
+    Ok(records)
+}
