@@ -37,7 +37,8 @@ fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
-    let scenario_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/telemetry/scenario.yaml");
+    let scenario_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/telemetry/scenario.yaml");
     let scenario = match Scenario::load(&scenario_path) {
         Ok(s) => s,
         Err(e) => {
@@ -64,8 +65,10 @@ fn main() -> ExitCode {
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"scenario": scenario.name, "steps": all}))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(
+                &serde_json::json!({"scenario": scenario.name, "steps": all})
+            )
+            .unwrap_or_default()
         );
     }
     let _ = std::fs::remove_dir_all(&workdir);

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod config_file;
+mod handlers;
 pub mod validate;
 
 use reactive_core::registry::RegistryBuilder;
