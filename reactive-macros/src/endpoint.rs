@@ -39,7 +39,11 @@ fn parse_args(args: TokenStream, cx: &mut Ctxt) -> EndpointArgs {
         }
     };
     for pair in pairs {
-        let key = pair.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        let key = pair
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
         let string = match &pair.value {
             Expr::Lit(ExprLit {
                 lit: Lit::Str(s), ..
@@ -94,7 +98,10 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let args = parse_args(args, &mut cx);
     if args.interface.is_none() && !cx.has_errors() {
-        cx.error_at(Span::call_site(), "`#[endpoint]` needs `interface = \"...\"`");
+        cx.error_at(
+            Span::call_site(),
+            "`#[endpoint]` needs `interface = \"...\"`",
+        );
     }
     if args.role.is_none() && !cx.has_errors() {
         cx.error_at(
