@@ -3,8 +3,10 @@
 //! charm declares under `provides`, `requires` or `peers` (SPEC 4).
 //!
 //! The file is `metadata.yaml`, else `charmcraft.yaml`, beside the charm
-//! crate's `Cargo.toml` (`CARGO_MANIFEST_DIR`), or the one named by
-//! [`PATH_VAR`] (for tests: trybuild builds in its own directory). No file
+//! crate's `Cargo.toml` (`CARGO_MANIFEST_DIR`), or, for a crate that has
+//! neither, the one named by [`PATH_VAR`] (for tests: trybuild builds in
+//! its own directory; the variable applies only to the crate cargo was
+//! asked to build, never to its dependencies). No file
 //! means no metadata rules. The parse is cached per path and modification
 //! time in the macro process, and the generated code names the file with
 //! `include_bytes!` and the variable with `option_env!`, so that editing
@@ -197,7 +199,12 @@ impl Metadata {
     /// modification time).
     pub(crate) fn load() -> Metadata {
         let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-        let override_path = std::env::var_os(PATH_VAR).map(PathBuf::from);
+        // The override is for the crate the build was asked for (a trybuild
+        // case); cargo marks it with `CARGO_PRIMARY_PACKAGE`. Dependencies
+        // compiled in the same build (interface crates) never take it.
+        let override_path = std::env::var_os("CARGO_PRIMARY_PACKAGE")
+            .and_then(|_| std::env::var_os(PATH_VAR))
+            .map(PathBuf::from);
         let Some(Located { path, overridden }) = locate(manifest_dir.as_deref(), override_path)
         else {
             return Metadata {
@@ -283,29 +290,35 @@ struct Located {
     overridden: bool,
 }
 
-/// The metadata file of the crate in `manifest_dir`: `override_path` (the
-/// value of [`PATH_VAR`]) when set and not empty, taken from `manifest_dir`
-/// when relative, whether or not it exists; else `metadata.yaml`, else
-/// `charmcraft.yaml` in `manifest_dir`, when one is a file.
+/// The metadata file of the crate in `manifest_dir`: `metadata.yaml`, else
+/// `charmcraft.yaml` in `manifest_dir`, when one is a file; else
+/// `override_path` (the value of [`PATH_VAR`]) when set and not empty,
+/// taken from `manifest_dir` when relative, whether or not it exists.
+///
+/// A crate's own file wins over the override: the variable is for test
+/// crates that have none (trybuild's), and it also reaches every
+/// dependency compiled in the same build, whose own files must still rule.
 fn locate(manifest_dir: Option<&Path>, override_path: Option<PathBuf>) -> Option<Located> {
-    if let Some(path) = override_path.filter(|p| !p.as_os_str().is_empty()) {
-        let path = match manifest_dir {
-            Some(dir) if path.is_relative() => dir.join(path),
-            _ => path,
-        };
-        return Some(Located {
-            path,
-            overridden: true,
-        });
+    if let Some(dir) = manifest_dir {
+        if let Some(path) = FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|path| path.is_file())
+        {
+            return Some(Located {
+                path,
+                overridden: false,
+            });
+        }
     }
-    let dir = manifest_dir?;
-    let path = FILE_NAMES
-        .iter()
-        .map(|name| dir.join(name))
-        .find(|path| path.is_file())?;
+    let path = override_path.filter(|p| !p.as_os_str().is_empty())?;
+    let path = match manifest_dir {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path,
+    };
     Some(Located {
         path,
-        overridden: false,
+        overridden: true,
     })
 }
 
@@ -578,6 +591,11 @@ peers:
             locate(Some(&dir), Some(PathBuf::new())),
             found(dir.join("metadata.yaml")),
             "an empty override counts as unset"
+        );
+        assert_eq!(
+            locate(Some(&dir), Some(PathBuf::from("/elsewhere/meta.yaml"))),
+            found(dir.join("metadata.yaml")),
+            "a crate's own file wins over the override"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
