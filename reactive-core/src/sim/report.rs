@@ -95,10 +95,39 @@ impl Deployment {
     }
 }
 
+/// A relation value as reports show it: private keys (PEM blocks of any
+/// `PRIVATE KEY` kind, raw or inside JSON-encoded strings) are replaced by
+/// `<redacted private key>`, so that a report never carries a secret.
+pub fn redact_secrets(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after_begin = &rest[start..];
+        let Some(header_end) = after_begin[11..].find("-----").map(|i| i + 11 + 5) else {
+            break;
+        };
+        let header = &after_begin[..header_end];
+        if !header.contains("PRIVATE KEY") {
+            out.push_str(&rest[..start + header_end]);
+            rest = &rest[start + header_end..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str("<redacted private key>");
+        let end = after_begin
+            .find("-----END ")
+            .and_then(|e| after_begin[e + 9..].find("-----").map(|i| e + 9 + i + 5))
+            .unwrap_or(after_begin.len());
+        rest = &after_begin[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn bag_json(bag: &DataBag) -> Value {
     Value::Object(
         bag.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .map(|(k, v)| (k.clone(), Value::String(redact_secrets(v))))
             .collect(),
     )
 }
@@ -176,6 +205,7 @@ impl StepReport {
             for (rid, bag) in &u.published {
                 let _ = writeln!(out, "         published on {rid}:");
                 for (k, v) in bag {
+                    let v = &redact_secrets(v);
                     let shown = if v.len() > 160 {
                         let mut end = 160;
                         while !v.is_char_boundary(end) {
@@ -206,5 +236,23 @@ impl StepReport {
             let _ = writeln!(out, "   ERROR: {e}");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    #[test]
+    fn private_keys_are_redacted_and_certificates_kept() {
+        let key = "{\"client_key\": \"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQ\\n-----END EC PRIVATE KEY-----\\n\", \"x\": 1}";
+        let shown = redact_secrets(key);
+        assert!(!shown.contains("MHcCAQ"), "{shown}");
+        assert!(shown.contains("<redacted private key>"), "{shown}");
+        assert!(shown.ends_with("\\n\", \"x\": 1}"), "{shown}");
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        assert_eq!(redact_secrets(cert), cert);
+        let unterminated = "a -----BEGIN PRIVATE KEY----- secret";
+        assert_eq!(redact_secrets(unterminated), "a <redacted private key>");
     }
 }
