@@ -176,6 +176,23 @@ impl OtherProvides {
 mod charm {
     use super::*;
 
+    /// Takes the endpoint as a typed parameter.
+    #[when("test.endpoint-param")]
+    fn endpoint_param(ctx: &mut Context, endpoint: &mut AcceptRequires) {
+        let name = endpoint.endpoint_name().to_string();
+        ctx.set_flag(&format!("param.saw.{name}"));
+    }
+
+    /// Takes only the endpoint.
+    #[when("test.endpoint-only")]
+    fn endpoint_only(endpoint: &mut AcceptRequires) -> Result<(), HandlerError> {
+        let rid = endpoint.relations()[0].relation_id().to_string();
+        endpoint.relations_mut()[rid.as_str()]
+            .to_publish()?
+            .set_raw("seen-by", "endpoint_only");
+        Ok(())
+    }
+
     /// Runs the test's charm probe, if any, with the context.
     #[when("test.charm-probe")]
     fn charm_probe(ctx: &mut Context) -> Result<(), HandlerError> {
@@ -1789,4 +1806,41 @@ fn hook_tool_calls_with_two_endpoints_and_two_relations() {
     let record = fire_rel(&mut h, "changed", &cache, Some("store/0"));
     assert_eq!(record.calls_of("relation-get"), 1);
     assert_eq!(record.calls_of("relation-ids"), 2);
+}
+
+#[test]
+fn a_charm_handler_receives_the_endpoint_of_its_parameter_type() {
+    let mut h = harness(ONE);
+    put_flag(&mut h, "test.endpoint-param", Value::Null);
+    h.fire("update-status").unwrap();
+    assert!(h.is_flag_set("param.saw.db"));
+}
+
+#[test]
+fn an_endpoint_parameter_served_by_two_endpoints_fails_the_hook_clearly() {
+    let mut h = harness(TWO);
+    put_flag(&mut h, "test.endpoint-param", Value::Null);
+    let error = h
+        .fire("update-status")
+        .unwrap_err()
+        .result
+        .clone()
+        .unwrap_err();
+    assert!(
+        error.contains("several endpoints are of that type (cache, db)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_charm_handler_may_take_only_its_endpoint() {
+    let mut h = harness(ONE);
+    let rid = h.add_relation("db", "server");
+    h.fire_relation("created", &rid, None).unwrap();
+    put_flag(&mut h, "test.endpoint-only", Value::Null);
+    h.fire("update-status").unwrap();
+    assert_eq!(
+        h.published(&rid).get("seen-by").map(String::as_str),
+        Some("endpoint_only")
+    );
 }
