@@ -49,11 +49,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// charmhelpers' schema, created if missing.
+/// charmhelpers' schema, created if missing, in one transaction (one set of
+/// disk syncs for a new database; nothing written for an existing one).
 const SCHEMA: &str = "\
+begin;
 create table if not exists kv (key text, data text, primary key (key));
 create table if not exists kv_revisions (key text, revision integer, data text, primary key (key, revision));
-create table if not exists hooks (version integer primary key autoincrement, hook text, date text);";
+create table if not exists hooks (version integer primary key autoincrement, hook text, date text);
+commit;";
 
 const SELECT_ONE: &str = "select data from kv where key = ?1";
 /// Keys `>= prefix` (and `< upper bound`, added when the prefix has one), in
