@@ -311,9 +311,11 @@ impl Deployment {
         self.run_until_quiet()
     }
 
-    /// Add `count` units to an application (each runs `install`,
-    /// `leader-elected` if the application has no leader, `config-changed`,
-    /// `start`, then joins the application's relations).
+    /// Add `count` units to an application. Each runs `install`, then
+    /// `-relation-created` for each relation the application is in, then
+    /// `leader-elected` if the application has no leader, `config-changed`
+    /// and `start`; then it joins those relations: `-joined` and `-changed`
+    /// on it for every remote unit, and on every remote unit for it.
     pub fn add_units(&mut self, app: &str, count: usize) -> Result<(), SimError> {
         self.app_name(app)?;
         for _ in 0..count {
@@ -330,23 +332,69 @@ impl Deployment {
                     flags: Vec::new(),
                 },
             );
-            let leader = {
+            // (relation, this unit's endpoint, [(remote unit, its endpoint)])
+            type Joining = (u32, String, Vec<(String, String)>);
+            let (leader, relations) = {
                 let mut model = self.model();
                 model.add_unit(&unit, None);
                 let app_state = model.apps.get_mut(app).expect("added at deploy");
-                if app_state.leader.is_none() {
+                let leader = if app_state.leader.is_none() {
                     app_state.leader = Some(unit.clone());
                     true
                 } else {
                     false
+                };
+                let ids: Vec<u32> = model
+                    .relations
+                    .values()
+                    .filter(|r| r.endpoints.contains_key(app))
+                    .map(|r| r.id)
+                    .collect();
+                let mut relations: Vec<Joining> = Vec::new();
+                for id in ids {
+                    model.enter_relation(id, &unit);
+                    let r = &model.relations[&id];
+                    let peer = r.endpoints.len() == 1;
+                    let mut remotes: Vec<(String, String)> = r
+                        .members
+                        .keys()
+                        .filter(|u| **u != unit && (peer || app_of(u) != app))
+                        .map(|u| (u.clone(), r.endpoints[app_of(u)].clone()))
+                        .collect();
+                    remotes.sort_by(|a, b| super::model::unit_order(&a.0, &b.0));
+                    relations.push((id, r.endpoints[app].clone(), remotes));
                 }
+                (leader, relations)
             };
             self.push(&unit, HookInfo::named("install"));
+            for (id, endpoint, _) in &relations {
+                self.push(&unit, relation_hook(endpoint, "created", *id, None, None));
+            }
             if leader {
                 self.push(&unit, HookInfo::named("leader-elected"));
             }
             self.push(&unit, HookInfo::named("config-changed"));
             self.push(&unit, HookInfo::named("start"));
+            for (id, endpoint, remotes) in &relations {
+                for (remote, their_endpoint) in remotes {
+                    self.push(
+                        &unit,
+                        relation_hook(endpoint, "joined", *id, Some(remote), None),
+                    );
+                    self.push(
+                        &unit,
+                        relation_hook(endpoint, "changed", *id, Some(remote), None),
+                    );
+                    self.push(
+                        remote,
+                        relation_hook(their_endpoint, "joined", *id, Some(&unit), None),
+                    );
+                    self.push(
+                        remote,
+                        relation_hook(their_endpoint, "changed", *id, Some(&unit), None),
+                    );
+                }
+            }
         }
         Ok(())
     }

@@ -90,6 +90,9 @@ pub struct ModelState {
     pub relations: BTreeMap<u32, RelationState>,
     /// The next relation number.
     pub next_relation_id: u32,
+    /// How many unit addresses have been given out (each unit gets its own,
+    /// never reused, even after units are removed).
+    pub addresses_given: usize,
 }
 
 /// The application of a unit name (`app/0` → `app`).
@@ -128,11 +131,15 @@ impl ModelState {
         );
     }
 
-    /// Add a unit to an application, with an address derived from its name
-    /// unless given.
+    /// Add a unit to an application, with the next free address
+    /// (`10.0.0.2`, `10.0.0.3`, …, never one a removed unit had) unless
+    /// given.
     pub fn add_unit(&mut self, unit: &str, address: Option<String>) {
-        let n = self.units.len();
-        let address = address.unwrap_or_else(|| format!("10.0.{}.{}", n / 250, n % 250 + 2));
+        let address = address.unwrap_or_else(|| {
+            let n = self.addresses_given;
+            self.addresses_given += 1;
+            format!("10.{}.{}.{}", n / 62_500, n / 250 % 250, n % 250 + 2)
+        });
         self.units.insert(
             unit.to_string(),
             UnitRecord {
