@@ -1023,3 +1023,14 @@ fn cli_graph_shows_observed_flag_sets() {
         "{edge} missing from:\n{out}"
     );
 }
+
+#[test]
+fn a_charm_without_any_handler_warns_that_none_is_linked() {
+    let mut harness = Harness::from_yaml("name: app\n", "", prefix("no_such_module")).unwrap();
+    harness.fire("install").unwrap();
+    let warned = harness
+        .logs()
+        .iter()
+        .any(|(level, m)| *level == LogLevel::Warning && m.contains("no handler is linked"));
+    assert!(warned, "{:?}", harness.logs());
+}

@@ -19,8 +19,13 @@ use crate::unit_state::UnitState;
 /// Never returns: the process exits 0 on success and 1 on failure, so that
 /// Juju retries a failed hook.
 ///
+/// Handlers register themselves only from crates linked into the binary,
+/// and a crate the binary never names is not linked: when the handlers live
+/// in the charm's library (or an interface crate), name it in `main.rs`.
+///
 /// ```no_run
-/// // src/main.rs of a charm:
+/// // src/main.rs of a charm whose handlers are in its library `my_charm`:
+/// // use my_charm as _;
 /// # fn main() {
 /// reactive_core::run()
 /// # }
