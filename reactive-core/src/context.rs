@@ -103,7 +103,7 @@ impl Context {
     }
 
     /// A context for a hook called `hook_name` over an empty in-memory unit
-    /// state, logging to a [`MemoryLog`] (see [`Context::memory_log`]).
+    /// state, logging to a [`MemoryLog`] (give your own with [`Context::set_log`] to read the lines).
     /// Meant for tests and examples.
     pub fn in_memory(hook_name: &str) -> Self {
         let mut ctx = Context::new(HookInfo::named(hook_name), UnitState::in_memory())
@@ -123,7 +123,10 @@ impl Context {
         self.metadata = metadata;
     }
 
-    /// Turn the dispatch tracer on or off (see [`crate::tracer`]).
+    /// Turn the dispatch tracer on or off: when on, dispatch logs at DEBUG
+    /// its start with the set flags, each phase and iteration with the
+    /// queued handlers, and each flag change with the handlers it queued or
+    /// dequeued (`REACTIVE_TRACE=1` turns it on for a charm binary).
     pub fn set_tracing(&mut self, enabled: bool) {
         self.tracer.set_enabled(enabled);
     }

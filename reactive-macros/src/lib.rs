@@ -2,12 +2,12 @@
 //! (`use reactive_core::prelude::*;`), which re-exports every one of them
 //! with its documentation.
 //!
-//! The crate follows one pipeline per handler: [`attrs`] collects the
-//! stacked attributes of a function, [`check`] validates them (reporting
-//! every problem in one build through [`ctxt`]), and [`expand`] emits the
+//! The crate follows one pipeline per handler: `attrs` collects the
+//! stacked attributes of a function, `check` validates them (reporting
+//! every problem in one build through `ctxt`), and `expand` emits the
 //! user's function untouched plus one `inventory` registration. Every path
-//! the generated code names is spelled in [`paths`]. When the charm has a
-//! `metadata.yaml`, [`metadata`] checks the endpoint names in flags and hook
+//! the generated code names is spelled in `paths`. When the charm has a
+//! `metadata.yaml`, `metadata` checks the endpoint names in flags and hook
 //! patterns against it.
 
 extern crate proc_macro;
