@@ -36,11 +36,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use reactive_core::runtime::Charm;
 use reactive_core::sim::tool_client::main_as_tool;
 use reactive_core::sim::{
-    CharmCatalog, CharmRunner, Deployment, HookRun, ProcessCharm, Scenario, SimError, StepReport,
+    CharmCatalog, CharmRunner, Deployment, HookRun, Scenario, SimError, StepReport,
 };
+use reactive_rs::telemetry;
 
 /// Target: median hook wall time excluding hook tools (whole process).
 const TARGET_WALL_MS: f64 = 5.0;
@@ -159,18 +159,6 @@ fn sample(run: usize, h: &HookRun) -> Result<Sample, String> {
     })
 }
 
-/// The charm source directory of a charm named in the scenario.
-fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
-    match name {
-        "scrape-target" => Ok(PathBuf::from(scrape_target::CHARM_DIR)),
-        "prometheus" => Ok(PathBuf::from(prometheus::CHARM_DIR)),
-        other => Err(SimError::Unknown {
-            what: "charm",
-            name: other.to_string(),
-        }),
-    }
-}
-
 /// Run the scenario once in a fresh deployment, with the charms from
 /// `catalog`; every hook run, or why a step failed.
 fn run_scenario(
@@ -205,17 +193,6 @@ fn run_scenario(
     })();
     let _ = std::fs::remove_dir_all(&workdir);
     result
-}
-
-/// The charms in this process: the reference run.
-fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
-    let dir = charm_dir(name)?;
-    let registry = match name {
-        "scrape-target" => scrape_target::registry(),
-        _ => prometheus::registry(),
-    };
-    let charm = Charm::load_with(&dir, registry).map_err(|e| SimError::Invalid(e.to_string()))?;
-    Ok((CharmRunner::InProcess(charm), dir))
 }
 
 /// What must be the same in every run: each hook, its unit and remote
@@ -462,14 +439,16 @@ fn bench() -> Result<ExitCode, String> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/telemetry/scenario.yaml");
     let scenario = Scenario::load(&scenario_path).map_err(|e| e.to_string())?;
 
-    let reference: Vec<String> = run_scenario("in-process reference run", &scenario, &in_process)?
-        .iter()
-        .map(shape)
-        .collect();
+    let reference: Vec<String> = run_scenario(
+        "in-process reference run",
+        &scenario,
+        &telemetry::in_process,
+    )?
+    .iter()
+    .map(shape)
+    .collect();
     let as_process = |name: &str| -> Result<(CharmRunner, PathBuf), SimError> {
-        let dir = charm_dir(name)?;
-        let charm = ProcessCharm::load(bin_dir.join(name), &dir, &me)?;
-        Ok((CharmRunner::Process(charm), dir))
+        telemetry::as_process(name, &bin_dir, &me)
     };
 
     let mut samples = Vec::new();

@@ -34,12 +34,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use reactive_core::runtime::Charm;
 use reactive_core::sim::tool_client::main_as_tool;
-use reactive_core::sim::{CharmRunner, Deployment, ProcessCharm, Scenario, SimError};
-
-/// The charms this runner knows, by the name `deploy` steps give.
-const CHARMS: [&str; 2] = ["scrape-target", "prometheus"];
+use reactive_core::sim::{CharmRunner, Deployment, Scenario, SimError};
+use reactive_rs::telemetry;
 
 const USAGE: &str = "\
 usage: telemetry [--processes] [--json] [--scenario FILE]
@@ -52,27 +49,6 @@ usage: telemetry [--processes] [--json] [--scenario FILE]
                    examples/telemetry/scenario.yaml (its charms:
                    scrape-target, prometheus)
 ";
-
-fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
-    match name {
-        "scrape-target" => Ok(PathBuf::from(scrape_target::CHARM_DIR)),
-        "prometheus" => Ok(PathBuf::from(prometheus::CHARM_DIR)),
-        other => Err(SimError::Unknown {
-            what: "charm",
-            name: other.to_string(),
-        }),
-    }
-}
-
-fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
-    let dir = charm_dir(name)?;
-    let registry = match name {
-        "scrape-target" => scrape_target::registry(),
-        _ => prometheus::registry(),
-    };
-    let charm = Charm::load_with(&dir, registry).map_err(|e| SimError::Invalid(e.to_string()))?;
-    Ok((CharmRunner::InProcess(charm), dir))
-}
 
 /// Where the charm binaries live and how to build them.
 struct Binaries {
@@ -122,7 +98,7 @@ fn binaries() -> Result<Binaries, String> {
         _ => (parent.to_path_buf(), None),
     };
     let mut build_args: Vec<OsString> = vec!["build".into()];
-    for charm in CHARMS {
+    for charm in telemetry::CHARMS {
         build_args.push("-p".into());
         build_args.push(charm.into());
     }
@@ -161,7 +137,7 @@ fn shown(cargo: &Path, args: &[OsString]) -> String {
 /// The charm binaries, built or brought up to date when cargo is at hand.
 fn charm_binaries() -> Result<PathBuf, String> {
     let Binaries { dir, build_args } = binaries()?;
-    let missing: Vec<PathBuf> = CHARMS
+    let missing: Vec<PathBuf> = telemetry::CHARMS
         .iter()
         .map(|c| dir.join(c))
         .filter(|p| !p.is_file())
@@ -204,7 +180,11 @@ fn charm_binaries() -> Result<PathBuf, String> {
             }
         }
     }
-    if let Some(absent) = CHARMS.iter().map(|c| dir.join(c)).find(|p| !p.is_file()) {
+    if let Some(absent) = telemetry::CHARMS
+        .iter()
+        .map(|c| dir.join(c))
+        .find(|p| !p.is_file())
+    {
         return Err(format!(
             "{} is still missing after `{command}`",
             absent.display()
@@ -292,12 +272,8 @@ fn main() -> ExitCode {
     };
     let catalog = |name: &str| -> Result<(CharmRunner, PathBuf), SimError> {
         match &as_process {
-            None => in_process(name),
-            Some((binaries, tool_client)) => {
-                let dir = charm_dir(name)?;
-                let charm = ProcessCharm::load(binaries.join(name), &dir, tool_client)?;
-                Ok((CharmRunner::Process(charm), dir))
-            }
+            None => telemetry::in_process(name),
+            Some((binaries, tool_client)) => telemetry::as_process(name, binaries, tool_client),
         }
     };
 

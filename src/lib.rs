@@ -4,3 +4,5 @@
 #![deny(missing_docs)]
 
 pub use reactive_core;
+
+pub mod telemetry;

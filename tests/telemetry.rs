@@ -26,17 +26,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reactive_core::runtime::Charm;
 use reactive_core::sim::{
-    CharmRunner, Deployment, ProcessCharm, Scenario, SimError, Step, StepReport, UnitSnapshot,
+    CharmRunner, Deployment, Scenario, SimError, Step, StepReport, UnitSnapshot,
 };
+use reactive_rs::telemetry;
 use serde_json::{json, Value};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_reactive-sim-tool");
 const PROMETHEUS: &str = "prometheus/0";
 const TARGET_0: &str = "scrape-target/0";
 const TARGET_1: &str = "scrape-target/1";
-const CHARMS: [&str; 2] = ["scrape-target", "prometheus"];
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -97,31 +96,8 @@ fn scenario() -> Scenario {
         .expect("the telemetry scenario loads")
 }
 
-fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
-    match name {
-        "scrape-target" => Ok(PathBuf::from(scrape_target::CHARM_DIR)),
-        "prometheus" => Ok(PathBuf::from(prometheus::CHARM_DIR)),
-        other => Err(SimError::Unknown {
-            what: "charm",
-            name: other.to_string(),
-        }),
-    }
-}
-
-fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
-    let dir = charm_dir(name)?;
-    let registry = match name {
-        "scrape-target" => scrape_target::registry(),
-        _ => prometheus::registry(),
-    };
-    let charm = Charm::load_with(&dir, registry).map_err(|e| SimError::Invalid(e.to_string()))?;
-    Ok((CharmRunner::InProcess(charm), dir))
-}
-
 fn as_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
-    let dir = charm_dir(name)?;
-    let charm = ProcessCharm::load(charm_binaries().join(name), &dir, TOOL)?;
-    Ok((CharmRunner::Process(charm), dir))
+    telemetry::as_process(name, &charm_binaries(), Path::new(TOOL))
 }
 
 /// The directory holding the charm binaries, `target/<profile>` of this
@@ -156,7 +132,7 @@ fn charm_binaries() -> &'static Path {
             _ => (parent.clone(), None),
         };
         let mut args: Vec<OsString> = vec!["build".into(), "--quiet".into()];
-        for charm in CHARMS {
+        for charm in telemetry::CHARMS {
             args.push("-p".into());
             args.push(charm.into());
         }
@@ -182,7 +158,7 @@ fn charm_binaries() -> &'static Path {
             .map(|a| a.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(" ");
-        let present = || CHARMS.iter().all(|c| dir.join(c).is_file());
+        let present = || telemetry::CHARMS.iter().all(|c| dir.join(c).is_file());
         match Command::new(&cargo).args(&args).status() {
             Ok(status) if status.success() => {}
             outcome if present() => {
@@ -271,7 +247,7 @@ fn run(mode: Mode) -> Run {
         Mode::Processes => "processes",
     });
     let catalog = match mode {
-        Mode::InProcess => in_process,
+        Mode::InProcess => telemetry::in_process,
         Mode::Processes => as_process,
     };
     if mode == Mode::Processes {
@@ -1172,7 +1148,7 @@ fn a_target_added_after_relating_joins_in_both_modes() {
     for mode in [Mode::InProcess, Mode::Processes] {
         let workdir = scratch("add-unit");
         let catalog = match mode {
-            Mode::InProcess => in_process,
+            Mode::InProcess => telemetry::in_process,
             Mode::Processes => as_process,
         };
         let mut deployment = Deployment::new(&workdir).unwrap();

@@ -2,8 +2,7 @@
 //! values Juju gives (`config-get --all`).
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 use serde_norway::Value as Yaml;
@@ -26,28 +25,8 @@ pub struct ConfigOptions {
     pub options: BTreeMap<String, ConfigOption>,
 }
 
-/// A `config.yaml` that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The file.
-    pub file: PathBuf,
-    /// The key at fault, dotted (`options.port.default`), when known.
-    pub key: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(key) = &self.key {
-            write!(f, ": `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+/// A `config.yaml` that cannot be used (naming the file and key).
+pub type ConfigError = crate::charm_file::CharmFileError;
 
 impl ConfigOptions {
     /// Read `config.yaml` from `charm_dir`; no file means no options.
@@ -84,13 +63,7 @@ impl ConfigOptions {
             key,
             message,
         };
-        let doc: Yaml = serde_norway::from_str(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-                .unwrap_or_default();
-            err(None, format!("is not valid YAML{at}: {e}"))
-        })?;
+        let doc = crate::charm_file::parse_yaml(text, file)?;
         let options = match &doc {
             Yaml::Null => return Ok(Self::default()),
             Yaml::Mapping(top) => match top.get("options") {

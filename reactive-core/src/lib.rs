@@ -36,6 +36,7 @@
 
 extern crate self as reactive_core;
 
+pub mod charm_file;
 pub mod config;
 pub mod context;
 pub mod dispatch;

@@ -2,8 +2,7 @@
 //! `charmcraft.yaml`): its name and its relation endpoints with their roles
 //! and interfaces.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reactive_grammar::hook_pattern::Role;
 use serde_norway::Value as Yaml;
@@ -42,28 +41,8 @@ pub struct CharmMetadata {
     pub endpoints: Vec<EndpointMeta>,
 }
 
-/// A metadata file that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataError {
-    /// The file.
-    pub file: PathBuf,
-    /// The key at fault, dotted (`requires.db.interface`), when known.
-    pub key: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for MetadataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(key) = &self.key {
-            write!(f, ": `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for MetadataError {}
+/// A metadata file that cannot be used (naming the file and key).
+pub type MetadataError = crate::charm_file::CharmFileError;
 
 impl CharmMetadata {
     /// Metadata with a name and no endpoints.
@@ -105,11 +84,7 @@ impl CharmMetadata {
             }
             charmcraft
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| MetadataError {
-            file: path.clone(),
-            key: None,
-            message: format!("cannot be read: {e}"),
-        })?;
+        let text = crate::charm_file::read_text(&path)?;
         CharmMetadata::parse(&text, &path)
     }
 
@@ -121,13 +96,7 @@ impl CharmMetadata {
             key,
             message,
         };
-        let doc: Yaml = serde_norway::from_str(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-                .unwrap_or_default();
-            err(None, format!("is not valid YAML{at}: {e}"))
-        })?;
+        let doc = crate::charm_file::parse_yaml(text, file)?;
         let Yaml::Mapping(top) = doc else {
             return Err(err(None, "must be a mapping at the top level".to_string()));
         };
