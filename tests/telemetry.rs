@@ -97,7 +97,7 @@ fn scenario() -> Scenario {
 }
 
 fn as_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
-    telemetry::as_process(name, &charm_binaries(), Path::new(TOOL))
+    telemetry::as_process(name, charm_binaries(), Path::new(TOOL))
 }
 
 /// The directory holding the charm binaries, `target/<profile>` of this
