@@ -36,11 +36,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use reactive_core::sim::tool_client::main_as_tool;
-use reactive_core::sim::{
+use reactive_rs::telemetry;
+use reactive_testing::sim::tool_client::main_as_tool;
+use reactive_testing::sim::{
     CharmCatalog, CharmRunner, Deployment, HookRun, Scenario, SimError, StepReport,
 };
-use reactive_rs::telemetry;
 
 /// Target: median hook wall time excluding hook tools (whole process).
 const TARGET_WALL_MS: f64 = 5.0;

@@ -3,9 +3,9 @@
 //!
 //! `cargo run --example quickstart`
 
-use reactive_core::harness::Harness;
 use reactive_core::prelude::*;
 use reactive_core::tools::WorkloadState;
+use reactive_testing::harness::Harness;
 
 #[when_not("app.installed")]
 fn install(ctx: &mut Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {

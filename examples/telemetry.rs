@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The options combine. `--scenario FILE` runs another scenario file (see
-//! `reactive_core::sim::scenario`) whose `deploy` steps name the charms
+//! `reactive_testing::sim::scenario`) whose `deploy` steps name the charms
 //! `scrape-target` and `prometheus`.
 //!
 //! With `--processes`, every hook runs a charm binary as Juju would run it,
@@ -34,9 +34,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use reactive_core::sim::tool_client::main_as_tool;
-use reactive_core::sim::{CharmRunner, Deployment, Scenario, SimError};
 use reactive_rs::telemetry;
+use reactive_testing::sim::tool_client::main_as_tool;
+use reactive_testing::sim::{CharmRunner, Deployment, Scenario, SimError};
 
 const USAGE: &str = "\
 usage: telemetry [--processes] [--json] [--scenario FILE]

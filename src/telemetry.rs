@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use reactive_core::runtime::Charm;
-use reactive_core::sim::{CharmRunner, ProcessCharm, SimError};
+use reactive_testing::sim::{CharmRunner, ProcessCharm, SimError};
 
 /// The charms of the example, by the name `deploy` steps give.
 pub const CHARMS: [&str; 2] = ["scrape-target", "prometheus"];

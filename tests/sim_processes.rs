@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use reactive_core::sim::{AppSpec, CharmRunner, Deployment, HookRun, ProcessCharm, SimError};
 use reactive_core::tools::WorkloadState;
+use reactive_testing::sim::{AppSpec, CharmRunner, Deployment, HookRun, ProcessCharm, SimError};
 use serde_json::{json, Map, Value};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_reactive-sim-tool");
@@ -343,8 +343,8 @@ fn the_client_outside_the_simulator() {
 
 #[test]
 fn tool_links_answer_from_a_running_hook() {
-    use reactive_core::sim::process::ProcessHost;
-    use reactive_core::sim::{ModelState, UnitTools};
+    use reactive_testing::sim::process::ProcessHost;
+    use reactive_testing::sim::{ModelState, UnitTools};
     use std::sync::{Arc, Mutex};
 
     let scratch = Scratch::new("links");

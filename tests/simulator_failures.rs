@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reactive_core::prelude::*;
 use reactive_core::runtime::Charm;
-use reactive_core::sim::{
+use reactive_core::tools::{DataBag, HookTools};
+use reactive_testing::sim::{
     AppSpec, CharmRunner, Deployment, ProcessCharm, Scenario, SimError, StepReport, UnitSnapshot,
 };
-use reactive_core::tools::{DataBag, HookTools};
 use serde_json::json;
 
 const TOOL: &str = env!("CARGO_BIN_EXE_reactive-sim-tool");

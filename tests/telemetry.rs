@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reactive_core::sim::{
+use reactive_rs::telemetry;
+use reactive_testing::sim::{
     CharmRunner, Deployment, Scenario, SimError, Step, StepReport, UnitSnapshot,
 };
-use reactive_rs::telemetry;
 use serde_json::{json, Value};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_reactive-sim-tool");

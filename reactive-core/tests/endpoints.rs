@@ -19,11 +19,11 @@ use reactive_core::endpoint::{
     departed_key, expand_name, EndpointBase, PublishData, RelationDataError,
 };
 use reactive_core::handler::HandlerError;
-use reactive_core::harness::{Harness, HookRecord};
 use reactive_core::metadata::CharmMetadata;
 use reactive_core::prelude::*;
 use reactive_core::tools::DataBag;
 use reactive_core::{HookInfo, UnitState};
+use reactive_testing::harness::{Harness, HookRecord};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------

@@ -5,11 +5,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use reactive_core::harness::Harness;
 use reactive_core::log::{LogLevel, MemoryLog};
 use reactive_core::prelude::*;
 use reactive_core::triggers::TriggerOn;
 use reactive_core::{dispatch, DispatchReport, TriggerError};
+use reactive_testing::harness::Harness;
 use serde_json::{json, Value};
 
 fn registry(module: &str) -> Arc<Registry> {

@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, Barrier};
 
-use reactive_core::harness::Harness;
 use reactive_core::log::{LogLevel, MemoryLog};
 use reactive_core::prelude::*;
 use reactive_core::{dispatch, HookInfo, UnitState};
+use reactive_testing::harness::Harness;
 use serde_json::{json, Value};
 
 mod chain {

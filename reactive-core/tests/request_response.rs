@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use std::error::Error;
 
 use reactive_core::endpoint::EndpointBase;
-use reactive_core::harness::Harness;
 use reactive_core::prelude::*;
 use reactive_core::request::is_canonical_request_id;
+use reactive_testing::harness::Harness;
 use serde_json::{json, Value};
 
 // ---- the interface -------------------------------------------------------

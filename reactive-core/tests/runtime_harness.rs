@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reactive_core::endpoint::EndpointBase;
-use reactive_core::harness::Harness;
 use reactive_core::log::LogLevel;
 use reactive_core::prelude::*;
 use reactive_core::runtime::cli::{run_cli, OBSERVED_SETS_KEY};
 use reactive_core::UnitState;
+use reactive_testing::harness::Harness;
 use serde_json::{json, Value};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -20,7 +20,7 @@ fn prefix(module: &str) -> reactive_core::registry::RegistryBuilder {
     Registry::builder().module_prefix(&format!("runtime_harness::{module}"))
 }
 
-fn tools(record: &reactive_core::harness::HookRecord) -> Vec<&str> {
+fn tools(record: &reactive_testing::harness::HookRecord) -> Vec<&str> {
     record.calls.iter().map(|c| c.tool.as_str()).collect()
 }
 
@@ -692,8 +692,8 @@ fn a_harness_reads_the_charm_directory() {
 // ---- the README's example --------------------------------------------------------------
 
 mod readme_example {
-    use reactive_core::harness::Harness;
     use reactive_core::prelude::*;
+    use reactive_testing::harness::Harness;
 
     #[when("config.changed.port")]
     fn remember_port(ctx: &mut Context) {

@@ -10,8 +10,8 @@ use reactive_core::config::ConfigOptions;
 use reactive_core::metadata::CharmMetadata;
 use reactive_core::prelude::*;
 use reactive_core::runtime::{run_hook, Charm, HookInput};
-use reactive_core::sim::{ModelState, UnitTools};
 use reactive_core::{HookInfo, UnitState};
+use reactive_testing::sim::{ModelState, UnitTools};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 

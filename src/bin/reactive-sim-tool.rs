@@ -8,7 +8,7 @@
 //! it prints a usage message and exits 2.
 
 fn main() {
-    match reactive_core::sim::tool_client::main_as_tool() {
+    match reactive_testing::sim::tool_client::main_as_tool() {
         Some(code) => std::process::exit(code),
         None => {
             let program = std::env::args()
@@ -19,7 +19,7 @@ fn main() {
                         .map(|n| n.to_string_lossy().into_owned())
                 })
                 .unwrap_or_else(|| "reactive-sim-tool".to_string());
-            eprint!("{}", reactive_core::sim::tool_client::usage(&program));
+            eprint!("{}", reactive_testing::sim::tool_client::usage(&program));
             std::process::exit(2)
         }
     }

@@ -103,7 +103,7 @@ impl Relation {
             .iter()
             .map(|u| RelatedUnit::new(relation_id, u, tools.clone()))
             .collect();
-        units.sort_by(|a, b| crate::sim::model::unit_order(a.unit_name(), b.unit_name()));
+        units.sort_by(|a, b| crate::names::unit_order(a.unit_name(), b.unit_name()));
         Relation {
             endpoint_name: relation_id
                 .rsplit_once(':')
@@ -131,7 +131,7 @@ impl Relation {
     }
 
     fn local_app(&self) -> &str {
-        crate::sim::model::app_of(&self.local_unit)
+        crate::names::app_of(&self.local_unit)
     }
 
     /// The remote application: that of the first joined unit, or this

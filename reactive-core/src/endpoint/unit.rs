@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 
 use super::data::DataView;
 use super::key_list::Keyed;
-use crate::sim::model::app_of;
+use crate::names::app_of;
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
 
@@ -99,7 +99,7 @@ impl<'a> CombinedUnits<'a> {
     pub(crate) fn new(mut units: Vec<&'a RelatedUnit>) -> Self {
         units.sort_by(|a, b| {
             super::relation::relation_order(&a.relation_id, &b.relation_id)
-                .then_with(|| crate::sim::model::unit_order(&a.unit_name, &b.unit_name))
+                .then_with(|| crate::names::unit_order(&a.unit_name, &b.unit_name))
         });
         CombinedUnits { units }
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod handle;
 pub mod null;
 pub mod process;
+mod shared;
 pub mod status;
 
 use std::collections::BTreeMap;

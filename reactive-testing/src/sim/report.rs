@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::deployment::{Deployment, HookRun};
-use crate::tools::DataBag;
+use reactive_core::tools::DataBag;
 
 /// One unit's state after a step.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +50,7 @@ impl Deployment {
     pub fn snapshot_units(&self) -> Vec<UnitSnapshot> {
         let model = self.model();
         let mut units: Vec<&String> = model.units.keys().collect();
-        units.sort_by(|a, b| super::model::unit_order(a, b));
+        units.sort_by(|a, b| reactive_core::names::unit_order(a, b));
         units
             .into_iter()
             .map(|unit| {

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::log::LogLevel;
-use crate::tools::{DataBag, Protocol, WorkloadState};
+use reactive_core::log::LogLevel;
+use reactive_core::names::{app_of, unit_order};
+use reactive_core::tools::{DataBag, Protocol, WorkloadState};
 
 /// A workload status with its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,24 +94,6 @@ pub struct ModelState {
     /// How many unit addresses have been given out (each unit gets its own,
     /// never reused, even after units are removed).
     pub addresses_given: usize,
-}
-
-/// The application of a unit name (`app/0` → `app`).
-pub fn app_of(unit: &str) -> &str {
-    unit.split_once('/').map(|(app, _)| app).unwrap_or(unit)
-}
-
-/// Order unit names as Juju does: by application, then unit number.
-pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let key = |u: &str| {
-        let (app, n) = u.split_once('/').unwrap_or((u, ""));
-        (
-            app.to_string(),
-            n.parse::<u64>().unwrap_or(u64::MAX),
-            u.to_string(),
-        )
-    };
-    key(a).cmp(&key(b))
 }
 
 impl ModelState {

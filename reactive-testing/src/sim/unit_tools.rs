@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value};
 
-use super::model::{app_of, unit_order, ModelState, Status};
-use crate::log::LogLevel;
-use crate::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use super::model::{ModelState, Status};
+use reactive_core::log::LogLevel;
+use reactive_core::names::{app_of, unit_order};
+use reactive_core::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
 
 /// A model shared by the units that run hooks against it.
 pub type SharedModel = Arc<Mutex<ModelState>>;
@@ -71,7 +72,7 @@ pub struct UnitTools {
 fn failed(tool: &str, args: &[String], stderr: &str) -> ToolError {
     ToolError::Failed {
         tool: tool.to_string(),
-        args: crate::tools::error::redact_args(args),
+        args: reactive_core::tools::error::redact_args(args),
         status: Some(1),
         stderr: stderr.to_string(),
     }
@@ -121,7 +122,7 @@ impl UnitTools {
     fn record(&mut self, tool: &str, args: &[String]) {
         self.calls.push(ToolCall {
             tool: tool.to_string(),
-            args: crate::tools::error::redact_args(args),
+            args: reactive_core::tools::error::redact_args(args),
         });
     }
 
@@ -488,35 +489,3 @@ impl HookTools for UnitTools {
 /// One unit's tools shared between the hook that uses them and the harness
 /// or simulator that inspects them afterwards.
 pub type SharedUnitTools = Arc<Mutex<UnitTools>>;
-
-macro_rules! delegate {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
-        impl HookTools for SharedUnitTools {
-            $(fn $name(&mut self, $($arg: $ty),*) -> $ret {
-                self.lock().unwrap_or_else(|p| p.into_inner()).$name($($arg),*)
-            })*
-        }
-    };
-}
-
-delegate! {
-    relation_ids(endpoint: &str) -> Result<Vec<String>, ToolError>;
-    relation_list(relation_id: &str) -> Result<Vec<String>, ToolError>;
-    relation_get(relation_id: &str, unit: &str) -> Result<DataBag, ToolError>;
-    relation_get_app(relation_id: &str, app: &str) -> Result<DataBag, ToolError>;
-    relation_set(relation_id: &str, app: bool, data: &DataBag) -> Result<(), ToolError>;
-    config_get() -> Result<serde_json::Map<String, Value>, ToolError>;
-    is_leader() -> Result<bool, ToolError>;
-    leader_get() -> Result<DataBag, ToolError>;
-    leader_set(data: &DataBag) -> Result<(), ToolError>;
-    juju_log(level: LogLevel, message: &str) -> Result<(), ToolError>;
-    status_set(application: bool, state: WorkloadState, message: &str) -> Result<(), ToolError>;
-    unit_get(key: &str) -> Result<String, ToolError>;
-    network_get(binding: &str) -> Result<Value, ToolError>;
-    application_version_set(version: &str) -> Result<(), ToolError>;
-    open_port(port: u16, protocol: Protocol) -> Result<(), ToolError>;
-    close_port(port: u16, protocol: Protocol) -> Result<(), ToolError>;
-    action_get() -> Result<Value, ToolError>;
-    action_set(data: &DataBag) -> Result<(), ToolError>;
-    action_fail(message: &str) -> Result<(), ToolError>;
-}

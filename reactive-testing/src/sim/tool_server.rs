@@ -13,7 +13,7 @@
 //! ```
 //!
 //! The server parses each tool's command line as Juju does (the forms
-//! [`ProcessTools`](crate::tools::process::ProcessTools) emits and the usual
+//! [`ProcessTools`](reactive_core::tools::process::ProcessTools) emits and the usual
 //! variants: `--relation=ID`, `-rID`, `--format json`, options after
 //! positional arguments, `--` before free text, `relation-set k=v` or
 //! `--file -` with a JSON or YAML mapping), answers from the hook tools of
@@ -38,11 +38,11 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::model::app_of;
 use super::unit_tools::SharedUnitTools;
-use crate::hook::HookInfo;
-use crate::log::LogLevel;
-use crate::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use reactive_core::hook::HookInfo;
+use reactive_core::log::LogLevel;
+use reactive_core::names::app_of;
+use reactive_core::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
 
 /// The environment variable that holds the server's socket path.
 pub const SOCKET_ENV: &str = "REACTIVE_SIM_SOCKET";
@@ -385,7 +385,7 @@ fn record(shared: &Shared, request: &ToolRequest, response: &ToolResponse, serve
     served.recent.push(ServedCall {
         unit: request.unit.clone(),
         tool: request.tool.clone(),
-        args: crate::tools::error::redact_args(&request.args),
+        args: reactive_core::tools::error::redact_args(&request.args),
         code: response.code,
         serve_time,
     });

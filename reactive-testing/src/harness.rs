@@ -2,7 +2,7 @@
 //! simulated model, and inspect what they did.
 //!
 //! ```
-//! use reactive_core::harness::Harness;
+//! use reactive_testing::harness::Harness;
 //! use reactive_core::prelude::*;
 //!
 //! #[when("config.changed.port")]
@@ -29,17 +29,18 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-use crate::config::ConfigOptions;
-use crate::flags::FLAG_KEY_PREFIX;
-use crate::hook::HookInfo;
-use crate::log::LogLevel;
-use crate::metadata::CharmMetadata;
-use crate::registry::RegistryBuilder;
-use crate::runtime::{error_chain, run_hook, Charm, CharmError, HookInput};
-use crate::sim::model::{app_of, ModelState, Status};
+use crate::sim::model::{ModelState, Status};
 use crate::sim::{ChangedBag, SharedModel, ToolCall, UnitTools};
-use crate::tools::DataBag;
-use crate::unit_state::UnitState;
+use reactive_core::config::ConfigOptions;
+use reactive_core::flags::FLAG_KEY_PREFIX;
+use reactive_core::hook::HookInfo;
+use reactive_core::log::LogLevel;
+use reactive_core::metadata::CharmMetadata;
+use reactive_core::names::app_of;
+use reactive_core::registry::RegistryBuilder;
+use reactive_core::runtime::{error_chain, run_hook, Charm, CharmError, HookInput};
+use reactive_core::tools::DataBag;
+use reactive_core::unit_state::UnitState;
 
 /// What one hook run did.
 #[derive(Debug, Clone, PartialEq)]

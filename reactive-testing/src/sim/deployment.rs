@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use super::model::{app_of, ModelState};
+use super::model::ModelState;
 use super::process::{ProcessHost, ProcessTiming};
 use super::unit_tools::{ChangedBag, SharedModel, ToolCall, UnitTools};
-use crate::hook::HookInfo;
-use crate::runtime::{error_chain, run_hook, Charm, HookInput};
-use crate::unit_state::UnitState;
+use reactive_core::hook::HookInfo;
+use reactive_core::names::app_of;
+use reactive_core::runtime::{error_chain, run_hook, Charm, HookInput};
+use reactive_core::unit_state::UnitState;
 
 /// How an application's hooks run.
 pub enum CharmRunner {
@@ -361,7 +362,7 @@ impl Deployment {
                         .filter(|u| **u != unit && (peer || app_of(u) != app))
                         .map(|u| (u.clone(), r.endpoints[app_of(u)].clone()))
                         .collect();
-                    remotes.sort_by(|a, b| super::model::unit_order(&a.0, &b.0));
+                    remotes.sort_by(|a, b| reactive_core::names::unit_order(&a.0, &b.0));
                     relations.push((id, r.endpoints[app].clone(), remotes));
                 }
                 (leader, relations)

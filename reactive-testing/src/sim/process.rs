@@ -9,13 +9,13 @@
 //! [`UnitTools`](super::UnitTools), starts the charm binary with an empty
 //! environment plus exactly what Juju sets (see [`hook_environment`]) and
 //! waits for it. The production backend
-//! ([`ProcessTools`](crate::tools::process::ProcessTools)) then runs each
+//! ([`ProcessTools`](reactive_core::tools::process::ProcessTools)) then runs each
 //! hook tool as a subprocess, which the server answers from the model.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use reactive_core::sim::process::ProcessCharm;
-//! use reactive_core::sim::{AppSpec, CharmRunner, Deployment};
+//! use reactive_testing::sim::process::ProcessCharm;
+//! use reactive_testing::sim::{AppSpec, CharmRunner, Deployment};
 //!
 //! let charm = ProcessCharm::load(
 //!     "target/debug/my-charm",       // the charm binary
@@ -30,7 +30,7 @@
 //!     units: 2,
 //!     config: Default::default(),
 //! })?;
-//! # Ok::<(), reactive_core::sim::SimError>(())
+//! # Ok::<(), reactive_testing::sim::SimError>(())
 //! ```
 
 use std::collections::BTreeMap;
@@ -46,10 +46,10 @@ use super::deployment::SimError;
 use super::tool_client::install_tool_links;
 use super::tool_server::{ServedCall, ToolServer, SOCKET_ENV};
 use super::unit_tools::SharedUnitTools;
-use crate::config::ConfigOptions;
-use crate::hook::HookInfo;
-use crate::metadata::CharmMetadata;
-use crate::unit_state::UnitState;
+use reactive_core::config::ConfigOptions;
+use reactive_core::hook::HookInfo;
+use reactive_core::metadata::CharmMetadata;
+use reactive_core::unit_state::UnitState;
 
 /// The model name hooks run as processes are told (`JUJU_MODEL_NAME`).
 pub const MODEL_NAME: &str = "reactive-sim";
@@ -57,7 +57,7 @@ pub const MODEL_NAME: &str = "reactive-sim";
 /// The `PATH` entries after the hook-tool directory.
 pub const SYSTEM_PATH: &str = "/usr/bin:/bin";
 
-pub use crate::runtime::entry::TIMING_FILE_ENV;
+pub use reactive_core::runtime::entry::TIMING_FILE_ENV;
 
 /// The log line prefix that names each handler invoked.
 const INVOKING: &str = "Invoking reactive handler: ";

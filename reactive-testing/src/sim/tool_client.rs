@@ -8,7 +8,7 @@
 //! first on the charm's `PATH`. The binary's `main` is:
 //!
 //! ```no_run
-//! use reactive_core::sim::tool_client::{main_as_tool, usage};
+//! use reactive_testing::sim::tool_client::{main_as_tool, usage};
 //! let code = main_as_tool().unwrap_or_else(|| {
 //!     eprint!("{}", usage("reactive-sim-tool"));
 //!     2

@@ -1,0 +1,19 @@
+//! Juju's names for units and applications, and how Juju orders them.
+
+/// The application of a unit name (`app/0` → `app`).
+pub fn app_of(unit: &str) -> &str {
+    unit.split_once('/').map(|(app, _)| app).unwrap_or(unit)
+}
+
+/// Order unit names as Juju does: by application, then unit number.
+pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |u: &str| {
+        let (app, n) = u.split_once('/').unwrap_or((u, ""));
+        (
+            app.to_string(),
+            n.parse::<u64>().unwrap_or(u64::MAX),
+            u.to_string(),
+        )
+    };
+    key(a).cmp(&key(b))
+}
