@@ -17,8 +17,8 @@ pub fn scenario_path() -> PathBuf {
 /// The source directory (metadata.yaml, config.yaml) of a charm.
 pub fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
     match name {
-        "scrape-target" => Ok(PathBuf::from(scrape_target::CHARM_DIR)),
-        "prometheus" => Ok(PathBuf::from(prometheus::CHARM_DIR)),
+        "scrape-target" => Ok(scrape_target::charm().source_dir().to_path_buf()),
+        "prometheus" => Ok(prometheus::charm().source_dir().to_path_buf()),
         other => Err(SimError::Unknown {
             what: "charm",
             name: other.to_string(),
@@ -31,10 +31,11 @@ pub fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
 pub fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
     let dir = charm_dir(name)?;
     let registry = match name {
-        "scrape-target" => scrape_target::registry(),
-        _ => prometheus::registry(),
+        "scrape-target" => scrape_target::charm(),
+        _ => prometheus::charm(),
     };
-    let charm = Charm::load_with(&dir, registry).map_err(|e| SimError::Invalid(e.to_string()))?;
+    let charm = Charm::load_with(&dir, registry.registry())
+        .map_err(|e| SimError::Invalid(e.to_string()))?;
     Ok((CharmRunner::InProcess(charm), dir))
 }
 

@@ -201,7 +201,9 @@ fn hooks_run_as_separate_processes_share_the_unit_state() {
     );
     let log = unit.juju_log();
     assert!(
-        log.contains("[-l][INFO][Invoking reactive handler: src/bin/reactive-test-charm.rs:"),
+        log.contains(
+            "[-l][INFO][Invoking reactive handler: reactive-rs/src/bin/reactive-test-charm.rs:"
+        ),
         "{log}"
     );
     assert!(

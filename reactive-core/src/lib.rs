@@ -39,6 +39,7 @@ extern crate self as reactive_core;
 pub mod charm_file;
 pub mod config;
 pub mod context;
+pub mod declaration;
 pub mod dispatch;
 pub mod endpoint;
 pub mod flags;
@@ -59,6 +60,7 @@ pub mod triggers;
 pub mod unit_state;
 
 pub use context::Context;
+pub use declaration::CharmDeclaration;
 pub use dispatch::{dispatch, dispatch_into, DispatchError, DispatchReport, Phase};
 pub use hook::HookInfo;
 pub use log::LogLevel;

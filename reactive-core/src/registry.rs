@@ -81,8 +81,10 @@ pub struct HandlerEntry {
 }
 
 impl HandlerEntry {
-    /// The handler's id: `<file>:<line>:<fn>`, with `:<endpoint>` for
-    /// endpoint handlers.
+    /// The handler's id: `<package>/<file>:<line>:<fn>`, with `:<endpoint>`
+    /// for endpoint handlers (`my-charm/src/lib.rs:12:install`). The file
+    /// is relative to the package's manifest directory, so ids are stable
+    /// across builds and machines and distinct across packages.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -151,6 +153,12 @@ impl HandlerEntry {
 pub enum RegistryError {
     /// Two handlers have the same id.
     DuplicateId(String),
+    /// The selection keeps no handler of the charm: the charm's library is
+    /// not linked, or the selection names the wrong package or module.
+    NoCharmHandlers {
+        /// The selection, as the error message shows it.
+        selection: String,
+    },
     /// Several endpoint types serve the same interface and role.
     AmbiguousEndpoint {
         /// The endpoint of the metadata.
@@ -176,10 +184,17 @@ impl fmt::Display for RegistryError {
             RegistryError::DuplicateId(id) => {
                 write!(f, "two handlers are registered with the id `{id}`")
             }
+            RegistryError::NoCharmHandlers { selection } => write!(
+                f,
+                "{selection} selects no handler: is the charm's library linked \
+                 (`reactive_core::run(my_charm::charm())` in `main.rs`), and are its \
+                 handlers in that package?"
+            ),
             RegistryError::AmbiguousEndpoint { endpoint, types } => write!(
                 f,
                 "endpoint `{endpoint}` is served by several endpoint types ({}); \
-                 link only one of them, or choose with `module_prefix`",
+                 link only one of them, or choose one with \
+                 `CharmDeclaration::prefer_interface_module`",
                 types.join(", ")
             ),
             RegistryError::BadHookPattern {
@@ -286,22 +301,46 @@ impl Registry {
 
 /// Chooses the handlers of a [`Registry`].
 ///
+/// A charm makes its builder with [`charm!`](crate::charm) and
+/// [`CharmDeclaration::registry`](crate::CharmDeclaration::registry); a
+/// selection that keeps no handler is an error:
+///
 /// ```
+/// use reactive_core::registry::RegistryError;
 /// use reactive_core::Registry;
-/// // Only the handlers defined in this module and its children.
-/// let registry = Registry::builder().module_prefix(module_path!()).build().unwrap();
-/// assert!(registry.is_empty());
+/// let built = Registry::builder().package("no-such-charm").build();
+/// assert!(matches!(built, Err(RegistryError::NoCharmHandlers { .. })));
 /// ```
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
+    packages: Vec<String>,
+    endpoint_modules: Vec<String>,
     prefixes: Vec<String>,
     descriptors: Option<Vec<&'static HandlerDescriptor>>,
     metadata: Option<std::sync::Arc<CharmMetadata>>,
 }
 
 impl RegistryBuilder {
-    /// Keep only handlers whose module path is `prefix` or inside it; may be
-    /// given several times (a handler matching any prefix is kept).
+    /// Keep the handlers defined in the package `package` (its
+    /// `CARGO_PKG_NAME`); may be given several times. This is what a
+    /// [`CharmDeclaration`](crate::CharmDeclaration) selects.
+    pub fn package(mut self, package: &str) -> Self {
+        self.packages.push(package.to_string());
+        self
+    }
+
+    /// When several endpoint types serve one endpoint of the metadata, use
+    /// the one defined under `module_prefix`.
+    pub fn prefer_endpoint_module(mut self, module_prefix: &str) -> Self {
+        self.endpoint_modules.push(module_prefix.to_string());
+        self
+    }
+
+    /// Keep the handlers whose module path is `prefix` or inside it; may be
+    /// given several times (a handler matching any prefix or package is
+    /// kept). For the framework's own tests, which select one test module:
+    /// a charm selects its package with
+    /// [`CharmDeclaration`](crate::CharmDeclaration).
     pub fn module_prefix(mut self, prefix: &str) -> Self {
         self.prefixes.push(prefix.to_string());
         self
@@ -320,14 +359,24 @@ impl RegistryBuilder {
         self
     }
 
-    fn keeps(&self, module_path: &str) -> bool {
-        self.prefixes.is_empty()
-            || self.prefixes.iter().any(|p| {
-                module_path == p
-                    || module_path
-                        .strip_prefix(p.as_str())
-                        .is_some_and(|rest| rest.starts_with("::"))
-            })
+    fn selects_all(&self) -> bool {
+        self.prefixes.is_empty() && self.packages.is_empty()
+    }
+
+    fn keeps(&self, descriptor: &HandlerDescriptor) -> bool {
+        self.selects_all()
+            || self.packages.iter().any(|p| p == descriptor.crate_name)
+            || in_modules(&self.prefixes, descriptor.module_path)
+    }
+
+    fn selection(&self) -> String {
+        let mut parts: Vec<String> = self
+            .packages
+            .iter()
+            .map(|p| format!("the package `{p}`"))
+            .collect();
+        parts.extend(self.prefixes.iter().map(|p| format!("the module `{p}`")));
+        format!("the charm declaration of {}", parts.join(" and "))
     }
 
     /// Build the registry: order the handlers, check their ids are unique
@@ -341,9 +390,7 @@ impl RegistryBuilder {
         let mut entries = Vec::new();
         for descriptor in descriptors {
             match descriptor.endpoint {
-                None if self.keeps(descriptor.module_path) => {
-                    entries.push(entry(descriptor, None)?)
-                }
+                None if self.keeps(descriptor) => entries.push(entry(descriptor, None)?),
                 None => {}
                 Some(serves) => {
                     for (name, ty) in &endpoint_types {
@@ -364,6 +411,9 @@ impl RegistryBuilder {
                 &b.endpoint,
             ))
         });
+        if !self.selects_all() && !entries.iter().any(|e| e.endpoint.is_none()) {
+            return Err(crate::declaration::no_charm_handlers(self.selection()));
+        }
         for pair in entries.windows(2) {
             if pair[0].id == pair[1].id {
                 return Err(RegistryError::DuplicateId(pair[0].id.clone()));
@@ -398,8 +448,18 @@ impl RegistryBuilder {
                         && d.serves.interface == endpoint.interface
                 })
                 .collect();
-            if candidates.len() > 1 && !self.prefixes.is_empty() {
-                candidates.retain(|d| self.keeps(d.module_path));
+            if candidates.len() > 1 {
+                let preferred: Vec<_> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|d| {
+                        in_modules(&self.endpoint_modules, d.module_path)
+                            || in_modules(&self.prefixes, d.module_path)
+                    })
+                    .collect();
+                if !preferred.is_empty() {
+                    candidates = preferred;
+                }
             }
             match candidates.as_slice() {
                 [] => unserved.push(endpoint.name.clone()),
@@ -419,13 +479,23 @@ impl RegistryBuilder {
     }
 }
 
+/// Whether `module_path` is one of `prefixes` or inside one.
+fn in_modules(prefixes: &[String], module_path: &str) -> bool {
+    prefixes.iter().any(|p| {
+        module_path == p
+            || module_path
+                .strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.starts_with("::"))
+    })
+}
+
 fn entry(
     descriptor: &'static HandlerDescriptor,
     endpoint: Option<&str>,
 ) -> Result<HandlerEntry, RegistryError> {
     let mut id = format!(
-        "{}:{}:{}",
-        descriptor.file, descriptor.line, descriptor.function
+        "{}/{}:{}:{}",
+        descriptor.crate_name, descriptor.file, descriptor.line, descriptor.function
     );
     if let Some(endpoint) = endpoint {
         id.push(':');

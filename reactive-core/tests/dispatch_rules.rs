@@ -373,8 +373,14 @@ fn queues_run_in_source_order_and_ids_name_file_line_and_function() {
     assert_eq!(
         report.invoked,
         [
-            format!("tests/dispatch_rules.rs:{}:zeta", ordering::FIRST_LINE),
-            format!("tests/dispatch_rules.rs:{}:alpha", ordering::FIRST_LINE + 3),
+            format!(
+                "reactive-core/tests/dispatch_rules.rs:{}:zeta",
+                ordering::FIRST_LINE
+            ),
+            format!(
+                "reactive-core/tests/dispatch_rules.rs:{}:alpha",
+                ordering::FIRST_LINE + 3
+            ),
         ]
     );
 }

@@ -20,6 +20,11 @@ fn prefix(module: &str) -> reactive_core::registry::RegistryBuilder {
     Registry::builder().module_prefix(&format!("runtime_harness::{module}"))
 }
 
+/// No handler at all (the runtime's built-in work only).
+fn no_handlers() -> reactive_core::registry::RegistryBuilder {
+    Registry::builder().descriptors(Vec::new())
+}
+
 fn tools(record: &reactive_testing::harness::HookRecord) -> Vec<&str> {
     record.calls.iter().map(|c| c.tool.as_str()).collect()
 }
@@ -212,7 +217,7 @@ fn leadership_flags(harness: &mut Harness) -> Vec<String> {
 
 #[test]
 fn leadership_is_leader_follows_leadership() {
-    let mut harness = Harness::from_yaml("name: app\n", "", prefix("nothing")).unwrap();
+    let mut harness = Harness::from_yaml("name: app\n", "", no_handlers()).unwrap();
     harness.fire("install").unwrap();
     assert!(leadership_flags(&mut harness).is_empty());
     harness.set_leader(true);
@@ -231,7 +236,7 @@ fn leadership_is_leader_follows_leadership() {
 
 #[test]
 fn leadership_settings_flags_track_changes_across_hooks() {
-    let mut harness = Harness::from_yaml("name: app\n", "", prefix("nothing")).unwrap();
+    let mut harness = Harness::from_yaml("name: app\n", "", no_handlers()).unwrap();
     harness.fire("install").unwrap();
     harness.set_leader_settings(&[("password", "s3cret"), ("host", "10.0.0.1")]);
     harness.fire("leader-settings-changed").unwrap();
@@ -458,7 +463,7 @@ fn a_failing_handler_fails_the_hook_and_changes_nothing() {
         .map(|(id, _)| id.to_string())
         .unwrap_or_default();
     assert!(
-        id.starts_with("tests/runtime_harness.rs:") && id.ends_with(":publish:db"),
+        id.starts_with("reactive-core/tests/runtime_harness.rs:") && id.ends_with(":publish:db"),
         "{message}"
     );
     assert!(message.contains("told to fail"), "{message}");
@@ -591,7 +596,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     let mut harness = Harness::from_yaml(
         "name: app\nrequires:\n  db:\n    interface: runtime-harness-quiet\n",
         "",
-        prefix("nothing"),
+        no_handlers(),
     )
     .unwrap();
     let record = harness.fire("install").unwrap().clone();
@@ -968,7 +973,7 @@ fn cli_handlers_lists_ids_and_conditions() {
     .map(|(name, conditions)| format!("{}\t{conditions}\n", id_of(name)))
     .collect();
     assert_eq!(out, expected);
-    assert!(id_of("configure").starts_with("tests/runtime_harness.rs:"));
+    assert!(id_of("configure").starts_with("reactive-core/tests/runtime_harness.rs:"));
 }
 
 #[test]
@@ -1025,12 +1030,17 @@ fn cli_graph_shows_observed_flag_sets() {
 }
 
 #[test]
-fn a_charm_without_any_handler_warns_that_none_is_linked() {
-    let mut harness = Harness::from_yaml("name: app\n", "", prefix("no_such_module")).unwrap();
-    harness.fire("install").unwrap();
-    let warned = harness
-        .logs()
-        .iter()
-        .any(|(level, m)| *level == LogLevel::Warning && m.contains("no handler is linked"));
-    assert!(warned, "{:?}", harness.logs());
+fn a_selection_of_no_handler_is_an_error_that_says_why() {
+    let error = match Harness::from_yaml("name: app\n", "", prefix("no_such_module")) {
+        Err(error) => error.to_string(),
+        Ok(_) => panic!("a selection of no handler must not build"),
+    };
+    assert!(error.contains("runtime_harness::no_such_module"), "{error}");
+    assert!(error.contains("selects no handler"), "{error}");
+    let error = Registry::builder()
+        .package("no-such-charm")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`no-such-charm`"), "{error}");
 }

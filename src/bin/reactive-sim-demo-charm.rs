@@ -117,6 +117,8 @@ fn exchange(ctx: &mut Context) -> Result<(), ToolError> {
     ctx.status_set(WorkloadState::Active, &message)
 }
 
+reactive_core::charm!();
+
 fn main() {
-    reactive_core::run()
+    reactive_core::run(charm())
 }

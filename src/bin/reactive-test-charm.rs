@@ -42,6 +42,8 @@ fn fail_now() -> Result<(), AskedToFail> {
     Err(AskedToFail)
 }
 
+reactive_core::charm!();
+
 fn main() {
-    reactive_core::run()
+    reactive_core::run(charm())
 }

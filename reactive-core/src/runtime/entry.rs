@@ -10,6 +10,7 @@ use crate::hook::HookInfo;
 use crate::registry::RegistryBuilder;
 use crate::tools::process::ProcessTools;
 use crate::unit_state::UnitState;
+use crate::CharmDeclaration;
 
 /// Run the charm: the whole `main` of a charm binary.
 ///
@@ -19,21 +20,24 @@ use crate::unit_state::UnitState;
 /// Never returns: the process exits 0 on success and 1 on failure, so that
 /// Juju retries a failed hook.
 ///
-/// Handlers register themselves only from crates linked into the binary,
-/// and a crate the binary never names is not linked: when the handlers live
-/// in the charm's library (or an interface crate), name it in `main.rs`.
+/// `charm` is the charm's declaration ([`charm!`](crate::charm)): the
+/// handlers of the charm's package and of the endpoint types its
+/// `metadata.yaml` uses. Naming it links the charm's library, so its
+/// handlers are registered; a declaration that selects no handler fails
+/// every hook with an error that says so.
 ///
 /// ```no_run
-/// // src/main.rs of a charm whose handlers are in its library `my_charm`:
-/// // use my_charm as _;
-/// # fn main() {
-/// reactive_core::run()
-/// # }
+/// // src/lib.rs of the charm `my-charm` holds its handlers and
+/// // `reactive_core::charm!();`. Its src/main.rs:
+/// # mod my_charm { reactive_core::charm!(); }
+/// fn main() {
+///     reactive_core::run(my_charm::charm())
+/// }
 /// ```
-pub fn run() -> ! {
+pub fn run(charm: CharmDeclaration) -> ! {
     let args: Vec<OsString> = std::env::args_os().collect();
     let env = |key: &str| std::env::var(key).ok();
-    let code = main_with(&args, &env, RegistryBuilder::default());
+    let code = main_with(&args, &env, charm.registry());
     std::process::exit(code)
 }
 

@@ -201,13 +201,6 @@ fn run_in_context(
     report: &mut DispatchReport,
 ) -> Result<(), HookError> {
     let restricted = ctx.hook().is_restricted();
-    if charm.registry.is_empty() && charm.registry.endpoint_types().is_empty() {
-        ctx.log(
-            LogLevel::Warning,
-            "no handler is linked into this charm: a crate whose handlers the binary never \
-             names is not linked; name it in main.rs (`use my_charm as _;`)",
-        );
-    }
     let mut config_flags = Vec::new();
     if !restricted {
         builtin_flags::upgrade_series_flags(ctx);

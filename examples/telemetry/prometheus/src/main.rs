@@ -1,12 +1,10 @@
 //! The prometheus charm binary, as Juju runs it (see `reactive_core::run`).
-
-// The handlers live in the library, so that the example runner and the
-// tests can also run this charm in process. Naming the library links it,
-// and with it its handlers and the interface's endpoint types, which
-// register themselves only when linked: without this line the binary
-// would run no handler at all.
-use prometheus as _;
+//!
+//! The handlers live in the library, so that the example runner and the
+//! tests can also run this charm in process; naming the library's
+//! declaration links it, with its handlers and its interface's endpoint
+//! types.
 
 fn main() {
-    reactive_core::run()
+    reactive_core::run(prometheus::charm())
 }
