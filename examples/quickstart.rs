@@ -7,6 +7,8 @@ use reactive_core::prelude::*;
 use reactive_core::tools::WorkloadState;
 use reactive_testing::harness::Harness;
 
+reactive_core::charm!();
+
 #[when_not("app.installed")]
 fn install(ctx: &mut Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     ctx.status_set(WorkloadState::Maintenance, "installing")?;
@@ -26,20 +28,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut harness = Harness::from_yaml(
         "name: quickstart\n",
         "options:\n  port: {type: int, default: 8080}\n",
-        Registry::builder().module_prefix(module_path!()),
+        charm(),
     )?;
-    harness
-        .fire("install")
-        .map_err(|r| r.result.clone().unwrap_err())?;
+    harness.fire("install")?;
     report(&mut harness);
-    harness.update_config(serde_json::json!({"port": 9000}));
-    harness
-        .fire("config-changed")
-        .map_err(|r| r.result.clone().unwrap_err())?;
+    harness.update_config(serde_json::json!({"port": 9000}))?;
+    harness.fire("config-changed")?;
     report(&mut harness);
-    harness
-        .fire("update-status")
-        .map_err(|r| r.result.clone().unwrap_err())?;
+    harness.fire("update-status")?;
     report(&mut harness);
     Ok(())
 }

@@ -23,7 +23,7 @@ use reactive_core::metadata::CharmMetadata;
 use reactive_core::prelude::*;
 use reactive_core::tools::DataBag;
 use reactive_core::{HookInfo, UnitState};
-use reactive_testing::harness::{Harness, HookRecord};
+use reactive_testing::harness::{Harness, HarnessError, HookRecord};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
@@ -310,10 +310,10 @@ fn seen_one() -> Value {
     all.remove(0).1
 }
 
-fn ok(result: Result<&HookRecord, &HookRecord>) -> HookRecord {
+fn ok(result: Result<&HookRecord, HarnessError>) -> HookRecord {
     match result {
         Ok(record) => record.clone(),
-        Err(record) => panic!("hook {} failed: {:?}", record.hook, record.result),
+        Err(error) => panic!("{error}"),
     }
 }
 
@@ -396,10 +396,10 @@ fn snapshot(ep: &AcceptRequires) -> Value {
 /// Relate `db` to `server` with `units` joined, running created and joined
 /// hooks as Juju would. Returns the relation id.
 fn joined_with(h: &mut Harness, units: &[&str]) -> String {
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     fire_rel(h, "created", &rid, None);
     for unit in units {
-        h.add_remote_unit(&rid, unit);
+        h.add_remote_unit(&rid, unit).unwrap();
         fire_rel(h, "joined", &rid, Some(unit));
         fire_rel(h, "changed", &rid, Some(unit));
     }
@@ -429,7 +429,7 @@ fn created_hook_sets_no_automatic_flag_but_runs_manage_flags() {
     let mut h = harness(ONE);
     fire(&mut h, "install");
     assert_eq!(manage_count(&mut h, "db"), 1, "not joined: never skipped");
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     fire_rel(&mut h, "created", &rid, None);
     assert_eq!(ep_flags(&mut h, "db"), Vec::<String>::new());
     assert_eq!(manage_count(&mut h, "db"), 2);
@@ -438,10 +438,10 @@ fn created_hook_sets_no_automatic_flag_but_runs_manage_flags() {
 #[test]
 fn first_joined_unit_sets_joined() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     fire_rel(&mut h, "created", &rid, None);
     assert!(!h.is_flag_set("endpoint.db.joined"));
-    h.add_remote_unit(&rid, "server/0");
+    h.add_remote_unit(&rid, "server/0").unwrap();
     let record = fire_rel(&mut h, "joined", &rid, Some("server/0"));
     assert!(record.flags.contains(&"endpoint.db.joined".to_string()));
     assert!(h.is_flag_set("endpoint.db.joined"));
@@ -451,8 +451,8 @@ fn first_joined_unit_sets_joined() {
 #[test]
 fn juju_prefilled_keys_count_as_changed_on_first_sight() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "joined", &rid, Some("server/0"));
     assert_eq!(
         ep_flags(&mut h, "db"),
@@ -470,9 +470,10 @@ fn juju_prefilled_keys_count_as_changed_on_first_sight() {
 fn changed_hook_with_one_key_sets_changed_for_that_key_only() {
     let mut h = harness(ONE);
     put_flag(&mut h, "test.clear-changed", Value::Null);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
-    h.set_remote_unit_data(&rid, "server/0", &[("host", "\"a\""), ("port", "1")]);
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
+    h.set_remote_unit_data(&rid, "server/0", &[("host", "\"a\""), ("port", "1")])
+        .unwrap();
     assert_eq!(
         changed_seen(&mut h, "joined", &rid, "server/0"),
         strings(&[
@@ -484,7 +485,8 @@ fn changed_hook_with_one_key_sets_changed_for_that_key_only() {
             "endpoint.db.changed.private-address",
         ])
     );
-    h.set_remote_unit_data(&rid, "server/0", &[("port", "2")]);
+    h.set_remote_unit_data(&rid, "server/0", &[("port", "2")])
+        .unwrap();
     assert_eq!(
         changed_seen(&mut h, "changed", &rid, "server/0"),
         strings(&["endpoint.db.changed", "endpoint.db.changed.port"])
@@ -495,13 +497,14 @@ fn changed_hook_with_one_key_sets_changed_for_that_key_only() {
 fn changed_hook_with_several_keys_sets_changed_for_exactly_those_keys() {
     let mut h = harness(ONE);
     put_flag(&mut h, "test.clear-changed", Value::Null);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
     h.set_remote_unit_data(
         &rid,
         "server/0",
         &[("host", "\"a\""), ("port", "1"), ("user", "\"u\"")],
-    );
+    )
+    .unwrap();
     changed_seen(&mut h, "joined", &rid, "server/0");
     // host and port change, user is rewritten as it was, extra is new.
     h.set_remote_unit_data(
@@ -513,7 +516,8 @@ fn changed_hook_with_several_keys_sets_changed_for_exactly_those_keys() {
             ("user", "\"u\""),
             ("extra", "[1, 2]"),
         ],
-    );
+    )
+    .unwrap();
     assert_eq!(
         changed_seen(&mut h, "changed", &rid, "server/0"),
         strings(&[
@@ -529,15 +533,17 @@ fn changed_hook_with_several_keys_sets_changed_for_exactly_those_keys() {
 fn a_key_rewritten_with_the_same_value_does_not_set_changed_again() {
     let mut h = harness(ONE);
     put_flag(&mut h, "test.clear-changed", Value::Null);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
-    h.set_remote_unit_data(&rid, "server/0", &[("port", "1")]);
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
+    h.set_remote_unit_data(&rid, "server/0", &[("port", "1")])
+        .unwrap();
     assert!(!changed_seen(&mut h, "joined", &rid, "server/0").is_empty());
     assert!(
         !h.is_flag_set("endpoint.db.changed"),
         "the handler cleared it"
     );
-    h.set_remote_unit_data(&rid, "server/0", &[("port", "1")]);
+    h.set_remote_unit_data(&rid, "server/0", &[("port", "1")])
+        .unwrap();
     assert_eq!(
         changed_seen(&mut h, "changed", &rid, "server/0"),
         Vec::<String>::new()
@@ -549,17 +555,20 @@ fn a_key_rewritten_with_the_same_value_does_not_set_changed_again() {
 fn changed_compares_decoded_values_not_raw_strings() {
     let mut h = harness(ONE);
     put_flag(&mut h, "test.clear-changed", Value::Null);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
-    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"a": 1, "b": 2.5}"#)]);
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
+    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"a": 1, "b": 2.5}"#)])
+        .unwrap();
     changed_seen(&mut h, "joined", &rid, "server/0");
     // Other spacing, other key order, same value.
-    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"b":2.50,"a":1}"#)]);
+    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"b":2.50,"a":1}"#)])
+        .unwrap();
     assert_eq!(
         changed_seen(&mut h, "changed", &rid, "server/0"),
         Vec::<String>::new()
     );
-    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"b":2.5,"a":2}"#)]);
+    h.set_remote_unit_data(&rid, "server/0", &[("conf", r#"{"b":2.5,"a":2}"#)])
+        .unwrap();
     assert_eq!(
         changed_seen(&mut h, "changed", &rid, "server/0"),
         strings(&["endpoint.db.changed", "endpoint.db.changed.conf"])
@@ -569,13 +578,14 @@ fn changed_compares_decoded_values_not_raw_strings() {
 #[test]
 fn data_changed_hashes_are_those_charms_reactive_keeps() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
     h.set_remote_unit_data(
         &rid,
         "server/0",
         &[("host", "\"10.9.9.9\""), ("port", "5432")],
-    );
+    )
+    .unwrap();
     // A Python charm already saw host = "10.9.9.9":
     // md5(json.dumps("10.9.9.9", sort_keys=True)).
     let host_key = format!("reactive.data_changed.endpoint.db.{rid}.server/0.host");
@@ -598,7 +608,7 @@ fn departed_of_the_last_unit_clears_joined_sets_departed_and_drops_the_relation(
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
     probe(&mut h, |ep, _| Ok(snapshot(ep)));
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/0"));
     assert_eq!(
         seen_one(),
@@ -625,7 +635,7 @@ fn departed_of_a_unit_that_is_not_the_last_keeps_joined_and_the_relation() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1"]);
     probe(&mut h, |ep, _| Ok(snapshot(ep)));
-    h.remove_remote_unit(&rid, "server/1");
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/1"));
     assert_eq!(
         seen_one(),
@@ -661,7 +671,7 @@ fn departed_hook_of_the_leaving_local_unit_records_the_remote_unit() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
     probe(&mut h, |ep, _| Ok(snapshot(ep)));
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     let hook = HookInfo {
         relation: Some("db".into()),
         relation_id: Some(rid.clone()),
@@ -680,7 +690,7 @@ fn departed_hook_of_the_leaving_local_unit_records_the_remote_unit() {
 fn broken_hook_leaves_the_endpoint_unjoined_and_departed_set() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/0"));
     let before = manage_count(&mut h, "db");
     probe(&mut h, |ep, _| Ok(snapshot(ep)));
@@ -692,7 +702,7 @@ fn broken_hook_leaves_the_endpoint_unjoined_and_departed_set() {
         "cleared only when joined"
     );
     assert_eq!(manage_count(&mut h, "db"), before + 1);
-    h.remove_relation(&rid);
+    h.remove_relation(&rid).unwrap();
     fire(&mut h, "update-status");
     assert_eq!(seen_one()["relations"], json!([]));
     assert!(h.is_flag_set("endpoint.db.departed"));
@@ -702,7 +712,7 @@ fn broken_hook_leaves_the_endpoint_unjoined_and_departed_set() {
 fn departed_is_cleared_by_the_next_hook_that_finds_the_endpoint_joined() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1"]);
-    h.remove_remote_unit(&rid, "server/1");
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/1"));
     assert!(h.is_flag_set("endpoint.db.departed"));
     let record = fire(&mut h, "update-status");
@@ -714,13 +724,13 @@ fn departed_is_cleared_by_the_next_hook_that_finds_the_endpoint_joined() {
 fn departed_stays_set_while_the_endpoint_is_not_joined() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/0"));
     fire(&mut h, "update-status");
     fire(&mut h, "config-changed");
     assert!(h.is_flag_set("endpoint.db.departed"));
     // A new unit joins: the first hook that finds it joined clears it.
-    h.add_remote_unit(&rid, "server/1");
+    h.add_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "joined", &rid, Some("server/1"));
     assert!(!h.is_flag_set("endpoint.db.departed"));
 }
@@ -731,7 +741,8 @@ fn joined_endpoint_outside_its_relation_hooks_reads_no_data_and_skips_manage_fla
     let rid = joined_with(&mut h, &["server/0"]);
     let before = manage_count(&mut h, "db");
     // A change Juju has not told this unit about yet.
-    h.set_remote_unit_data(&rid, "server/0", &[("late", "1")]);
+    h.set_remote_unit_data(&rid, "server/0", &[("late", "1")])
+        .unwrap();
     let record = fire(&mut h, "update-status");
     assert_eq!(record.calls_of("relation-get"), 0, "{:?}", record.calls);
     assert_eq!(
@@ -751,8 +762,8 @@ fn joined_endpoint_outside_its_relation_hooks_reads_no_data_and_skips_manage_fla
 fn another_endpoints_relation_hook_counts_as_outside_this_endpoints_hooks() {
     let mut h = harness(TWO);
     let db = joined_with(&mut h, &["server/0"]);
-    let cache = h.add_relation("cache", "store");
-    h.add_remote_unit(&cache, "store/0");
+    let cache = h.add_relation("cache", "store").unwrap();
+    h.add_remote_unit(&cache, "store/0").unwrap();
     fire_rel(&mut h, "joined", &cache, Some("store/0"));
     let (db_before, cache_before) = (manage_count(&mut h, "db"), manage_count(&mut h, "cache"));
     let record = fire_rel(&mut h, "changed", &cache, Some("store/0"));
@@ -771,8 +782,8 @@ fn endpoint_joined_without_its_flag_is_not_skipped_outside_relation_hooks() {
     // E.g. the first hook after moving to endpoints: Juju has the unit
     // joined, the flag is not set yet.
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
     let record = fire(&mut h, "update-status");
     assert_eq!(record.calls_of("relation-get"), 1);
     assert!(h.is_flag_set("endpoint.db.joined"));
@@ -783,10 +794,10 @@ fn endpoint_joined_without_its_flag_is_not_skipped_outside_relation_hooks() {
 #[test]
 fn register_triggers_runs_before_the_automatic_flags() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     let record = fire_rel(&mut h, "created", &rid, None);
     assert!(!record.flags.contains(&"db.trigger-fired".to_string()));
-    h.add_remote_unit(&rid, "server/0");
+    h.add_remote_unit(&rid, "server/0").unwrap();
     // The trigger on `endpoint.db.joined` fires in the hook that sets it.
     let record = fire_rel(&mut h, "joined", &rid, Some("server/0"));
     assert!(record.flags.contains(&"db.trigger-fired".to_string()));
@@ -796,14 +807,14 @@ fn register_triggers_runs_before_the_automatic_flags() {
 #[test]
 fn manage_flags_runs_after_the_automatic_flags() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
-    h.add_remote_unit(&rid, "server/0");
+    let rid = h.add_relation("db", "server").unwrap();
+    h.add_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "joined", &rid, Some("server/0"));
     assert_eq!(
         flag_value(&mut h, "db.manage-flags"),
         Some(json!({"count": 1, "saw_joined": true, "saw_changed": true, "saw_departed": false}))
     );
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/0"));
     assert_eq!(
         flag_value(&mut h, "db.manage-flags"),
@@ -819,8 +830,9 @@ fn manage_flags_runs_after_the_automatic_flags() {
 fn departed_units_are_saved_in_charms_reactive_format_and_kept_across_hooks() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1"]);
-    h.set_remote_unit_data(&rid, "server/1", &[("port", "5432")]);
-    h.remove_remote_unit(&rid, "server/1");
+    h.set_remote_unit_data(&rid, "server/1", &[("port", "5432")])
+        .unwrap();
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/1"));
     let mut data = prefilled(&h, "server/1");
     data.insert("port".into(), "5432".into());
@@ -920,9 +932,9 @@ fn departed_units_cleared_by_the_seed_handler_pattern_leave_no_key() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1"]);
     // Departures saved by earlier hooks, handled later.
-    h.remove_remote_unit(&rid, "server/1");
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/1"));
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/0"));
     assert_eq!(
         h.unit_state()
@@ -955,7 +967,7 @@ fn departed_units_handled_in_the_departed_hook_itself_are_never_saved() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1"]);
     put_flag(&mut h, "test.handle-departed", Value::Null);
-    h.remove_remote_unit(&rid, "server/1");
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     fire_rel(&mut h, "departed", &rid, Some("server/1"));
     let handled = flag_value(&mut h, "db.departed-handled").unwrap();
     assert_eq!(handled[0]["unit"], json!("server/1"));
@@ -968,7 +980,7 @@ fn departed_units_list_changes_are_saved() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0", "server/1", "server/2"]);
     for unit in ["server/2", "server/1"] {
-        h.remove_remote_unit(&rid, unit);
+        h.remove_remote_unit(&rid, unit).unwrap();
         fire_rel(&mut h, "departed", &rid, Some(unit));
     }
     probe(&mut h, |ep, _| {
@@ -1000,9 +1012,9 @@ fn departed_units_list_changes_are_saved() {
 /// `db:2` and `db:10`, both to `server`; `server/0` is on both.
 fn two_relations(h: &mut Harness) -> (String, String) {
     h.model().next_relation_id = 10;
-    let ten = h.add_relation("db", "server");
+    let ten = h.add_relation("db", "server").unwrap();
     h.model().next_relation_id = 2;
-    let two = h.add_relation("db", "server");
+    let two = h.add_relation("db", "server").unwrap();
     h.model().next_relation_id = 11;
     assert_eq!((two.as_str(), ten.as_str()), ("db:2", "db:10"));
     for (rid, unit, data) in [
@@ -1027,8 +1039,8 @@ fn two_relations(h: &mut Harness) -> (String, String) {
         ),
         (&ten, "server/2", &[("key4", "5")][..]),
     ] {
-        h.add_remote_unit(rid, unit);
-        h.set_remote_unit_data(rid, unit, data);
+        h.add_remote_unit(rid, unit).unwrap();
+        h.set_remote_unit_data(rid, unit, data).unwrap();
     }
     (two, ten)
 }
@@ -1137,7 +1149,7 @@ fn merged_received_data_prefers_the_lowest_relation_then_unit() {
 fn application_name_is_the_first_joined_units_or_the_local_application() {
     let mut h = harness(ONE);
     two_relations(&mut h);
-    let empty = h.add_relation("db", "lonely");
+    let empty = h.add_relation("db", "lonely").unwrap();
     probe(&mut h, move |ep, _| {
         let rel = &ep.relations()[empty.as_str()];
         Ok(json!({
@@ -1203,7 +1215,7 @@ fn to_publish_encodes_values_exactly_as_python_json_dumps_sort_keys() {
     });
     fire(&mut h, "update-status");
     // Each expected string printed by python3's json.dumps(v, sort_keys=True).
-    let published = h.published(&rid);
+    let published = h.published(&rid).unwrap();
     assert_eq!(
         published["nested"],
         r#"{"a": 1, "b": {"a": "x", "z": [1, 2.5, null, true]}}"#
@@ -1224,7 +1236,8 @@ fn to_publish_encodes_values_exactly_as_python_json_dumps_sort_keys() {
 fn raw_views_read_and_write_strings_as_they_are() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
-    h.set_remote_unit_data(&rid, "server/0", &[("port", "5432")]);
+    h.set_remote_unit_data(&rid, "server/0", &[("port", "5432")])
+        .unwrap();
     probe(&mut h, |ep, _| {
         let rel = &mut ep.relations_mut()[0];
         let raw = rel.to_publish_raw()?;
@@ -1252,7 +1265,7 @@ fn raw_views_read_and_write_strings_as_they_are() {
             "received": 5432,
         })
     );
-    let published = h.published(&rid);
+    let published = h.published(&rid).unwrap();
     assert_eq!(published["raw"], "not {json");
     assert_eq!(published["num"], "42");
 }
@@ -1273,7 +1286,8 @@ fn remote_values_that_are_not_json_decode_to_the_raw_string() {
             ("list", "[1, \"two\"]"),
             ("null", "null"),
         ],
-    );
+    )
+    .unwrap();
     probe(&mut h, |ep, _| {
         let unit = &ep.relations()[0].unit_list()[0];
         let view = unit.received()?;
@@ -1316,7 +1330,7 @@ fn application_data_is_writable_by_the_leader_only() {
     let record = fire(&mut h, "update-status");
     assert_eq!(seen_one(), json!({"not_leader": rid}));
     assert_eq!(record.calls_of("relation-set"), 0);
-    assert_eq!(h.published_app(&rid), DataBag::new());
+    assert_eq!(h.published_app(&rid).unwrap(), DataBag::new());
 
     h.set_leader(true);
     let record = fire(&mut h, "update-status");
@@ -1325,9 +1339,12 @@ fn application_data_is_writable_by_the_leader_only() {
         args_of(&record, "relation-set"),
         [strings(&["-r", &rid, "--app", "--file", "-"])]
     );
-    assert_eq!(h.published_app(&rid), bag(&[("app-key", r#"{"v": 1}"#)]));
     assert_eq!(
-        h.published(&rid),
+        h.published_app(&rid).unwrap(),
+        bag(&[("app-key", r#"{"v": 1}"#)])
+    );
+    assert_eq!(
+        h.published(&rid).unwrap(),
         prefilled(&h, "acceptor/0"),
         "unit data untouched"
     );
@@ -1341,7 +1358,8 @@ fn received_app_decodes_the_remote_applications_data() {
         &rid,
         "server",
         &[("ready", "true"), ("name", "\"srv\""), ("odd", "x y")],
-    );
+    )
+    .unwrap();
     probe(&mut h, |ep, _| {
         let rel = &ep.relations()[0];
         let view = rel.received_app()?;
@@ -1396,9 +1414,9 @@ fn publishing_happens_at_the_end_of_the_hook_with_one_relation_set_per_modified_
         .position(|c| c.tool == "relation-set")
         .unwrap();
     assert!(wrote < first_set, "published after the handlers ran");
-    assert_eq!(h.published(&two)["b"], r#""two""#);
-    assert_eq!(h.published(&ten)["c"], "[3]");
-    assert_eq!(h.published_app(&two)["app"], "true");
+    assert_eq!(h.published(&two).unwrap()["b"], r#""two""#);
+    assert_eq!(h.published(&ten).unwrap()["c"], "[3]");
+    assert_eq!(h.published_app(&two).unwrap()["app"], "true");
 }
 
 #[test]
@@ -1421,19 +1439,24 @@ fn nothing_is_published_when_nothing_changed() {
     let record = fire(&mut h, "update-status");
     assert_eq!(seen().last().unwrap().1, json!(1));
     assert_eq!(record.calls_of("relation-set"), 0);
-    assert_eq!(h.published(&rid)["a"], "1");
+    assert_eq!(h.published(&rid).unwrap()["a"], "1");
 }
 
 #[test]
 fn nothing_is_published_when_the_hook_fails() {
     let mut h = harness(ONE);
     let rid = joined_with(&mut h, &["server/0"]);
-    let before = h.published(&rid);
+    let before = h.published(&rid).unwrap();
     probe(&mut h, |ep, _| {
         ep.relations_mut()[0].to_publish()?.set("a", json!(1));
         Err("the handler failed after writing".into())
     });
-    let record = h.fire("update-status").unwrap_err().clone();
+    let record = h
+        .fire("update-status")
+        .unwrap_err()
+        .record()
+        .unwrap()
+        .clone();
     assert!(record
         .result
         .as_ref()
@@ -1441,7 +1464,7 @@ fn nothing_is_published_when_the_hook_fails() {
         .contains("the handler failed after writing"));
     assert_eq!(record.calls_of("relation-set"), 0);
     assert!(record.changed.is_empty());
-    assert_eq!(h.published(&rid), before);
+    assert_eq!(h.published(&rid).unwrap(), before);
 }
 
 #[test]
@@ -1464,7 +1487,7 @@ fn removed_keys_are_published_as_empty_values() {
     let record = fire(&mut h, "update-status");
     assert_eq!(seen_one(), json!({"removed": "1", "changes": {"a": ""}}));
     assert_eq!(record.calls_of("relation-set"), 1);
-    let published = h.published(&rid);
+    let published = h.published(&rid).unwrap();
     assert!(!published.contains_key("a"));
     assert_eq!(published["b"], "2");
 
@@ -1552,7 +1575,7 @@ fn ctx_with_endpoint_lends_the_instance_with_the_context() {
     assert!(h.is_flag_set("charm.saw-db"));
     assert_eq!(record.calls_of("relation-set"), 1);
     // Published at exit: the instance went back into the context.
-    assert_eq!(h.published(&rid)["via"], r#""charm""#);
+    assert_eq!(h.published(&rid).unwrap()["via"], r#""charm""#);
 }
 
 #[test]
@@ -1609,8 +1632,8 @@ fn one_type_serves_two_endpoints_with_handlers_registered_per_instance() {
 
     let mut h = harness(TWO);
     joined_with(&mut h, &["server/0"]);
-    let cache = h.add_relation("cache", "store");
-    h.add_remote_unit(&cache, "store/0");
+    let cache = h.add_relation("cache", "store").unwrap();
+    h.add_remote_unit(&cache, "store/0").unwrap();
     probe(&mut h, |ep, _| Ok(json!(ep.relations().keys())));
     let record = fire_rel(&mut h, "joined", &cache, Some("store/0"));
     assert!(record
@@ -1689,7 +1712,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
         rows.push((name.to_string(), call_counts(&record)));
     };
     check("install", fire(&mut h, "install"), &[("relation-ids", 1)]);
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     check(
         "created",
         fire_rel(&mut h, "created", &rid, None),
@@ -1697,7 +1720,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
     );
     for unit in ["server/0", "server/1"] {
         let joined = if unit == "server/0" { 1 } else { 2 };
-        h.add_remote_unit(&rid, unit);
+        h.add_remote_unit(&rid, unit).unwrap();
         let record = fire_rel(&mut h, "joined", &rid, Some(unit));
         check(
             &format!("joined {unit}"),
@@ -1708,7 +1731,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
                 ("relation-get", joined),
             ],
         );
-        h.set_remote_unit_data(&rid, unit, &[("k", "1")]);
+        h.set_remote_unit_data(&rid, unit, &[("k", "1")]).unwrap();
         let record = fire_rel(&mut h, "changed", &rid, Some(unit));
         check(
             &format!("changed {unit}"),
@@ -1740,7 +1763,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
         ],
     );
     drop_flag(&mut h, "test.probe");
-    h.remove_remote_unit(&rid, "server/1");
+    h.remove_remote_unit(&rid, "server/1").unwrap();
     check(
         "departed server/1",
         fire_rel(&mut h, "departed", &rid, Some("server/1")),
@@ -1750,7 +1773,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
             ("relation-get", 2),
         ],
     );
-    h.remove_remote_unit(&rid, "server/0");
+    h.remove_remote_unit(&rid, "server/0").unwrap();
     check(
         "departed server/0",
         fire_rel(&mut h, "departed", &rid, Some("server/0")),
@@ -1765,7 +1788,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
         fire_rel(&mut h, "broken", &rid, None),
         &[("relation-ids", 1), ("relation-list", 1)],
     );
-    h.remove_relation(&rid);
+    h.remove_relation(&rid).unwrap();
     check(
         "update-status (no relation)",
         fire(&mut h, "update-status"),
@@ -1780,8 +1803,8 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
 fn hook_tool_calls_with_two_endpoints_and_two_relations() {
     let mut h = harness(TWO);
     two_relations(&mut h);
-    let cache = h.add_relation("cache", "store");
-    h.add_remote_unit(&cache, "store/0");
+    let cache = h.add_relation("cache", "store").unwrap();
+    h.add_remote_unit(&cache, "store/0").unwrap();
     // First sight of everything: every unit's data read once (server/0 is
     // on two relations: read once per relation).
     let record = fire(&mut h, "update-status");
@@ -1823,6 +1846,8 @@ fn an_endpoint_parameter_served_by_two_endpoints_fails_the_hook_clearly() {
     let error = h
         .fire("update-status")
         .unwrap_err()
+        .record()
+        .unwrap()
         .result
         .clone()
         .unwrap_err();
@@ -1835,12 +1860,15 @@ fn an_endpoint_parameter_served_by_two_endpoints_fails_the_hook_clearly() {
 #[test]
 fn a_charm_handler_may_take_only_its_endpoint() {
     let mut h = harness(ONE);
-    let rid = h.add_relation("db", "server");
+    let rid = h.add_relation("db", "server").unwrap();
     h.fire_relation("created", &rid, None).unwrap();
     put_flag(&mut h, "test.endpoint-only", Value::Null);
     h.fire("update-status").unwrap();
     assert_eq!(
-        h.published(&rid).get("seen-by").map(String::as_str),
+        h.published(&rid)
+            .unwrap()
+            .get("seen-by")
+            .map(String::as_str),
         Some("endpoint_only")
     );
 }

@@ -257,7 +257,7 @@ fn parallel_harnesses_give_the_serial_results() {
             ("update-status", None),
         ] {
             if let Some(config) = config {
-                harness.update_config(config);
+                harness.update_config(config).unwrap();
             }
             let invoked = harness.fire(hook).unwrap().invoked.clone();
             out.push((hook.to_string(), invoked, harness.flag_values()));

@@ -198,9 +198,9 @@ fn prom() -> Harness {
 /// Relate `h`'s endpoint to one remote unit and run `-joined`.
 fn relate(h: &mut Harness, endpoint: &str, remote_unit: &str) -> String {
     let app = remote_unit.split('/').next().unwrap();
-    let rid = h.add_relation(endpoint, app);
+    let rid = h.add_relation(endpoint, app).unwrap();
     h.fire_relation("created", &rid, None).unwrap();
-    h.add_remote_unit(&rid, remote_unit);
+    h.add_remote_unit(&rid, remote_unit).unwrap();
     h.fire_relation("joined", &rid, Some(remote_unit)).unwrap();
     rid
 }
@@ -209,7 +209,7 @@ fn relate(h: &mut Harness, endpoint: &str, remote_unit: &str) -> String {
 /// `to` sees it on `to_rid` (keys it no longer publishes are deleted).
 fn carry(from: &Harness, from_rid: &str, to: &mut Harness, to_rid: &str) {
     let unit = from.unit_name().to_string();
-    let published = from.published(from_rid);
+    let published = from.published(from_rid).unwrap();
     let old: Vec<String> = to
         .model()
         .relation_by_id(to_rid)
@@ -226,7 +226,7 @@ fn carry(from: &Harness, from_rid: &str, to: &mut Harness, to_rid: &str) {
             pairs.push((key.as_str(), ""));
         }
     }
-    to.set_remote_unit_data(to_rid, &unit, &pairs);
+    to.set_remote_unit_data(to_rid, &unit, &pairs).unwrap();
 }
 
 fn job(name: &str) -> Value {
@@ -235,6 +235,7 @@ fn job(name: &str) -> Value {
 
 fn request_keys(h: &Harness, rid: &str) -> Vec<String> {
     h.published(rid)
+        .unwrap()
         .into_keys()
         .filter(|k| k.starts_with("request_"))
         .collect()
@@ -338,6 +339,7 @@ fn request_response_round_trip_with_flags() {
     assert!(p.is_flag_set("endpoint.scrape.new_requests"));
     assert_eq!(
         p.published(&p_rid)
+            .unwrap()
             .get(&format!("response_{id}"))
             .map(String::as_str),
         Some(r#"{"reason": null, "success": true}"#)
@@ -423,7 +425,7 @@ fn create_or_update_keeps_one_request_per_job_and_relation() {
     assert_eq!(count, 2);
     assert_eq!(request_keys(&t, &first).len(), 2);
     let stored: Value =
-        serde_json::from_str(&t.published(&first)[&format!("request_{}", a[0])]).unwrap();
+        serde_json::from_str(&t.published(&first).unwrap()[&format!("request_{}", a[0])]).unwrap();
     assert_eq!(stored["job_data"], job("b"));
     assert_eq!(stored["ca_cert"], json!("PEM"));
 
@@ -553,7 +555,8 @@ fn typed_setters_and_withdraw() {
     assert!(
         matches!(unknown, Err(RequestError::UnknownField { ref field, .. }) if field == "nope")
     );
-    let stored: Value = serde_json::from_str(&t.published(&rid)[&format!("request_{id}")]).unwrap();
+    let stored: Value =
+        serde_json::from_str(&t.published(&rid).unwrap()[&format!("request_{id}")]).unwrap();
     assert_eq!(stored["job_name"], json!("renamed"));
     assert_eq!(stored["request_id"], json!(id));
 
@@ -568,7 +571,10 @@ fn typed_setters_and_withdraw() {
     let (first, again) = take(withdrawn);
     first.unwrap();
     assert!(matches!(again, Err(RequestError::NotFound { .. })));
-    assert!(!t.published(&rid).contains_key(&format!("request_{extra}")));
+    assert!(!t
+        .published(&rid)
+        .unwrap()
+        .contains_key(&format!("request_{extra}")));
     assert!(
         !record.changed.is_empty(),
         "the removal was published with relation-set"
@@ -609,14 +615,16 @@ fn forbidden_operations_give_typed_errors() {
         &s_rid,
         "target/0",
         &[(&format!("request_{received_id}"), &received)],
-    );
+    )
+    .unwrap();
     // The requester side's remote unit also publishes a request (as a
     // peer would): it cannot be changed here.
     h.set_remote_unit_data(
         &m_rid,
         "prom/0",
         &[(&format!("request_{received_id}"), &received)],
-    );
+    )
+    .unwrap();
     h.fire_relation("changed", &s_rid, Some("target/0"))
         .unwrap();
 
@@ -708,6 +716,7 @@ fn forbidden_operations_give_typed_errors() {
     // Nothing was answered.
     assert!(!h
         .published(&m_rid)
+        .unwrap()
         .keys()
         .any(|k| k.starts_with("response_")));
 }
@@ -744,7 +753,8 @@ fn malformed_remote_requests_are_skipped_with_a_warning() {
             ("request_", "{}"),
             ("unrelated", "\"fine\""),
         ],
-    );
+    )
+    .unwrap();
     let seen = with_requires("scrape", |ep| ep.all_requests().unwrap());
     p.fire_relation("changed", &rid, Some("target/0")).unwrap();
     let seen = take(seen);
@@ -791,7 +801,8 @@ fn malformed_remote_responses_are_skipped_with_a_warning() {
         &rid,
         "prom/0",
         &[(&format!("response_{id}"), "{\"success\": \"yes\"}")],
-    );
+    )
+    .unwrap();
     t.fire_relation("changed", &rid, Some("prom/0")).unwrap();
     assert!(!t.is_flag_set("endpoint.metrics.has_responses"));
     assert!(!t.is_flag_set("endpoint.metrics.all_responses"));
@@ -810,7 +821,7 @@ fn published_request_is_byte_exact() {
     t.fire("update-status").unwrap();
     let id = take(ids).unwrap().remove(0);
     assert_eq!(
-        t.published(&rid)[&format!("request_{id}")],
+        t.published(&rid).unwrap()[&format!("request_{id}")],
         format!(
             r#"{{"ca_cert": null, "job_data": {{"a": "\u00e9", "b": [1, 2.5]}}, "job_name": "x", "request_id": "{id}"}}"#
         )
@@ -833,7 +844,8 @@ fn finder_by_request_id_and_getters_on_records() {
             &format!("response_{id}"),
             r#"{"reason": "bad port", "success": false}"#,
         )],
-    );
+    )
+    .unwrap();
     t.fire_relation("changed", &rid, Some("prom/0")).unwrap();
     let id2 = id.clone();
     let found = with_provides("metrics", move |ep| {

@@ -121,11 +121,11 @@ fn config_set_is_for_non_empty_values_only() {
         "empty string"
     );
     assert!(!seen.contains(&"config.set.extra".to_string()), "no value");
-    harness.update_config(json!({"name": "web"}));
+    harness.update_config(json!({"name": "web"})).unwrap();
     harness.fire("config-changed").unwrap();
     let seen = seen_config(&mut harness);
     assert!(seen.contains(&"config.set.name".to_string()), "{seen:?}");
-    harness.update_config(json!({"name": ""}));
+    harness.update_config(json!({"name": ""})).unwrap();
     harness.fire("config-changed").unwrap();
     let seen = seen_config(&mut harness);
     assert!(!seen.contains(&"config.set.name".to_string()), "{seen:?}");
@@ -135,7 +135,7 @@ fn config_set_is_for_non_empty_values_only() {
 fn config_default_is_set_when_the_value_equals_the_default() {
     let mut harness = config_harness();
     harness.fire("install").unwrap();
-    harness.update_config(json!({"port": 8080}));
+    harness.update_config(json!({"port": 8080})).unwrap();
     harness.fire("config-changed").unwrap();
     let seen = seen_config(&mut harness);
     assert!(
@@ -146,7 +146,7 @@ fn config_default_is_set_when_the_value_equals_the_default() {
         seen.contains(&"config.default.mode".to_string()),
         "{seen:?}"
     );
-    harness.update_config(json!({"port": 80}));
+    harness.update_config(json!({"port": 80})).unwrap();
     harness.fire("config-changed").unwrap();
     let seen = seen_config(&mut harness);
     assert!(
@@ -159,7 +159,7 @@ fn config_default_is_set_when_the_value_equals_the_default() {
 fn after_a_config_change_only_that_key_is_changed() {
     let mut harness = config_harness();
     harness.fire("install").unwrap();
-    harness.update_config(json!({"mode": "slow"}));
+    harness.update_config(json!({"mode": "slow"})).unwrap();
     let record = harness.fire("config-changed").unwrap().clone();
     assert_eq!(
         seen_config(&mut harness),
@@ -439,21 +439,32 @@ fn a_failing_handler_fails_the_hook_and_changes_nothing() {
     )
     .unwrap();
     harness.fire("install").unwrap();
-    let rid = harness.add_relation("db", "server");
-    harness.add_remote_unit(&rid, "server/0");
+    let rid = harness.add_relation("db", "server").unwrap();
+    harness.add_remote_unit(&rid, "server/0").unwrap();
     harness
         .fire_relation("joined", &rid, Some("server/0"))
         .unwrap();
     assert_eq!(
-        harness.published(&rid).get("ack").map(String::as_str),
+        harness
+            .published(&rid)
+            .unwrap()
+            .get("ack")
+            .map(String::as_str),
         Some("\"one\"")
     );
     let flags_before = harness.flag_values();
     assert!(flags_before.contains(&("app.mark".to_string(), json!("one"))));
-    let published_before = harness.published(&rid);
+    let published_before = harness.published(&rid).unwrap();
 
-    harness.update_config(json!({"ack": "two", "fail": true}));
-    let record = harness.fire("config-changed").unwrap_err().clone();
+    harness
+        .update_config(json!({"ack": "two", "fail": true}))
+        .unwrap();
+    let record = harness
+        .fire("config-changed")
+        .unwrap_err()
+        .record()
+        .unwrap()
+        .clone();
     // The record's error names the handler; the dispatch report of a failed
     // hook is empty (the runtime drops it).
     let message = record.result.clone().unwrap_err();
@@ -469,7 +480,7 @@ fn a_failing_handler_fails_the_hook_and_changes_nothing() {
     assert!(message.contains("told to fail"), "{message}");
     assert!(record.changed.is_empty(), "{:?}", record.changed);
     assert_eq!(
-        harness.published(&rid),
+        harness.published(&rid).unwrap(),
         published_before,
         "data was published"
     );
@@ -496,10 +507,14 @@ fn a_failing_handler_fails_the_hook_and_changes_nothing() {
 
     // The retried hook sees the config change again: the failed hook did
     // not remember the config it saw.
-    harness.update_config(json!({"fail": false}));
+    harness.update_config(json!({"fail": false})).unwrap();
     harness.fire("config-changed").unwrap();
     assert_eq!(
-        harness.published(&rid).get("ack").map(String::as_str),
+        harness
+            .published(&rid)
+            .unwrap()
+            .get("ack")
+            .map(String::as_str),
         Some("\"two\"")
     );
     assert!(harness
@@ -529,7 +544,12 @@ fn a_failed_hook_record_lists_the_handlers_invoked_before_the_failure() {
         prefix("partly_failing_charm"),
     )
     .unwrap();
-    let record = harness.fire("install").unwrap_err().clone();
+    let record = harness
+        .fire("install")
+        .unwrap_err()
+        .record()
+        .unwrap()
+        .clone();
     let names: Vec<&str> = record
         .invoked
         .iter()
@@ -604,9 +624,11 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
         tools(&record),
         ["config-get", "is-leader", "leader-get", "relation-ids"]
     );
-    let rid = harness.add_relation("db", "server");
-    harness.add_remote_unit(&rid, "server/0");
-    harness.set_remote_unit_data(&rid, "server/0", &[("host", "\"10.0.0.9\"")]);
+    let rid = harness.add_relation("db", "server").unwrap();
+    harness.add_remote_unit(&rid, "server/0").unwrap();
+    harness
+        .set_remote_unit_data(&rid, "server/0", &[("host", "\"10.0.0.9\"")])
+        .unwrap();
     let record = harness
         .fire_relation("joined", &rid, Some("server/0"))
         .unwrap()
@@ -719,7 +741,9 @@ mod readme_example {
             harness.flag_values(),
             vec![("app.port".to_string(), 80.into())]
         );
-        harness.update_config(serde_json::json!({"port": 8080}));
+        harness
+            .update_config(serde_json::json!({"port": 8080}))
+            .unwrap();
         let record = harness.fire("config-changed").unwrap();
         assert_eq!(record.invoked.len(), 1);
         assert_eq!(record.calls_of("config-get"), 1);

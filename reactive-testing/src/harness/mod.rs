@@ -2,26 +2,45 @@
 //! simulated model, and inspect what they did.
 //!
 //! ```
-//! use reactive_testing::harness::Harness;
+//! use reactive_testing::harness::{Harness, HarnessError};
 //! use reactive_core::prelude::*;
+//!
+//! reactive_core::charm!();
 //!
 //! #[when("config.changed.port")]
 //! fn port_changed(ctx: &mut Context) {
 //!     ctx.set_flag("app.port-seen");
 //! }
 //!
-//! # fn main() {
+//! # fn main() -> Result<(), HarnessError> {
+//! // A charm's tests write `Harness::new(my_charm::charm())?`, which reads
+//! // the charm's metadata.yaml and config.yaml; here they are inline.
 //! let mut harness = Harness::from_yaml(
 //!     "name: app\n",
 //!     "options:\n  port: {type: int, default: 80}\n",
-//!     Registry::builder().module_prefix(module_path!()),
-//! )
-//! .unwrap();
-//! harness.fire("install").unwrap();
+//!     charm(),
+//! )?;
+//! harness.fire("install")?;
 //! assert!(harness.is_flag_set("app.port-seen"));
 //! assert!(!harness.is_flag_set("config.changed"), "config flags live for one hook");
+//!
+//! // What Juju never does is refused, naming what is wrong:
+//! let refused = harness.fire("instal").unwrap_err();
+//! assert_eq!(refused.to_string(), "`instal` is not a Juju hook; did you mean `install`?");
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! The checks follow Juju: hook names, endpoints of `metadata.yaml`,
+//! relation hooks only for relations made and units that joined, config
+//! keys and types of `config.yaml`, leader-only hooks and tools only on
+//! the leader. [`Harness::set_consistency_checks`] turns them off for a
+//! test that means to go where Juju does not.
+
+mod consistency;
+mod error;
+
+pub use error::HarnessError;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -41,6 +60,7 @@ use reactive_core::registry::RegistryBuilder;
 use reactive_core::runtime::{error_chain, run_hook, Charm, CharmError, HookInput};
 use reactive_core::tools::DataBag;
 use reactive_core::unit_state::UnitState;
+use reactive_core::CharmDeclaration;
 
 /// What one hook run did.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,12 +95,33 @@ pub struct Harness {
     history: Vec<HookRecord>,
     tracing: bool,
     charm_dir: Option<std::path::PathBuf>,
+    checks: bool,
+    ever_joined: BTreeSet<(u32, String)>,
 }
 
 impl Harness {
-    /// A harness for unit `<charm name>/0` of `charm`, not leader, with the
-    /// config defaults of `config.yaml`.
-    pub fn new(charm: Charm) -> Self {
+    /// A harness for unit `<charm name>/0` of the declared charm, with its
+    /// `metadata.yaml` and `config.yaml` read from its source directory;
+    /// not leader, with the config defaults.
+    ///
+    /// ```no_run
+    /// # mod my_charm { reactive_core::charm!(); }
+    /// # fn main() -> Result<(), reactive_testing::harness::HarnessError> {
+    /// let mut harness = reactive_testing::Harness::new(my_charm::charm())?;
+    /// harness.fire("install")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new(charm: CharmDeclaration) -> Result<Self, HarnessError> {
+        Ok(Harness::from_charm_dir(
+            charm.source_dir(),
+            charm.registry(),
+        )?)
+    }
+
+    /// A harness for unit `<charm name>/0` of a loaded charm, not leader,
+    /// with the config defaults of `config.yaml`.
+    pub fn from_charm(charm: Charm) -> Self {
         let app = charm.metadata.name.clone();
         let unit = format!("{app}/0");
         let mut model = ModelState::default();
@@ -100,14 +141,19 @@ impl Harness {
             history: Vec::new(),
             tracing: false,
             charm_dir: None,
+            checks: true,
+            ever_joined: BTreeSet::new(),
         }
     }
 
     /// A harness for the charm whose `metadata.yaml` and `config.yaml` are in
     /// `dir`, with the handlers `registry` chooses. Relative paths the
     /// charm reads (`#[when_file_changed]`) resolve against `dir`.
-    pub fn from_charm_dir(dir: &Path, registry: RegistryBuilder) -> Result<Self, CharmError> {
-        let mut harness = Harness::new(Charm::load_with(dir, registry)?);
+    pub fn from_charm_dir(
+        dir: &Path,
+        registry: impl Into<RegistryBuilder>,
+    ) -> Result<Self, CharmError> {
+        let mut harness = Harness::from_charm(Charm::load_with(dir, registry.into())?);
         harness.charm_dir = Some(dir.to_path_buf());
         Ok(harness)
     }
@@ -117,14 +163,42 @@ impl Harness {
     pub fn from_yaml(
         metadata: &str,
         config: &str,
-        registry: RegistryBuilder,
+        registry: impl Into<RegistryBuilder>,
     ) -> Result<Self, CharmError> {
         let metadata =
             CharmMetadata::parse(metadata, "metadata.yaml").map_err(CharmError::Metadata)?;
         let options = ConfigOptions::parse(config, "config.yaml").map_err(CharmError::Config)?;
-        Ok(Harness::new(Charm::from_parts(
-            metadata, options, registry,
+        Ok(Harness::from_charm(Charm::from_parts(
+            metadata,
+            options,
+            registry.into(),
         )?))
+    }
+
+    /// Check every call against what Juju would do (the default), or not:
+    /// a test that deliberately goes where Juju does not (a hook for a unit
+    /// that never joined, a config value of the wrong type) turns the
+    /// checks off. Malformed relation ids are refused either way.
+    pub fn set_consistency_checks(&mut self, enabled: bool) {
+        self.checks = enabled;
+    }
+
+    fn check(&self, result: Result<(), HarnessError>) -> Result<(), HarnessError> {
+        if self.checks {
+            result
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The number of relation `relation_id` of this unit, checked.
+    fn relation_number(&self, relation_id: &str) -> Result<u32, HarnessError> {
+        let model = self.model();
+        match consistency::relation(&self.charm.metadata, &model, &self.unit, relation_id) {
+            Ok((_, number)) => Ok(number),
+            Err(e) if self.checks => Err(e),
+            Err(e) => model.relation_by_id(relation_id).map(|r| r.id).ok_or(e),
+        }
     }
 
     /// Log the dispatch tracer's account in every hook from now on.
@@ -171,12 +245,18 @@ impl Harness {
     }
 
     /// Change config values (a JSON object; `null` unsets an option). No
-    /// hook is run.
-    pub fn update_config(&mut self, values: Value) {
+    /// hook is run. Refused: options `config.yaml` does not declare, and
+    /// values not of the option's type.
+    pub fn update_config(&mut self, values: Value) -> Result<(), HarnessError> {
         let app = self.app();
         let Value::Object(values) = values else {
-            return;
+            return Err(HarnessError::ConfigType {
+                key: "(all)".to_string(),
+                expected: "a mapping of option names to values".to_string(),
+                given: "something else",
+            });
         };
+        self.check(consistency::config(&self.charm.config_options, &values))?;
         if let Some(a) = self.model().apps.get_mut(&app) {
             for (k, v) in values {
                 if v.is_null() {
@@ -186,36 +266,60 @@ impl Harness {
                 }
             }
         }
+        Ok(())
     }
 
     /// Relate this unit's `endpoint` to a remote application (added to the
     /// model if new); the unit enters the relation at once (its
     /// `-relation-created` point). Returns the relation id (`endpoint:N`).
-    /// No hook is run.
-    pub fn add_relation(&mut self, endpoint: &str, remote_app: &str) -> String {
+    /// No hook is run. Refused: an endpoint `metadata.yaml` does not
+    /// declare.
+    pub fn add_relation(
+        &mut self,
+        endpoint: &str,
+        remote_app: &str,
+    ) -> Result<String, HarnessError> {
+        self.check(consistency::endpoint(&self.charm.metadata, endpoint))?;
         let app = self.app();
         let unit = self.unit.clone();
         let mut model = self.model();
         if !model.apps.contains_key(remote_app) {
             model.add_app(remote_app, Default::default(), Map::new());
         }
-        let id = model.add_relation(&[(&app, endpoint), (remote_app, "remote")]);
+        let id = if remote_app == app {
+            // A peer relation: one application, one endpoint.
+            model.add_relation(&[(&app, endpoint)])
+        } else {
+            model.add_relation(&[(&app, endpoint), (remote_app, "remote")])
+        };
         model.enter_relation(id, &unit);
-        format!("{endpoint}:{id}")
+        Ok(format!("{endpoint}:{id}"))
     }
 
     /// Add a remote unit to a relation and make it visible to this unit
     /// (as after its `-relation-joined`), with its pre-filled data bag.
-    /// No hook is run.
-    pub fn add_remote_unit(&mut self, relation_id: &str, remote_unit: &str) {
+    /// No hook is run. Refused: an unknown relation, a name that is not a
+    /// unit of the application on the other side.
+    pub fn add_remote_unit(
+        &mut self,
+        relation_id: &str,
+        remote_unit: &str,
+    ) -> Result<(), HarnessError> {
+        let id = self.relation_number(relation_id)?;
+        {
+            let model = self.model();
+            self.check(consistency::remote_unit_name(
+                &model,
+                &self.unit,
+                id,
+                remote_unit,
+            ))?;
+        }
         let unit = self.unit.clone();
         let mut model = self.model();
         if !model.units.contains_key(remote_unit) {
             model.add_unit(remote_unit, None);
         }
-        let Some(id) = model.relation_by_id(relation_id).map(|r| r.id) else {
-            return;
-        };
         model.enter_relation(id, remote_unit);
         if let Some(relation) = model.relations.get_mut(&id) {
             relation
@@ -224,59 +328,139 @@ impl Harness {
                 .or_default()
                 .insert(remote_unit.to_string());
         }
+        drop(model);
+        self.ever_joined.insert((id, remote_unit.to_string()));
+        Ok(())
     }
 
     /// Make a remote unit leave this unit's view of a relation (as at its
     /// `-relation-departed`). No hook is run.
-    pub fn remove_remote_unit(&mut self, relation_id: &str, remote_unit: &str) {
+    pub fn remove_remote_unit(
+        &mut self,
+        relation_id: &str,
+        remote_unit: &str,
+    ) -> Result<(), HarnessError> {
+        let id = self.relation_number(relation_id)?;
         let unit = self.unit.clone();
-        if let Some(relation) = self.model().relation_by_id_mut(relation_id) {
-            if let Some(members) = relation.members.get_mut(&unit) {
-                members.remove(remote_unit);
-            }
+        let mut model = self.model();
+        let members = model
+            .relations
+            .get_mut(&id)
+            .and_then(|r| r.members.get_mut(&unit));
+        let removed = members.is_some_and(|m| m.remove(remote_unit));
+        drop(model);
+        if !removed {
+            self.check(Err(HarnessError::UnitNotInRelation {
+                relation_id: relation_id.to_string(),
+                unit: remote_unit.to_string(),
+            }))?;
         }
+        Ok(())
     }
 
     /// Remove a relation entirely (after its `-relation-broken`).
-    pub fn remove_relation(&mut self, relation_id: &str) {
-        let mut model = self.model();
-        if let Some(id) = model.relation_by_id(relation_id).map(|r| r.id) {
-            model.relations.remove(&id);
-        }
+    pub fn remove_relation(&mut self, relation_id: &str) -> Result<(), HarnessError> {
+        let id = self.relation_number(relation_id)?;
+        self.model().relations.remove(&id);
+        Ok(())
     }
 
     /// Set keys of a remote unit's data bag (raw strings; an empty value
     /// deletes). No hook is run.
-    pub fn set_remote_unit_data(&mut self, relation_id: &str, unit: &str, data: &[(&str, &str)]) {
-        if let Some(relation) = self.model().relation_by_id_mut(relation_id) {
+    /// Refused: an unknown relation, a unit not of the other side.
+    pub fn set_remote_unit_data(
+        &mut self,
+        relation_id: &str,
+        unit: &str,
+        data: &[(&str, &str)],
+    ) -> Result<(), HarnessError> {
+        let id = self.relation_number(relation_id)?;
+        let mut model = self.model();
+        self.check(consistency::remote_unit_name(&model, &self.unit, id, unit))?;
+        if let Some(relation) = model.relations.get_mut(&id) {
             let bag = relation.unit_data.entry(unit.to_string()).or_default();
             apply_pairs(bag, data);
         }
+        Ok(())
     }
 
     /// Set keys of a remote application's data bag. No hook is run.
-    pub fn set_remote_app_data(&mut self, relation_id: &str, app: &str, data: &[(&str, &str)]) {
-        if let Some(relation) = self.model().relation_by_id_mut(relation_id) {
+    /// Refused: an unknown relation, an application not on the other
+    /// side.
+    pub fn set_remote_app_data(
+        &mut self,
+        relation_id: &str,
+        app: &str,
+        data: &[(&str, &str)],
+    ) -> Result<(), HarnessError> {
+        let id = self.relation_number(relation_id)?;
+        let mut model = self.model();
+        let other_side = model.relations.get(&id).is_some_and(|r| {
+            r.endpoints.contains_key(app) && (r.endpoints.len() == 1 || app != app_of(&self.unit))
+        });
+        if !other_side {
+            self.check(Err(HarnessError::BadUnit {
+                unit: app.to_string(),
+                problem: "is not the application on the other side of this relation".to_string(),
+            }))?;
+        }
+        if let Some(relation) = model.relations.get_mut(&id) {
             let bag = relation.app_data.entry(app.to_string()).or_default();
             apply_pairs(bag, data);
         }
+        Ok(())
     }
 
     /// Run a hook that concerns no relation (`install`, `config-changed`, …).
-    pub fn fire(&mut self, hook: &str) -> Result<&HookRecord, &HookRecord> {
+    /// Refused: names that are not Juju hooks, relation hooks (use
+    /// [`fire_relation`](Self::fire_relation)), `leader-elected` on a
+    /// unit that is not the leader.
+    pub fn fire(&mut self, hook: &str) -> Result<&HookRecord, HarnessError> {
+        self.check(consistency::plain_hook(hook))?;
+        if hook == "leader-elected" && !self.is_leader() {
+            self.check(Err(HarnessError::NotLeader {
+                hook: hook.to_string(),
+            }))?;
+        }
         self.fire_with(HookInfo::named(hook))
+    }
+
+    fn is_leader(&self) -> bool {
+        let app = self.app();
+        self.model()
+            .apps
+            .get(&app)
+            .is_some_and(|a| a.leader.as_deref() == Some(self.unit.as_str()))
     }
 
     /// Run a relation hook of this unit's `relation_id`
     /// (`<endpoint>-relation-<event>`), with `remote_unit` as
     /// `JUJU_REMOTE_UNIT` (and as `JUJU_DEPARTING_UNIT` for `departed`).
+    /// Refused: an unknown event or relation; `joined` or `departed`
+    /// without a remote unit; a remote unit that never joined the relation.
     pub fn fire_relation(
         &mut self,
         event: &str,
         relation_id: &str,
         remote_unit: Option<&str>,
-    ) -> Result<&HookRecord, &HookRecord> {
+    ) -> Result<&HookRecord, HarnessError> {
+        self.check(consistency::relation_event(event))?;
+        let number = self.relation_number(relation_id)?;
         let endpoint = relation_id.split(':').next().unwrap_or_default();
+        match remote_unit {
+            None if matches!(event, "joined" | "departed") => {
+                self.check(Err(HarnessError::RemoteUnitRequired {
+                    hook: format!("{endpoint}-relation-{event}"),
+                }))?;
+            }
+            Some(unit) if !self.ever_joined.contains(&(number, unit.to_string())) => {
+                self.check(Err(HarnessError::UnitNotInRelation {
+                    relation_id: relation_id.to_string(),
+                    unit: unit.to_string(),
+                }))?;
+            }
+            _ => {}
+        }
         let mut hook = HookInfo::named(format!("{endpoint}-relation-{event}"));
         hook.relation = Some(endpoint.to_string());
         hook.relation_id = Some(relation_id.to_string());
@@ -294,8 +478,9 @@ impl Harness {
         self.fire_with(hook)
     }
 
-    /// Run a hook described in full.
-    pub fn fire_with(&mut self, mut hook: HookInfo) -> Result<&HookRecord, &HookRecord> {
+    /// Run a hook described in full, unchecked (a test of what Juju's
+    /// environment may hold beyond what the harness models).
+    pub fn fire_with(&mut self, mut hook: HookInfo) -> Result<&HookRecord, HarnessError> {
         hook.unit_name = Some(self.unit.clone());
         if hook.charm_dir.is_none() {
             hook.charm_dir = self.charm_dir.clone();
@@ -326,11 +511,10 @@ impl Harness {
         };
         drop(tools);
         self.history.push(record);
-        let record = self.history.last().expect("just pushed");
-        if record.result.is_ok() {
-            Ok(record)
-        } else {
-            Err(record)
+        match self.history.last() {
+            Some(record) if record.result.is_ok() => Ok(record),
+            Some(record) => Err(HarnessError::HookFailed(Box::new(record.clone()))),
+            None => unreachable!("a record was just pushed"),
         }
     }
 
@@ -371,22 +555,30 @@ impl Harness {
         self.state.get_or_insert_with(UnitState::in_memory)
     }
 
-    /// This unit's published data on a relation.
-    pub fn published(&self, relation_id: &str) -> DataBag {
+    /// This unit's published data on a relation. Refused: an unknown
+    /// relation.
+    pub fn published(&self, relation_id: &str) -> Result<DataBag, HarnessError> {
+        let id = self.relation_number(relation_id)?;
         let unit = self.unit.clone();
-        self.model()
-            .relation_by_id(relation_id)
+        Ok(self
+            .model()
+            .relations
+            .get(&id)
             .and_then(|r| r.unit_data.get(&unit).cloned())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
-    /// This application's published data on a relation.
-    pub fn published_app(&self, relation_id: &str) -> DataBag {
+    /// This application's published data on a relation. Refused: an
+    /// unknown relation.
+    pub fn published_app(&self, relation_id: &str) -> Result<DataBag, HarnessError> {
+        let id = self.relation_number(relation_id)?;
         let app = self.app();
-        self.model()
-            .relation_by_id(relation_id)
+        Ok(self
+            .model()
+            .relations
+            .get(&id)
             .and_then(|r| r.app_data.get(&app).cloned())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     /// The unit's workload status.
