@@ -53,6 +53,9 @@ pub struct Context {
     pub(crate) watch: FlagWatch,
     pub(crate) registry: Option<Arc<Registry>>,
     endpoints: std::collections::BTreeMap<String, Box<dyn AnyEndpoint>>,
+    /// The handler being invoked, while dispatch runs one (it tells an
+    /// endpoint parameter which endpoint the handler is about).
+    pub(crate) current_handler: Option<&'static crate::handler::HandlerDescriptor>,
 }
 
 impl fmt::Debug for Context {
@@ -99,6 +102,7 @@ impl Context {
             watch: FlagWatch::default(),
             registry: None,
             endpoints: std::collections::BTreeMap::new(),
+            current_handler: None,
         })
     }
 

@@ -183,6 +183,20 @@ mod charm {
         ctx.set_flag(&format!("param.saw.{name}"));
     }
 
+    /// Takes the endpoint by shared reference; its flags name `cache`.
+    #[when("test.shared-param", "endpoint.cache.joined")]
+    fn shared_param(ctx: &mut Context, endpoint: &AcceptRequires) {
+        let name = endpoint.endpoint_name().to_string();
+        ctx.set_flag(&format!("shared.saw.{name}"));
+    }
+
+    /// Takes only the endpoint, by shared reference; its flags name `db`
+    /// the way interface layers name theirs (`<endpoint>.<state>`).
+    #[when("test.shared-only", "db.seen")]
+    fn shared_only(endpoint: &AcceptRequires) -> Result<(), HandlerError> {
+        Err(format!("shared_only was given `{}`", endpoint.endpoint_name()).into())
+    }
+
     /// Takes only the endpoint.
     #[when("test.endpoint-only")]
     fn endpoint_only(endpoint: &mut AcceptRequires) -> Result<(), HandlerError> {
@@ -1855,6 +1869,46 @@ fn an_endpoint_parameter_served_by_two_endpoints_fails_the_hook_clearly() {
         error.contains("several endpoints are of that type (cache, db)"),
         "{error}"
     );
+}
+
+#[test]
+fn two_endpoints_of_one_type_each_get_their_own_endpoint_in_a_relation_hook() {
+    let mut h = harness(TWO);
+    let db = h.add_relation("db", "server").unwrap();
+    let cache = h.add_relation("cache", "store").unwrap();
+    h.add_remote_unit(&db, "server/0").unwrap();
+    h.add_remote_unit(&cache, "store/0").unwrap();
+    put_flag(&mut h, "test.endpoint-param", Value::Null);
+    fire_rel(&mut h, "joined", &db, Some("server/0"));
+    assert!(h.is_flag_set("param.saw.db"));
+    assert!(!h.is_flag_set("param.saw.cache"));
+    fire_rel(&mut h, "joined", &cache, Some("store/0"));
+    assert!(h.is_flag_set("param.saw.cache"));
+}
+
+#[test]
+fn an_endpoint_parameter_resolves_to_the_endpoint_its_flags_name() {
+    let mut h = harness(TWO);
+    let db = h.add_relation("db", "server").unwrap();
+    let cache = h.add_relation("cache", "store").unwrap();
+    h.add_remote_unit(&db, "server/0").unwrap();
+    h.add_remote_unit(&cache, "store/0").unwrap();
+    fire_rel(&mut h, "joined", &db, Some("server/0"));
+    fire_rel(&mut h, "joined", &cache, Some("store/0"));
+    put_flag(&mut h, "test.shared-param", Value::Null);
+    put_flag(&mut h, "test.shared-only", Value::Null);
+    // A hook about no relation: the flags decide, `&E` is accepted.
+    fire(&mut h, "update-status");
+    assert!(h.is_flag_set("shared.saw.cache"));
+    assert!(!h.is_flag_set("shared.saw.db"));
+    // Even in the other endpoint's relation hook, the flags win.
+    fire_rel(&mut h, "changed", &db, Some("server/0"));
+    assert!(!h.is_flag_set("shared.saw.db"));
+    // `<endpoint>.<state>` flags name the endpoint too (the handler fails
+    // on purpose, saying which endpoint it was given).
+    put_flag(&mut h, "db.seen", Value::Null);
+    let error = h.fire("update-status").unwrap_err().to_string();
+    assert!(error.contains("shared_only was given `db`"), "{error}");
 }
 
 #[test]

@@ -337,7 +337,9 @@ fn invoke(
         ctx.log(LogLevel::Info, &format!("Invoking reactive handler: {id}"));
         report.invoked.push(id.clone());
         let descriptor = entry.descriptor();
+        ctx.current_handler = Some(descriptor);
         let outcome = catch_unwind(AssertUnwindSafe(|| (descriptor.invoke)(ctx, entry)));
+        ctx.current_handler = None;
         match outcome {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(DispatchError::Handler { id, error }),

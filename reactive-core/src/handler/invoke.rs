@@ -62,13 +62,19 @@ pub mod signature {
     /// `fn(&mut E)` for an endpoint type `E`.
     #[derive(Debug)]
     pub struct EndpointOnly<E>(std::marker::PhantomData<E>);
+    /// `fn(&mut Context, &E)` for an endpoint type `E`.
+    #[derive(Debug)]
+    pub struct MutContextRefEndpoint<E>(std::marker::PhantomData<E>);
+    /// `fn(&E)` for an endpoint type `E`.
+    #[derive(Debug)]
+    pub struct RefEndpointOnly<E>(std::marker::PhantomData<E>);
 }
 
 /// A function that can serve as a handler.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a reactive handler",
     label = "a handler takes no parameter, `&mut Context`, `&Context`, or an endpoint",
-    note = "a handler is `fn()`, `fn(&mut Context)`, `fn(&Context)`, `fn(&mut Context, &mut MyEndpoint)` or `fn(&mut MyEndpoint)`, returning `()` or `Result<(), E>`"
+    note = "a handler is `fn()`, `fn(&mut Context)`, `fn(&Context)`, `fn(&mut Context, &mut MyEndpoint)`, `fn(&mut Context, &MyEndpoint)`, `fn(&mut MyEndpoint)` or `fn(&MyEndpoint)`, returning `()` or `Result<(), E>`"
 )]
 pub trait Handler<Signature> {
     /// Call the handler.
@@ -127,6 +133,28 @@ where
     }
 }
 
+impl<F, R, E> Handler<signature::MutContextRefEndpoint<E>> for F
+where
+    F: Fn(&mut Context, &E) -> R,
+    R: HandlerReturn,
+    E: Endpoint,
+{
+    fn call(&self, ctx: &mut Context) -> Result<(), HandlerError> {
+        with_only_endpoint::<E>(ctx, |ctx, endpoint| self(ctx, endpoint).into_result())
+    }
+}
+
+impl<F, R, E> Handler<signature::RefEndpointOnly<E>> for F
+where
+    F: Fn(&E) -> R,
+    R: HandlerReturn,
+    E: Endpoint,
+{
+    fn call(&self, ctx: &mut Context) -> Result<(), HandlerError> {
+        with_only_endpoint::<E>(ctx, |_, endpoint| self(endpoint).into_result())
+    }
+}
+
 /// A handler's endpoint parameter cannot be given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndpointParamError {
@@ -136,7 +164,8 @@ pub enum EndpointParamError {
         /// The endpoint type.
         type_name: &'static str,
     },
-    /// Several endpoints are of the type: the parameter is ambiguous.
+    /// Several endpoints are of the type, and neither the handler's flags
+    /// nor the hook name one of them: the parameter is ambiguous.
     Ambiguous {
         /// The endpoint type.
         type_name: &'static str,
@@ -157,8 +186,10 @@ impl std::fmt::Display for EndpointParamError {
                 endpoints,
             } => write!(
                 f,
-                "the handler takes a {type_name}, but several endpoints are of that type ({}); \
-                 take the context and use `ctx.with_endpoint::<T, _>(name, ...)` instead",
+                "the handler takes a {type_name}, but several endpoints are of that type ({}) \
+                 and neither its flags nor the hook name one of them; name the endpoint in a \
+                 flag (`endpoint.<name>.joined`), or take the context and use \
+                 `ctx.with_endpoint::<T, _>(name, ...)`",
                 endpoints.join(", ")
             ),
         }
@@ -167,7 +198,10 @@ impl std::fmt::Display for EndpointParamError {
 
 impl std::error::Error for EndpointParamError {}
 
-/// Lend the one endpoint instance of type `E` to `f`, with the context.
+/// Lend the endpoint instance of type `E` the handler is about to `f`,
+/// with the context: the only one of that type; else the one the handler's
+/// flags name (`endpoint.<name>.…` or `<name>.…`); else the one whose
+/// relation the hook is about.
 fn with_only_endpoint<E: Endpoint>(
     ctx: &mut Context,
     f: impl FnOnce(&mut Context, &mut E) -> Result<(), HandlerError>,
@@ -181,15 +215,42 @@ fn with_only_endpoint<E: Endpoint>(
     let name = match names.as_slice() {
         [one] => one.clone(),
         [] => return Err(Box::new(EndpointParamError::Missing { type_name })),
-        _ => {
-            return Err(Box::new(EndpointParamError::Ambiguous {
-                type_name,
-                endpoints: names,
-            }))
-        }
+        _ => match endpoint_the_handler_is_about(ctx, &names) {
+            Some(name) => name,
+            None => {
+                return Err(Box::new(EndpointParamError::Ambiguous {
+                    type_name,
+                    endpoints: names,
+                }))
+            }
+        },
     };
     ctx.with_endpoint::<E, _>(&name, |endpoint, ctx| f(ctx, endpoint))
         .unwrap_or_else(|| Err(Box::new(EndpointParamError::Missing { type_name })))
+}
+
+/// Among `candidates`, the one endpoint the running handler's flags name,
+/// or else the endpoint of the hook's relation.
+fn endpoint_the_handler_is_about(ctx: &Context, candidates: &[String]) -> Option<String> {
+    if let Some(descriptor) = ctx.current_handler {
+        let named = |name: &str| {
+            descriptor
+                .conditions
+                .iter()
+                .flat_map(|c| c.flags().iter())
+                .any(|flag| {
+                    let rest = flag.strip_prefix("endpoint.").unwrap_or(flag);
+                    rest.strip_prefix(name)
+                        .is_some_and(|after| after.is_empty() || after.starts_with('.'))
+                })
+        };
+        let mut in_flags = candidates.iter().filter(|c| named(c));
+        if let (Some(one), None) = (in_flags.next(), in_flags.next()) {
+            return Some(one.clone());
+        }
+    }
+    let relation = ctx.hook().relation.as_deref()?;
+    candidates.iter().find(|c| *c == relation).cloned()
 }
 
 /// Call `handler` with the context (used by generated code).
