@@ -309,6 +309,7 @@ impl Harness {
                 state,
                 tools: Box::new(tools.clone()),
                 tracing: self.tracing,
+                previous_config: Default::default(),
             },
         );
         self.state = Some(outcome.state);
