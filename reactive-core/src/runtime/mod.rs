@@ -14,6 +14,7 @@ pub mod builtin_flags;
 pub mod charm;
 pub mod cli;
 pub mod entry;
+pub mod once_marks;
 pub mod persistent_config;
 
 use std::fmt;
@@ -220,6 +221,8 @@ fn run_in_context(
              names is not linked; name it in main.rs (`use my_charm as _;`)",
         );
     }
+    once_marks::carry_python_marks(ctx, &charm.registry)
+        .map_err(|e| HookError::Startup(StartupError::State(e)))?;
     let mut config_flags = Vec::new();
     let mut config_to_save = None;
     if !restricted {
