@@ -63,6 +63,15 @@ mod probe {
         Ok(())
     }
 
+    /// Test-only (not in the Python charm): fail the hook on request.
+    #[when("config.changed.mode")]
+    fn explode(ctx: &mut Context) -> HandlerResult {
+        match ctx.config().get_str("mode") {
+            Some("explode") => Err("mode explode".into()),
+            _ => Ok(()),
+        }
+    }
+
     #[when("config.changed.port")]
     fn port_changed(ctx: &mut Context) {
         note(ctx, "port_changed");
@@ -520,4 +529,152 @@ fn a_rust_unit_refreshed_back_to_python_sees_no_spurious_change() {
         assert_eq!(hook["ran"], expected, "{hook}");
         assert_eq!(hook["relation_sets"], json!([]), "{hook}");
     }
+}
+
+// ---- crash safety and migration ---------------------------------------------
+
+/// A unit whose last hook committed config `port: 9300` but died before the
+/// rename: the committed state names a temporary file that still exists.
+#[test]
+fn a_committed_write_whose_rename_was_lost_is_rolled_forward() {
+    let dir = TempDir::from_fixture("roll-forward");
+    let temp = format!("{CONFIG_FILE_NAME}.0123456789abcdef.tmp");
+    let new = r#"{"debug": false, "label": "", "mode": "fast", "port": 9300}"#;
+    std::fs::write(dir.0.join(&temp), new).unwrap();
+    let mut state = UnitState::open(&dir.0.join(".unit-state.db")).unwrap();
+    state.set(PENDING_KEY, json!(temp));
+    state.commit().unwrap();
+    drop(state);
+    let model = Arc::new(Mutex::new(model_from_fixture()));
+    model.lock().unwrap().apps.get_mut("probe").unwrap().config["port"] = json!(9300);
+    let store = PreviousConfigStore::in_charm_dir(&dir.0);
+    let ran = fire(&charm(true), &model, &dir.0, store, "config-changed");
+    assert!(
+        ran.config_flags
+            .iter()
+            .all(|f| !f.starts_with("config.changed")),
+        "{ran:?}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.config_file()).unwrap(), new);
+    assert!(!dir.0.join(&temp).exists());
+}
+
+/// A hook that died after writing its temporary file but before the commit:
+/// the retry compares with the old file, and the orphan is removed.
+#[test]
+fn an_uncommitted_write_is_ignored_and_its_file_removed() {
+    let dir = TempDir::from_fixture("orphan");
+    let orphan = dir
+        .0
+        .join(format!("{CONFIG_FILE_NAME}.fedcba9876543210.tmp"));
+    std::fs::write(
+        &orphan,
+        r#"{"debug": false, "label": "", "mode": "fast", "port": 9300}"#,
+    )
+    .unwrap();
+    let model = Arc::new(Mutex::new(model_from_fixture()));
+    model.lock().unwrap().apps.get_mut("probe").unwrap().config["port"] = json!(9300);
+    let store = PreviousConfigStore::in_charm_dir(&dir.0);
+    let ran = fire(&charm(true), &model, &dir.0, store, "config-changed");
+    assert!(ran
+        .config_flags
+        .contains(&"config.changed.port".to_string()));
+    assert!(ran.ran.contains("configure"), "{ran:?}");
+    assert!(!orphan.exists(), "the orphan was not removed");
+    assert!(std::fs::read_to_string(dir.config_file())
+        .unwrap()
+        .contains("9300"));
+}
+
+/// A failed hook writes neither the unit state nor the file.
+#[test]
+fn a_failed_hook_leaves_the_file_as_it_was() {
+    let dir = TempDir::from_fixture("failed");
+    let before = std::fs::read(dir.config_file()).unwrap();
+    let model = Arc::new(Mutex::new(model_from_fixture()));
+    model.lock().unwrap().apps.get_mut("probe").unwrap().config["mode"] = json!("explode");
+    let tools = UnitTools::new(model.clone(), "probe/0");
+    let mut info = HookInfo::named("config-changed");
+    info.unit_name = Some("probe/0".into());
+    let outcome = run_hook(
+        &charm(true),
+        HookInput {
+            hook: info,
+            state: UnitState::open(&dir.0.join(".unit-state.db")).unwrap(),
+            tools: Box::new(tools),
+            tracing: false,
+            previous_config: PreviousConfigStore::in_charm_dir(&dir.0),
+        },
+    );
+    assert!(outcome.result.is_err());
+    drop(outcome);
+    assert_eq!(std::fs::read(dir.config_file()).unwrap(), before);
+    let temps = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(temps, 0);
+    // The retry (mode fixed) still sees the change.
+    model.lock().unwrap().apps.get_mut("probe").unwrap().config["mode"] = json!("safe");
+    let store = PreviousConfigStore::in_charm_dir(&dir.0);
+    let ran = fire(&charm(true), &model, &dir.0, store, "config-changed");
+    assert!(ran
+        .config_flags
+        .contains(&"config.changed.mode".to_string()));
+}
+
+/// A unit run by an earlier reactive-rs: the previous config is in the unit
+/// state; it is read once, then the file replaces it.
+#[test]
+fn the_unit_state_copy_of_earlier_versions_is_migrated() {
+    let dir = TempDir::from_fixture("migrate");
+    std::fs::remove_file(dir.config_file()).unwrap();
+    let mut state = UnitState::open(&dir.0.join(".unit-state.db")).unwrap();
+    state.set(
+        LEGACY_KEY,
+        json!({"debug": false, "label": "", "mode": "fast", "port": 9200}),
+    );
+    state.commit().unwrap();
+    drop(state);
+    let model = Arc::new(Mutex::new(model_from_fixture()));
+    let store = PreviousConfigStore::in_charm_dir(&dir.0);
+    let ran = fire(&charm(true), &model, &dir.0, store, "upgrade-charm");
+    assert!(
+        ran.config_flags
+            .iter()
+            .all(|f| !f.starts_with("config.changed")),
+        "{ran:?}"
+    );
+    let mut state = UnitState::open(&dir.0.join(".unit-state.db")).unwrap();
+    assert_eq!(state.get(LEGACY_KEY).unwrap(), None);
+    assert_eq!(
+        std::fs::read_to_string(dir.config_file()).unwrap(),
+        r#"{"debug": false, "label": "", "mode": "fast", "port": 9200}"#
+    );
+}
+
+/// A file that is not JSON counts as no previous config, as in charmhelpers.
+#[test]
+fn a_corrupt_file_counts_every_option_as_changed_and_is_replaced() {
+    let dir = TempDir::from_fixture("corrupt");
+    std::fs::write(dir.config_file(), "{not json").unwrap();
+    let model = Arc::new(Mutex::new(model_from_fixture()));
+    let store = PreviousConfigStore::in_charm_dir(&dir.0);
+    let ran = fire(&charm(true), &model, &dir.0, store, "config-changed");
+    assert!(ran.config_flags.contains(&"config.changed".to_string()));
+    let logs = model.lock().unwrap().units["probe/0"].logs.clone();
+    assert!(
+        logs.iter()
+            .any(|(_, l)| l.contains(CONFIG_FILE_NAME) && l.contains("cannot be used")),
+        "{logs:?}"
+    );
+    assert!(std::fs::read_to_string(dir.config_file())
+        .unwrap()
+        .starts_with('{'));
 }
