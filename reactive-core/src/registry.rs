@@ -176,6 +176,14 @@ pub enum RegistryError {
         /// What is wrong.
         problem: String,
     },
+    /// [`RegistryBuilder::python_only_once`] names a Rust handler that is
+    /// not registered, or several.
+    OnceMarkTarget {
+        /// The Rust handler as named (`file-suffix:function`).
+        rust_handler: String,
+        /// How many registered handlers it names (0, or more than 1).
+        matches: usize,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -189,6 +197,14 @@ impl fmt::Display for RegistryError {
                 "{selection} selects no handler: is the charm's library linked \
                  (`reactive_core::run(my_charm::charm())` in `main.rs`), and are its \
                  handlers in that package?"
+            ),
+            RegistryError::OnceMarkTarget {
+                rust_handler,
+                matches,
+            } => write!(
+                f,
+                "the Python only_once mark is mapped to `{rust_handler}`, which names {matches} \
+                 registered handlers instead of one"
             ),
             RegistryError::AmbiguousEndpoint { endpoint, types } => write!(
                 f,
@@ -222,6 +238,53 @@ pub struct Registry {
     other_phase: Vec<usize>,
     other_unwatched: Vec<usize>,
     restricted_phase: Vec<usize>,
+    once_marks: Vec<OnceMarkMapping>,
+}
+
+/// A Python `@only_once` handler whose mark a Rust handler takes over (see
+/// [`RegistryBuilder::python_only_once`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnceMarkMapping {
+    /// The Python handler: `file-suffix:function`, e.g.
+    /// `reactive/app.py:first_run`.
+    pub python_handler: String,
+    /// The id of the Rust handler that takes the mark over.
+    pub rust_id: String,
+}
+
+impl OnceMarkMapping {
+    /// Whether charms.reactive's invocation id `python_id`
+    /// (`/path/to/file.py:LINE:function`) is this mapping's Python handler.
+    /// The line is ignored (it moves whenever the file is edited).
+    ///
+    /// ```
+    /// use reactive_core::registry::OnceMarkMapping;
+    /// let m = OnceMarkMapping {
+    ///     python_handler: "reactive/app.py:first_run".into(),
+    ///     rust_id: "src/handlers.rs:10:first_run".into(),
+    /// };
+    /// assert!(m.matches_python_id("/var/lib/juju/agents/unit-app-0/charm/reactive/app.py:50:first_run"));
+    /// assert!(!m.matches_python_id("/charm/reactive/otherapp.py:50:first_run"));
+    /// assert!(!m.matches_python_id("/charm/reactive/app.py:50:second_run"));
+    /// ```
+    pub fn matches_python_id(&self, python_id: &str) -> bool {
+        let Some((suffix, function)) = self.python_handler.rsplit_once(':') else {
+            return false;
+        };
+        let mut parts = python_id.rsplitn(3, ':');
+        let (Some(id_function), Some(line), Some(path)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        id_function == function
+            && !line.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && (path == suffix
+                || path
+                    .strip_suffix(suffix)
+                    .is_some_and(|head| head.ends_with('/')))
+    }
 }
 
 impl Registry {
@@ -233,6 +296,11 @@ impl Registry {
     /// Start a registry with a choice of handlers.
     pub fn builder() -> RegistryBuilder {
         RegistryBuilder::default()
+    }
+
+    /// The Python `@only_once` marks Rust handlers take over.
+    pub fn once_mark_mappings(&self) -> &[OnceMarkMapping] {
+        &self.once_marks
     }
 
     /// Every handler, in dispatch order.
@@ -318,6 +386,7 @@ pub struct RegistryBuilder {
     prefixes: Vec<String>,
     descriptors: Option<Vec<&'static HandlerDescriptor>>,
     metadata: Option<std::sync::Arc<CharmMetadata>>,
+    once_marks: Vec<(String, String)>,
 }
 
 impl RegistryBuilder {
@@ -356,6 +425,19 @@ impl RegistryBuilder {
     /// endpoint it declares for their interface and role.
     pub fn metadata(mut self, metadata: std::sync::Arc<CharmMetadata>) -> Self {
         self.metadata = Some(metadata);
+        self
+    }
+
+    /// For a unit refreshed from the charm's Python build: when the unit
+    /// state holds the `@only_once` mark of `python_handler`
+    /// (`file-suffix:function`, e.g. `reactive/app.py:first_run`; the mark is
+    /// named by the file's absolute path and the line, which are ignored),
+    /// the Rust handler `rust_handler` (`file-suffix:function`, e.g.
+    /// `src/handlers.rs:first_run`) counts as already run. Applied at the
+    /// start of every hook until the Rust handler has its own mark.
+    pub fn python_only_once(mut self, python_handler: &str, rust_handler: &str) -> Self {
+        self.once_marks
+            .push((python_handler.to_string(), rust_handler.to_string()));
         self
     }
 
@@ -419,7 +501,13 @@ impl RegistryBuilder {
                 return Err(RegistryError::DuplicateId(pair[0].id.clone()));
             }
         }
+        let once_marks = self
+            .once_marks
+            .iter()
+            .map(|(python, rust)| resolve_once_target(&entries, python, rust))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut registry = index(entries);
+        registry.once_marks = once_marks;
         registry.endpoint_types = endpoint_types;
         registry.unserved = unserved;
         Ok(registry)
@@ -487,6 +575,32 @@ fn in_modules(prefixes: &[String], module_path: &str) -> bool {
                 .strip_prefix(p.as_str())
                 .is_some_and(|rest| rest.starts_with("::"))
     })
+}
+
+/// The one registered handler `rust` (`file-suffix:function`) names.
+fn resolve_once_target(
+    entries: &[HandlerEntry],
+    python: &str,
+    rust: &str,
+) -> Result<OnceMarkMapping, RegistryError> {
+    let probe = OnceMarkMapping {
+        python_handler: rust.to_string(),
+        rust_id: String::new(),
+    };
+    let found: Vec<&HandlerEntry> = entries
+        .iter()
+        .filter(|e| e.endpoint.is_none() && probe.matches_python_id(&e.id))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(OnceMarkMapping {
+            python_handler: python.to_string(),
+            rust_id: one.id.clone(),
+        }),
+        other => Err(RegistryError::OnceMarkTarget {
+            rust_handler: rust.to_string(),
+            matches: other.len(),
+        }),
+    }
 }
 
 fn entry(

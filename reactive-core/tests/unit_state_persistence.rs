@@ -251,6 +251,7 @@ fn run(charm: &Charm, path: &Path, hook: &str) -> Result<(), String> {
             state: UnitState::open(path).unwrap(),
             tools: Box::new(tools),
             tracing: false,
+            previous_config: Default::default(),
         },
     );
     outcome.result.map_err(|e| e.to_string())

@@ -6,13 +6,16 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use super::persistent_config::{python_eq, python_truthy};
 use crate::config::{Config, ConfigOptions};
 use crate::tools::{HookTools, ToolError};
 use crate::unit_state::StateError;
 use crate::Context;
 
-/// Where the config seen by the previous successful hook is kept.
-pub const PREVIOUS_CONFIG_KEY: &str = "reactive.config.previous";
+/// Where earlier versions kept the config seen by the previous successful
+/// hook (now charmhelpers' `.juju-persistent-config` file, see
+/// [`persistent_config`](super::persistent_config)).
+pub const PREVIOUS_CONFIG_KEY: &str = super::persistent_config::LEGACY_KEY;
 /// Prefix of layer-leadership's copy of the leader settings.
 pub const LEADER_SETTINGS_PREFIX: &str = "leadership.settings.";
 
@@ -23,6 +26,8 @@ pub enum StartupError {
     Tool(ToolError),
     /// The unit state could not be read.
     State(StateError),
+    /// The previous config could not be read.
+    PreviousConfig(super::persistent_config::PersistentConfigError),
     /// An endpoint's `manage_flags` or pattern flags failed.
     Endpoint {
         /// The endpoint.
@@ -37,6 +42,7 @@ impl std::fmt::Display for StartupError {
         match self {
             StartupError::Tool(e) => write!(f, "{e}"),
             StartupError::State(e) => write!(f, "{e}"),
+            StartupError::PreviousConfig(e) => write!(f, "{e}"),
             StartupError::Endpoint { endpoint, error } => {
                 write!(
                     f,
@@ -52,6 +58,7 @@ impl std::error::Error for StartupError {
         match self {
             StartupError::Tool(e) => Some(e),
             StartupError::State(e) => Some(e),
+            StartupError::PreviousConfig(e) => Some(e),
             StartupError::Endpoint { error, .. } => Some(error.as_ref()),
         }
     }
@@ -60,6 +67,15 @@ impl std::error::Error for StartupError {
 impl From<ToolError> for StartupError {
     fn from(e: ToolError) -> Self {
         StartupError::Tool(e)
+    }
+}
+
+impl From<super::persistent_config::LoadError> for StartupError {
+    fn from(e: super::persistent_config::LoadError) -> Self {
+        match e {
+            super::persistent_config::LoadError::File(e) => StartupError::PreviousConfig(e),
+            super::persistent_config::LoadError::State(e) => StartupError::State(e),
+        }
     }
 }
 
@@ -80,42 +96,47 @@ pub fn upgrade_series_flags(ctx: &mut Context) {
 }
 
 /// Read the config (`config-get --all`) into the context and set the config
-/// flags of this hook: `config.changed`, `config.changed.<key>`,
-/// `config.set.<key>` and `config.default.<key>`. Returns the flags set, to
-/// be cleared at the end of the hook.
+/// flags of this hook, as layer-basic does: `config.changed`,
+/// `config.changed.<key>`, `config.set.<key>` and `config.default.<key>`.
+/// Returns the flags set, to be cleared at the end of the hook, and the
+/// config read.
 ///
-/// "Changed" compares with the config the previous successful hook saw (in
-/// the first hook every option counts as changed); "set" means a value
-/// that is neither null nor the empty string; "default" means the value
-/// equals the option's default in `config.yaml` (an option with neither
-/// value nor default counts as default).
+/// "Changed" compares with `previous`, the config the previous successful
+/// hook saw (with none, every option counts as changed), with Python's
+/// `==` (`1 == 1.0`); a key the current config lacks keeps its previous
+/// value, as charmhelpers merges the previous config into the current one.
+/// "Set" means a value Python counts as true (not null, `""`, `0`, `0.0`,
+/// `false` or empty); "default" means the value equals the option's default
+/// in `config.yaml` (an option with neither value nor default counts as
+/// default).
+///
+/// Config flags of an earlier hook still set in the unit state (a Python
+/// reactive charm leaves `config.set.*` and `config.default.*` set between
+/// hooks) are cleared first, so that only this hook's flags are set.
 pub fn config_flags(
     ctx: &mut Context,
     options: &ConfigOptions,
-) -> Result<Vec<String>, StartupError> {
+    previous: Option<&Map<String, Value>>,
+) -> Result<(Vec<String>, Map<String, Value>), StartupError> {
     let current = ctx.tools().with(|t| t.config_get())?;
-    let previous: Option<Map<String, Value>> = match ctx.unit_state().get(PREVIOUS_CONFIG_KEY)? {
-        Some(Value::Object(map)) => Some(map),
-        _ => None,
-    };
     let mut keys: BTreeSet<&String> = current.keys().collect();
     keys.extend(options.options.keys());
-    if let Some(previous) = &previous {
-        keys.extend(previous.keys());
-    }
     let mut flags = Vec::new();
     let mut any_changed = false;
     for key in keys {
-        let value = current.get(key).unwrap_or(&Value::Null);
-        let changed = match &previous {
+        let value = current
+            .get(key)
+            .or_else(|| previous.and_then(|p| p.get(key)))
+            .unwrap_or(&Value::Null);
+        let changed = match previous {
             None => true,
-            Some(previous) => previous.get(key).unwrap_or(&Value::Null) != value,
+            Some(previous) => !python_eq(previous.get(key).unwrap_or(&Value::Null), value),
         };
         if changed {
             any_changed = true;
             flags.push(format!("config.changed.{key}"));
         }
-        if !(value.is_null() || value.as_str() == Some("")) {
+        if python_truthy(value) {
             flags.push(format!("config.set.{key}"));
         }
         let default = options
@@ -123,20 +144,34 @@ pub fn config_flags(
             .get(key)
             .map(|o| &o.default)
             .unwrap_or(&Value::Null);
-        if value == default {
+        if python_eq(value, default) {
             flags.push(format!("config.default.{key}"));
         }
     }
     if any_changed {
         flags.push("config.changed".to_string());
     }
+    let stale: Vec<String> = ctx
+        .get_flags()
+        .into_iter()
+        .filter(|f| is_config_flag(f) && !flags.contains(f))
+        .collect();
+    for flag in &stale {
+        ctx.clear_flag(flag);
+    }
     for flag in &flags {
         ctx.set_flag(flag);
     }
-    ctx.unit_state()
-        .set(PREVIOUS_CONFIG_KEY, Value::Object(current.clone()));
-    ctx.set_config(Config::from_map(current));
-    Ok(flags)
+    ctx.set_config(Config::from_map(current.clone()));
+    Ok((flags, current))
+}
+
+/// Whether `flag` is one of the config flags [`config_flags`] manages.
+fn is_config_flag(flag: &str) -> bool {
+    flag == "config.changed"
+        || ["config.changed.", "config.set.", "config.default."]
+            .iter()
+            .any(|prefix| flag.starts_with(prefix))
 }
 
 /// Clear the config flags set at startup (end of a successful hook).

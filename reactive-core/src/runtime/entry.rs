@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{cli, run_hook, Charm, HookInput};
+use super::{cli, run_hook, Charm, HookInput, PreviousConfigStore};
 use crate::hook::HookInfo;
 use crate::registry::RegistryBuilder;
 use crate::tools::process::ProcessTools;
@@ -116,6 +116,7 @@ fn run_juju_hook(
             state,
             tools: Box::new(tools),
             tracing,
+            previous_config: PreviousConfigStore::in_charm_dir(&charm_dir),
         },
     );
     let code = match outcome.result {

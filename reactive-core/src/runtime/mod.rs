@@ -14,6 +14,8 @@ pub mod builtin_flags;
 pub mod charm;
 pub mod cli;
 pub mod entry;
+pub mod once_marks;
+pub mod persistent_config;
 
 use std::fmt;
 
@@ -27,6 +29,7 @@ use crate::Context;
 pub use builtin_flags::StartupError;
 pub use charm::{Charm, CharmError};
 pub use entry::run;
+pub use persistent_config::PreviousConfigStore;
 
 /// Everything one hook run needs besides the charm.
 pub struct HookInput {
@@ -38,6 +41,10 @@ pub struct HookInput {
     pub tools: Box<dyn HookTools>,
     /// Whether to log the dispatch tracer's account.
     pub tracing: bool,
+    /// Where the config seen by the previous successful hook is kept:
+    /// charmhelpers' `.juju-persistent-config` in the charm directory under
+    /// Juju, the unit state when there is no charm directory on disk.
+    pub previous_config: PreviousConfigStore,
 }
 
 /// What a hook run did.
@@ -66,6 +73,8 @@ pub enum HookError {
     Publish(crate::tools::ToolError),
     /// The unit state could not be committed.
     Commit(StateError),
+    /// The config of this hook could not be saved for the next one.
+    PreviousConfig(persistent_config::PersistentConfigError),
 }
 
 impl fmt::Display for HookError {
@@ -75,6 +84,7 @@ impl fmt::Display for HookError {
             HookError::Dispatch(e) => write!(f, "{e}"),
             HookError::Publish(e) => write!(f, "publishing relation data failed: {e}"),
             HookError::Commit(e) => write!(f, "saving the unit state failed: {e}"),
+            HookError::PreviousConfig(e) => write!(f, "saving the config failed: {e}"),
         }
     }
 }
@@ -86,6 +96,7 @@ impl std::error::Error for HookError {
             HookError::Dispatch(e) => Some(e),
             HookError::Publish(e) => Some(e),
             HookError::Commit(e) => Some(e),
+            HookError::PreviousConfig(e) => Some(e),
         }
     }
 }
@@ -112,6 +123,7 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
         state,
         tools,
         tracing,
+        previous_config,
     } = input;
     let mut ctx = match Context::try_new(hook, state) {
         Ok(ctx) => ctx,
@@ -132,7 +144,7 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     ctx.set_tracing(tracing);
 
     let mut report = DispatchReport::default();
-    let result = run_in_context(charm, &mut ctx, &mut report);
+    let result = run_in_context(charm, &mut ctx, &mut report, &previous_config);
     let flags = ctx.get_flags();
     if let Err(e) = &result {
         let message = format!("hook {} failed: {}", ctx.hook_name(), error_chain(e));
@@ -199,13 +211,23 @@ fn run_in_context(
     charm: &Charm,
     ctx: &mut Context,
     report: &mut DispatchReport,
+    store: &PreviousConfigStore,
 ) -> Result<(), HookError> {
     let restricted = ctx.hook().is_restricted();
+    once_marks::carry_python_marks(ctx, &charm.registry)
+        .map_err(|e| HookError::Startup(StartupError::State(e)))?;
     let mut config_flags = Vec::new();
+    let mut config_to_save = None;
     if !restricted {
         builtin_flags::upgrade_series_flags(ctx);
-        config_flags =
-            builtin_flags::config_flags(ctx, &charm.config_options).map_err(HookError::Startup)?;
+        let previous =
+            persistent_config::load(ctx, store).map_err(|e| HookError::Startup(e.into()))?;
+        let (flags, current) =
+            builtin_flags::config_flags(ctx, &charm.config_options, previous.values.as_ref())
+                .map_err(HookError::Startup)?;
+        config_flags = flags;
+        let saved = persistent_config::to_save(&current, previous.values.as_ref());
+        config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
         crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
             .map_err(HookError::Startup)?;
@@ -219,5 +241,25 @@ fn run_in_context(
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
     }
-    ctx.commit().map_err(HookError::Commit)
+    let pending = match config_to_save {
+        Some((previous, saved)) => persistent_config::prepare(ctx, store, &previous, saved)
+            .map_err(HookError::PreviousConfig)?,
+        None => None,
+    };
+    if let Err(e) = ctx.commit() {
+        if let Some(pending) = pending {
+            pending.abandon();
+        }
+        return Err(HookError::Commit(e));
+    }
+    if let Some(pending) = pending {
+        if let Err(e) = pending.complete() {
+            // Committed: the next hook renames the file into place.
+            ctx.log(
+                LogLevel::Warning,
+                &format!("{e}; the next hook completes the write"),
+            );
+        }
+    }
+    Ok(())
 }

@@ -495,6 +495,7 @@ impl Harness {
                 state,
                 tools: Box::new(tools.clone()),
                 tracing: self.tracing,
+                previous_config: Default::default(),
             },
         );
         self.state = Some(outcome.state);

@@ -712,6 +712,7 @@ impl Deployment {
                         state,
                         tools: Box::new(tools.clone()),
                         tracing: self.tracing,
+                        previous_config: Default::default(),
                     },
                 );
                 runtime.state = Some(outcome.state);
