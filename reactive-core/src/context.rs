@@ -5,6 +5,8 @@
 //! handed to every handler. Many contexts can live in one process (tests run
 //! dispatches in parallel threads).
 
+mod model_tools;
+
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;

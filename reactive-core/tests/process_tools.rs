@@ -480,7 +480,10 @@ fn earlier_directories_win_and_non_executables_are_skipped() {
 fn a_failing_tool() {
     let t = Tools::new("failing");
     let mut tools = t.process();
-    t.script("relation-get", "echo 'ERROR permission denied' >&2\nexit 1");
+    t.script(
+        "relation-get",
+        "echo 'ERROR connection is shut down' >&2\nexit 1",
+    );
     let err = run(|| tools.relation_get("db:3", "pg/0")).unwrap_err();
     match &err {
         ToolError::Failed {
@@ -492,7 +495,7 @@ fn a_failing_tool() {
             assert_eq!(tool, "relation-get");
             assert_eq!(args, &["--format=json", "-r", "db:3", "-", "pg/0"]);
             assert_eq!(*status, Some(1));
-            assert_eq!(stderr, "ERROR permission denied");
+            assert_eq!(stderr, "ERROR connection is shut down");
         }
         other => panic!("expected Failed, got {other:?}"),
     }
@@ -501,7 +504,7 @@ fn a_failing_tool() {
         text.contains("relation-get --format=json -r db:3 - pg/0"),
         "{text}"
     );
-    assert!(text.contains("ERROR permission denied"), "{text}");
+    assert!(text.contains("ERROR connection is shut down"), "{text}");
     assert!(text.contains('1'), "{text}");
     assert_eq!(err.tool(), "relation-get");
     assert!(std::error::Error::source(&err).is_none());

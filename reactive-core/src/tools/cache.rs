@@ -2,10 +2,15 @@
 //! hook.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use super::{
+    ApplicationStatus, CloudSpec, DataBag, GoalState, HookTools, OpenedPort, PortRange, Protocol,
+    RelationModel, SecretContent, SecretInfo, SecretOptions, SecretRef, SecretRevision, StatusInfo,
+    StorageInfo, ToolError, WorkloadState,
+};
 use crate::log::LogLevel;
 
 /// Wraps a [`HookTools`] and remembers, for the rest of the hook, the
@@ -20,6 +25,17 @@ use crate::log::LogLevel;
 /// - [`relation_set`](HookTools::relation_set) does *not* update the cached
 ///   data of this unit or application: what `relation-get` answered stays
 ///   the answer; the caller tracks its own writes.
+/// - `goal-state`, `credential-get`, each resource's `resource-get` path
+///   and each relation's `relation-model-get` are kept for the hook.
+/// - `opened-ports` is kept until this unit opens or closes a port.
+/// - `status-get` (unit or application) is kept until the matching
+///   `status-set`.
+/// - `state-get` answers (one key, or all) are kept and updated by
+///   `state-set` and `state-delete`, as Juju's own hook context does.
+/// - The `secret-*` tools, `storage-*` and `action-log` are never cached:
+///   a secret's content or metadata may change within the hook
+///   (`--refresh`, `secret-set`), and secret content is not kept longer
+///   than asked for.
 /// - Every other call goes straight through.
 ///
 /// ```
@@ -38,6 +54,22 @@ pub struct CachedTools {
     relation_get: HashMap<String, HashMap<String, DataBag>>,
     /// Relation id → application → data.
     relation_get_app: HashMap<String, HashMap<String, DataBag>>,
+    model: ModelCache,
+}
+
+/// The cached answers of the model tools.
+#[derive(Default)]
+struct ModelCache {
+    goal_state: Option<GoalState>,
+    credential: Option<CloudSpec>,
+    resources: HashMap<String, PathBuf>,
+    relation_models: HashMap<String, RelationModel>,
+    opened_ports: Option<Vec<OpenedPort>>,
+    unit_status: Option<StatusInfo>,
+    app_status: Option<ApplicationStatus>,
+    /// Key → value (`None`: known not to be set).
+    state: HashMap<String, Option<String>>,
+    state_all: Option<DataBag>,
 }
 
 impl std::fmt::Debug for CachedTools {
@@ -51,6 +83,11 @@ impl std::fmt::Debug for CachedTools {
             .field("relation_list", &self.relation_list)
             .field("relation_get_cached", &self.relation_get.len())
             .field("relation_get_app_cached", &self.relation_get_app.len())
+            .field("goal_state_cached", &self.model.goal_state.is_some())
+            .field("credential_cached", &self.model.credential.is_some())
+            .field("resources", &self.model.resources)
+            .field("opened_ports", &self.model.opened_ports)
+            .field("state_keys_cached", &self.model.state.len())
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +104,7 @@ impl CachedTools {
             relation_list: HashMap::new(),
             relation_get: HashMap::new(),
             relation_get_app: HashMap::new(),
+            model: ModelCache::default(),
         }
     }
 
@@ -94,6 +132,7 @@ impl CachedTools {
         self.relation_list.clear();
         self.relation_get.clear();
         self.relation_get_app.clear();
+        self.model = ModelCache::default();
     }
 }
 
@@ -205,6 +244,11 @@ impl HookTools for CachedTools {
         state: WorkloadState,
         message: &str,
     ) -> Result<(), ToolError> {
+        if application {
+            self.model.app_status = None;
+        } else {
+            self.model.unit_status = None;
+        }
         self.inner.status_set(application, state, message)
     }
 
@@ -221,10 +265,12 @@ impl HookTools for CachedTools {
     }
 
     fn open_port(&mut self, port: u16, protocol: Protocol) -> Result<(), ToolError> {
+        self.model.opened_ports = None;
         self.inner.open_port(port, protocol)
     }
 
     fn close_port(&mut self, port: u16, protocol: Protocol) -> Result<(), ToolError> {
+        self.model.opened_ports = None;
         self.inner.close_port(port, protocol)
     }
 
@@ -238,5 +284,210 @@ impl HookTools for CachedTools {
 
     fn action_fail(&mut self, message: &str) -> Result<(), ToolError> {
         self.inner.action_fail(message)
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
+        self.inner.action_log(message)
+    }
+
+    fn resource_get(&mut self, name: &str) -> Result<PathBuf, ToolError> {
+        if let Some(path) = self.model.resources.get(name) {
+            return Ok(path.clone());
+        }
+        let path = self.inner.resource_get(name)?;
+        self.model.resources.insert(name.to_string(), path.clone());
+        Ok(path)
+    }
+
+    fn storage_get(&mut self, storage_id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        self.inner.storage_get(storage_id)
+    }
+
+    fn storage_get_key(
+        &mut self,
+        storage_id: Option<&str>,
+        key: &str,
+    ) -> Result<String, ToolError> {
+        self.inner.storage_get_key(storage_id, key)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        self.inner.storage_list(name)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), ToolError> {
+        self.inner.storage_add(name, count)
+    }
+
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        self.inner.secret_add(content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        secret: SecretRef<'_>,
+        revision: SecretRevision,
+    ) -> Result<SecretContent, ToolError> {
+        self.inner.secret_get(secret, revision)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        self.inner.secret_set(id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.inner.secret_grant(id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.inner.secret_revoke(id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u64>) -> Result<(), ToolError> {
+        self.inner.secret_remove(id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        self.inner.secret_ids()
+    }
+
+    fn secret_info_get(&mut self, secret: SecretRef<'_>) -> Result<SecretInfo, ToolError> {
+        self.inner.secret_info_get(secret)
+    }
+
+    fn status_get(&mut self) -> Result<StatusInfo, ToolError> {
+        if let Some(status) = &self.model.unit_status {
+            return Ok(status.clone());
+        }
+        let status = self.inner.status_get()?;
+        self.model.unit_status = Some(status.clone());
+        Ok(status)
+    }
+
+    fn application_status_get(&mut self) -> Result<ApplicationStatus, ToolError> {
+        if let Some(status) = &self.model.app_status {
+            return Ok(status.clone());
+        }
+        let status = self.inner.application_status_get()?;
+        self.model.app_status = Some(status.clone());
+        Ok(status)
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, ToolError> {
+        if let Some(goal) = &self.model.goal_state {
+            return Ok(goal.clone());
+        }
+        let goal = self.inner.goal_state()?;
+        self.model.goal_state = Some(goal.clone());
+        Ok(goal)
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        if let Some(ports) = &self.model.opened_ports {
+            return Ok(ports.clone());
+        }
+        let ports = self.inner.opened_ports()?;
+        self.model.opened_ports = Some(ports.clone());
+        Ok(ports)
+    }
+
+    fn open_port_range(&mut self, range: PortRange, endpoints: &[String]) -> Result<(), ToolError> {
+        self.model.opened_ports = None;
+        self.inner.open_port_range(range, endpoints)
+    }
+
+    fn close_port_range(
+        &mut self,
+        range: PortRange,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
+        self.model.opened_ports = None;
+        self.inner.close_port_range(range, endpoints)
+    }
+
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, ToolError> {
+        if let Some(value) = self.model.state.get(key) {
+            return Ok(value.clone());
+        }
+        if let Some(all) = &self.model.state_all {
+            return Ok(all.get(key).cloned());
+        }
+        let value = self.inner.state_get(key)?;
+        self.model.state.insert(key.to_string(), value.clone());
+        Ok(value)
+    }
+
+    fn state_get_all(&mut self) -> Result<DataBag, ToolError> {
+        if let Some(all) = &self.model.state_all {
+            return Ok(all.clone());
+        }
+        let all = self.inner.state_get_all()?;
+        self.model.state_all = Some(all.clone());
+        Ok(all)
+    }
+
+    fn state_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
+        let result = self.inner.state_set(data);
+        if result.is_err() {
+            // What was written is unknown: ask again next time.
+            self.model.state.clear();
+            self.model.state_all = None;
+            return result;
+        }
+        for (key, value) in data {
+            self.model.state.insert(key.clone(), Some(value.clone()));
+            if let Some(all) = &mut self.model.state_all {
+                all.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        self.inner.state_delete(key)?;
+        self.model.state.insert(key.to_string(), None);
+        if let Some(all) = &mut self.model.state_all {
+            all.remove(key);
+        }
+        Ok(())
+    }
+
+    fn credential_get(&mut self) -> Result<CloudSpec, ToolError> {
+        if let Some(spec) = &self.model.credential {
+            return Ok(spec.clone());
+        }
+        let spec = self.inner.credential_get()?;
+        self.model.credential = Some(spec.clone());
+        Ok(spec)
+    }
+
+    fn relation_model_get(&mut self, relation_id: &str) -> Result<RelationModel, ToolError> {
+        if let Some(model) = self.model.relation_models.get(relation_id) {
+            return Ok(model.clone());
+        }
+        let model = self.inner.relation_model_get(relation_id)?;
+        self.model
+            .relation_models
+            .insert(relation_id.to_string(), model.clone());
+        Ok(model)
     }
 }

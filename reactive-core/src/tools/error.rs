@@ -25,8 +25,15 @@ pub const MAX_STDERR_CHARS: usize = 4000;
 
 /// The hook tools whose output may hold secrets (passwords, keys): their
 /// output is never copied into an error.
-pub const SECRET_OUTPUT_TOOLS: &[&str] =
-    &["relation-get", "leader-get", "config-get", "action-get"];
+pub const SECRET_OUTPUT_TOOLS: &[&str] = &[
+    "relation-get",
+    "leader-get",
+    "config-get",
+    "action-get",
+    "secret-get",
+    "credential-get",
+    "state-get",
+];
 
 /// A hook tool could not be run, failed, or printed something unexpected.
 #[derive(Debug)]
@@ -58,6 +65,63 @@ pub enum ToolError {
         /// What it printed on standard error (trimmed, secrets scrubbed).
         stderr: String,
     },
+    /// Juju refused because this unit is not its application's leader
+    /// (its standard error says `not the leader`), e.g. `status-set
+    /// --application` or `status-get --application` on a follower.
+    NotLeader {
+        /// The tool, e.g. `status-set`.
+        tool: String,
+        /// Its arguments, with `key=value` values redacted.
+        args: Vec<String>,
+        /// What it printed on standard error (trimmed, secrets scrubbed).
+        stderr: String,
+    },
+    /// Juju refused the call for want of permission (its standard error
+    /// says `permission denied` or `unauthorized`), e.g. reading a secret
+    /// that was not granted, or changing a secret this unit does not own.
+    PermissionDenied {
+        /// The tool, e.g. `secret-get`.
+        tool: String,
+        /// Its arguments, with `key=value` values redacted.
+        args: Vec<String>,
+        /// What it printed on standard error (trimmed, secrets scrubbed).
+        stderr: String,
+    },
+    /// A `secret-*` tool was asked about a secret Juju does not know (its
+    /// standard error says `not found`).
+    SecretNotFound {
+        /// The tool, e.g. `secret-get`.
+        tool: String,
+        /// Its arguments, with `key=value` values redacted.
+        args: Vec<String>,
+        /// What it printed on standard error (trimmed, secrets scrubbed).
+        stderr: String,
+    },
+    /// The tool was asked about something else Juju does not know (its
+    /// standard error says `not found`): a resource, a storage instance, a
+    /// charm state key asked for with `--strict`, …
+    EntityNotFound {
+        /// The tool, e.g. `resource-get`.
+        tool: String,
+        /// Its arguments, with `key=value` values redacted.
+        args: Vec<String>,
+        /// What it printed on standard error (trimmed, secrets scrubbed).
+        stderr: String,
+    },
+    /// This hook-tool backend does not implement the tool (the simulator
+    /// answers only part of Juju's tools).
+    NotSupported {
+        /// The tool, e.g. `credential-get`.
+        tool: String,
+    },
+    /// The call was refused before running the tool: its input cannot be
+    /// what Juju takes (an empty secret, a bad secret key, port 0, …).
+    InvalidInput {
+        /// The tool, e.g. `secret-add`.
+        tool: String,
+        /// What is wrong (never quoting secret content).
+        reason: String,
+    },
     /// The tool succeeded but its output is not what it should be: not JSON,
     /// or JSON of an unexpected shape.
     BadOutput {
@@ -88,8 +152,68 @@ impl ToolError {
             ToolError::NotFound { tool }
             | ToolError::Failed { tool, .. }
             | ToolError::RelationNotFound { tool, .. }
+            | ToolError::NotLeader { tool, .. }
+            | ToolError::PermissionDenied { tool, .. }
+            | ToolError::SecretNotFound { tool, .. }
+            | ToolError::EntityNotFound { tool, .. }
+            | ToolError::NotSupported { tool }
+            | ToolError::InvalidInput { tool, .. }
             | ToolError::BadOutput { tool, .. }
             | ToolError::Io { tool, .. } => tool,
+        }
+    }
+
+    /// What the tool printed on standard error, for the errors of a tool
+    /// that ran and failed.
+    pub fn stderr(&self) -> Option<&str> {
+        match self {
+            ToolError::Failed { stderr, .. }
+            | ToolError::RelationNotFound { stderr, .. }
+            | ToolError::NotLeader { stderr, .. }
+            | ToolError::PermissionDenied { stderr, .. }
+            | ToolError::SecretNotFound { stderr, .. }
+            | ToolError::EntityNotFound { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
+
+    /// True for [`ToolError::NotLeader`].
+    pub fn is_not_leader(&self) -> bool {
+        matches!(self, ToolError::NotLeader { .. })
+    }
+
+    /// True for [`ToolError::PermissionDenied`].
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, ToolError::PermissionDenied { .. })
+    }
+
+    /// True for [`ToolError::SecretNotFound`].
+    pub fn is_secret_not_found(&self) -> bool {
+        matches!(self, ToolError::SecretNotFound { .. })
+    }
+
+    /// True for [`ToolError::EntityNotFound`].
+    pub fn is_entity_not_found(&self) -> bool {
+        matches!(self, ToolError::EntityNotFound { .. })
+    }
+
+    /// True for [`ToolError::NotSupported`].
+    pub fn is_not_supported(&self) -> bool {
+        matches!(self, ToolError::NotSupported { .. })
+    }
+
+    /// The error of a backend that does not implement `tool`.
+    pub fn not_supported(tool: &str) -> ToolError {
+        ToolError::NotSupported {
+            tool: tool.to_string(),
+        }
+    }
+
+    /// The error for input refused before `tool` is run.
+    pub fn invalid_input(tool: &str, reason: impl Into<String>) -> ToolError {
+        ToolError::InvalidInput {
+            tool: tool.to_string(),
+            reason: reason.into(),
         }
     }
 
@@ -101,8 +225,13 @@ impl ToolError {
     /// The error for a tool that exited unsuccessfully: `args` are redacted,
     /// `stderr` is trimmed, truncated and scrubbed of every value of
     /// `secrets` (and of every `key=value` argument's value) that is at
-    /// least 4 bytes long; a standard error saying `relation not found`
-    /// gives [`ToolError::RelationNotFound`].
+    /// least 4 bytes long. The standard error picks the variant:
+    /// `relation not found` gives [`ToolError::RelationNotFound`]; `not
+    /// found` from a `secret-*` tool, [`ToolError::SecretNotFound`]; `not
+    /// the leader`, [`ToolError::NotLeader`]; `permission denied` or
+    /// `unauthorized`, [`ToolError::PermissionDenied`]; any other `not
+    /// found`, [`ToolError::EntityNotFound`]; anything else,
+    /// [`ToolError::Failed`].
     pub fn failed(
         tool: &str,
         args: &[&str],
@@ -115,8 +244,17 @@ impl ToolError {
         truncate_chars(&mut stderr, MAX_STDERR_CHARS);
         let tool = tool.to_string();
         let args = redact_strs(args);
-        if stderr.contains("relation not found") {
+        let lower = stderr.to_lowercase();
+        if lower.contains("relation not found") {
             ToolError::RelationNotFound { tool, args, stderr }
+        } else if tool.starts_with("secret-") && lower.contains("not found") {
+            ToolError::SecretNotFound { tool, args, stderr }
+        } else if lower.contains("not the leader") || lower.contains("not leader") {
+            ToolError::NotLeader { tool, args, stderr }
+        } else if lower.contains("permission denied") || lower.contains("unauthorized") {
+            ToolError::PermissionDenied { tool, args, stderr }
+        } else if lower.contains("not found") {
+            ToolError::EntityNotFound { tool, args, stderr }
         } else {
             ToolError::Failed {
                 tool,
@@ -278,6 +416,31 @@ impl fmt::Display for ToolError {
             ToolError::RelationNotFound { tool, args, stderr } => {
                 let command = CommandLine { tool, args };
                 write!(f, "hook tool `{command}`: relation not found: {stderr}")
+            }
+            ToolError::NotLeader { tool, args, stderr } => {
+                let command = CommandLine { tool, args };
+                write!(
+                    f,
+                    "hook tool `{command}`: this unit is not the leader: {stderr}"
+                )
+            }
+            ToolError::PermissionDenied { tool, args, stderr } => {
+                let command = CommandLine { tool, args };
+                write!(f, "hook tool `{command}`: permission denied: {stderr}")
+            }
+            ToolError::SecretNotFound { tool, args, stderr } => {
+                let command = CommandLine { tool, args };
+                write!(f, "hook tool `{command}`: secret not found: {stderr}")
+            }
+            ToolError::EntityNotFound { tool, args, stderr } => {
+                let command = CommandLine { tool, args };
+                write!(f, "hook tool `{command}`: not found: {stderr}")
+            }
+            ToolError::NotSupported { tool } => {
+                write!(f, "hook tool `{tool}` is not supported by this backend")
+            }
+            ToolError::InvalidInput { tool, reason } => {
+                write!(f, "hook tool `{tool}` not run: {reason}")
             }
             ToolError::BadOutput {
                 tool,

@@ -1,5 +1,9 @@
 //! The production backend: Juju's hook tools run as subprocesses.
 
+mod model_tools;
+mod secret_tools;
+mod typed;
+
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -11,7 +15,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use super::{
+    ApplicationStatus, CloudSpec, DataBag, GoalState, HookTools, OpenedPort, PortRange, Protocol,
+    RelationModel, SecretContent, SecretInfo, SecretOptions, SecretRef, SecretRevision, StatusInfo,
+    StorageInfo, ToolError, WorkloadState,
+};
 use crate::log::LogLevel;
 
 /// Runs Juju's hook tools (`relation-get`, `config-get`, …) as
@@ -534,5 +542,140 @@ impl HookTools for ProcessTools {
         let mut args = Vec::with_capacity(2);
         push_text(&mut args, message);
         self.run_quiet("action-fail", &args, &[])
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
+        self.tool_action_log(message)
+    }
+
+    fn resource_get(&mut self, name: &str) -> Result<PathBuf, ToolError> {
+        self.tool_resource_get(name)
+    }
+
+    fn storage_get(&mut self, storage_id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        self.tool_storage_get(storage_id)
+    }
+
+    fn storage_get_key(
+        &mut self,
+        storage_id: Option<&str>,
+        key: &str,
+    ) -> Result<String, ToolError> {
+        self.tool_storage_get_key(storage_id, key)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        self.tool_storage_list(name)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), ToolError> {
+        self.tool_storage_add(name, count)
+    }
+
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        self.tool_secret_add(content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        secret: SecretRef<'_>,
+        revision: SecretRevision,
+    ) -> Result<SecretContent, ToolError> {
+        self.tool_secret_get(secret, revision)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_set(id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_access("secret-grant", id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_access("secret-revoke", id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u64>) -> Result<(), ToolError> {
+        self.tool_secret_remove(id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        self.tool_secret_ids()
+    }
+
+    fn secret_info_get(&mut self, secret: SecretRef<'_>) -> Result<SecretInfo, ToolError> {
+        self.tool_secret_info_get(secret)
+    }
+
+    fn status_get(&mut self) -> Result<StatusInfo, ToolError> {
+        self.tool_status_get()
+    }
+
+    fn application_status_get(&mut self) -> Result<ApplicationStatus, ToolError> {
+        self.tool_application_status_get()
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, ToolError> {
+        self.tool_goal_state()
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        self.tool_opened_ports()
+    }
+
+    fn open_port_range(&mut self, range: PortRange, endpoints: &[String]) -> Result<(), ToolError> {
+        self.tool_port_range("open-port", range, endpoints)
+    }
+
+    fn close_port_range(
+        &mut self,
+        range: PortRange,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
+        self.tool_port_range("close-port", range, endpoints)
+    }
+
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, ToolError> {
+        self.tool_state_get(key)
+    }
+
+    fn state_get_all(&mut self) -> Result<DataBag, ToolError> {
+        self.tool_state_get_all()
+    }
+
+    fn state_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
+        self.tool_state_set(data)
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        self.tool_state_delete(key)
+    }
+
+    fn credential_get(&mut self) -> Result<CloudSpec, ToolError> {
+        self.tool_credential_get()
+    }
+
+    fn relation_model_get(&mut self, relation_id: &str) -> Result<RelationModel, ToolError> {
+        self.tool_relation_model_get(relation_id)
     }
 }

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use std::path::PathBuf;
+
+use super::*;
 use crate::log::LogLevel;
 
 macro_rules! delegate {
@@ -39,4 +41,30 @@ delegate! {
     action_get() -> Result<Value, ToolError>;
     action_set(data: &DataBag) -> Result<(), ToolError>;
     action_fail(message: &str) -> Result<(), ToolError>;
+    action_log(message: &str) -> Result<(), ToolError>;
+    resource_get(name: &str) -> Result<PathBuf, ToolError>;
+    storage_get(storage_id: Option<&str>) -> Result<StorageInfo, ToolError>;
+    storage_get_key(storage_id: Option<&str>, key: &str) -> Result<String, ToolError>;
+    storage_list(name: Option<&str>) -> Result<Vec<String>, ToolError>;
+    storage_add(name: &str, count: u32) -> Result<(), ToolError>;
+    secret_add(content: &SecretContent, options: &SecretOptions) -> Result<String, ToolError>;
+    secret_get(secret: SecretRef<'_>, revision: SecretRevision) -> Result<SecretContent, ToolError>;
+    secret_set(id: &str, content: Option<&SecretContent>, options: &SecretOptions) -> Result<(), ToolError>;
+    secret_grant(id: &str, relation_id: &str, unit: Option<&str>) -> Result<(), ToolError>;
+    secret_revoke(id: &str, relation_id: &str, unit: Option<&str>) -> Result<(), ToolError>;
+    secret_remove(id: &str, revision: Option<u64>) -> Result<(), ToolError>;
+    secret_ids() -> Result<Vec<String>, ToolError>;
+    secret_info_get(secret: SecretRef<'_>) -> Result<SecretInfo, ToolError>;
+    status_get() -> Result<StatusInfo, ToolError>;
+    application_status_get() -> Result<ApplicationStatus, ToolError>;
+    goal_state() -> Result<GoalState, ToolError>;
+    opened_ports() -> Result<Vec<OpenedPort>, ToolError>;
+    open_port_range(range: PortRange, endpoints: &[String]) -> Result<(), ToolError>;
+    close_port_range(range: PortRange, endpoints: &[String]) -> Result<(), ToolError>;
+    state_get(key: &str) -> Result<Option<String>, ToolError>;
+    state_get_all() -> Result<DataBag, ToolError>;
+    state_set(data: &DataBag) -> Result<(), ToolError>;
+    state_delete(key: &str) -> Result<(), ToolError>;
+    credential_get() -> Result<CloudSpec, ToolError>;
+    relation_model_get(relation_id: &str) -> Result<RelationModel, ToolError>;
 }

@@ -99,13 +99,9 @@ impl ToolResponse {
     /// The response for a failed tool call: its standard error as the
     /// simulated tool words it (`ERROR …`), exit code 1.
     pub fn from_tool_error(error: &ToolError) -> Self {
-        let stderr = match error {
-            ToolError::Failed { stderr, .. } | ToolError::RelationNotFound { stderr, .. }
-                if !stderr.is_empty() =>
-            {
-                stderr.clone()
-            }
-            other => format!("ERROR {other}"),
+        let stderr = match error.stderr() {
+            Some(stderr) if !stderr.is_empty() => stderr.to_string(),
+            _ => format!("ERROR {error}"),
         };
         ToolResponse {
             stdout: String::new(),
