@@ -48,7 +48,6 @@ pub mod helpers;
 pub mod hook;
 pub mod log;
 pub mod metadata;
-pub mod pack;
 pub mod pyjson;
 pub mod registry;
 pub mod request;
