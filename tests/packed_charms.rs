@@ -44,11 +44,15 @@ fn platform() -> Platform {
     Platform::host().expect("Juju supports this machine's architecture")
 }
 
-/// Both charms packed once, their binaries built by the packer.
+/// Both charms packed once, their binaries built by the packer, into
+/// `<target>/tmp/packed-charms/`.
 fn packed() -> &'static BTreeMap<&'static str, Packed> {
     static PACKED: OnceLock<BTreeMap<&'static str, Packed>> = OnceLock::new();
     PACKED.get_or_init(|| {
-        let out = scratch("archives");
+        // In the target directory, replaced by each run: the tests share
+        // the archives until the process ends.
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("packed-charms");
+        let _ = fs::remove_dir_all(&out);
         telemetry::CHARMS
             .iter()
             .map(|&name| {
