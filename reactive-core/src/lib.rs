@@ -49,7 +49,6 @@ pub mod hook;
 pub mod log;
 pub mod metadata;
 pub mod names;
-pub mod pack;
 pub mod pyjson;
 pub mod registry;
 pub mod request;
