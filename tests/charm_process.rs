@@ -1,4 +1,4 @@
-//! A charm binary run as whole processes, as Juju runs it (SPEC 7, 8, 9):
+//! A charm binary run as whole processes, as Juju runs it:
 //! a clean environment, hook tools on `PATH` (shell scripts standing in
 //! for Juju's), one process per hook, the unit state DB in the charm
 //! directory between them.

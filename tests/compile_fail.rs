@@ -1,4 +1,4 @@
-//! Compile-time validation (SPEC 4): one compile-fail case per rule the
+//! Compile-time validation: one compile-fail case per rule the
 //! macros enforce, each with the message the user sees, plus a `pass` set of
 //! everything the macros accept.
 //!

@@ -1,5 +1,4 @@
-//! Compile-time validation against `metadata.yaml` (SPEC 4, last
-//! paragraph): every `endpoint.<name>.*` flag and `<name>-relation-*` hook
+//! Compile-time validation against `metadata.yaml`: every `endpoint.<name>.*` flag and `<name>-relation-*` hook
 //! pattern must name an endpoint the charm declares.
 //!
 //! trybuild builds the cases in its own directory, so `CARGO_MANIFEST_DIR`

@@ -1,4 +1,4 @@
-//! The deployment simulator's "real processes" mode (SPEC 10): charm
+//! The deployment simulator's "real processes" mode: charm
 //! binaries run one process per hook with exactly Juju's environment, their
 //! hook tools on `PATH` being links to the simulator's client, answered by
 //! the simulator's hook-tool server from the model. The production backend

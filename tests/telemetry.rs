@@ -1,6 +1,7 @@
 //! The telemetry example end to end: the seven steps of
-//! `examples/telemetry/scenario.yaml` (the acceptance contract of
-//! `telemetry-example.md`) on the deployment simulator, with the
+//! `examples/telemetry/scenario.yaml` (deploy, relate, reconfigure with a
+//! valid, an invalid and a TLS job, remove a unit, remove the relation) on
+//! the deployment simulator, with the
 //! `scrape-target` and `prometheus` charms run in this process and as real
 //! processes (their binaries, with hook tools served by the simulator).
 //!

@@ -64,10 +64,401 @@ pub use dispatch::{dispatch, dispatch_into, DispatchError, DispatchReport, Phase
 pub use hook::HookInfo;
 pub use log::LogLevel;
 pub use reactive_grammar::hook_pattern::Role;
-pub use reactive_macros::{
-    collect_metrics, endpoint, hook, meter_status_changed, not_unless, only_once, when, when_all,
-    when_any, when_file_changed, when_none, when_not, when_not_all, Request, Response,
-};
+/// Run a handler when every listed flag is set (same as [`when_all`]).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// // Both flags set.
+/// #[when("db.ready", "config.changed")]
+/// fn configure(ctx: &mut Context) {
+///     ctx.set_flag("app.configured");
+/// }
+///
+/// // Stacked attributes must all hold. A handler may return a `Result`
+/// // whose error is any `std::error::Error + Send + Sync + 'static`.
+/// #[when("app.configured")]
+/// #[when_not("app.started")]
+/// fn start(ctx: &mut Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     ctx.set_flag("app.started");
+///     Ok(())
+/// }
+///
+/// // The other signatures without an endpoint: no parameter, or the
+/// // context read-only.
+/// #[when("app.started")]
+/// fn started() {}
+///
+/// #[when("app.started")]
+/// fn report(ctx: &Context) -> Result<(), std::io::Error> {
+///     ctx.log(LogLevel::Info, "started");
+///     Ok(())
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("config-changed");
+/// # ctx.set_flag("db.ready");
+/// # ctx.set_flag("config.changed");
+/// # let report = reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.started"));
+/// # assert_eq!(report.invoked.len(), 4, "{:?}", report.invoked);
+/// # }
+/// ```
+///
+/// A handler can also take an endpoint of the charm as a parameter,
+/// `fn(&mut Context, &mut E)` or `fn(&mut E)` (see `#[endpoint]`).
+pub use reactive_macros::when;
+
+/// Run a handler when every listed flag is set (same as [`when`]).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when_all("db.ready", "cache.ready")]
+/// fn both_ready(ctx: &mut Context) {
+///     ctx.set_flag("app.backends-ready");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("update-status");
+/// # ctx.set_flag("db.ready");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(!ctx.is_flag_set("app.backends-ready"));
+/// # ctx.set_flag("cache.ready");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.backends-ready"));
+/// # }
+/// ```
+pub use reactive_macros::when_all;
+
+/// Run a handler when at least one listed flag is set.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when_any("config.changed", "endpoint.db.changed")]
+/// fn reconfigure(ctx: &mut Context) {
+///     ctx.clear_flag("endpoint.db.changed");
+///     ctx.set_flag("app.stale");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("db-relation-changed");
+/// # ctx.set_flag("endpoint.db.changed");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.stale"));
+/// # }
+/// ```
+pub use reactive_macros::when_any;
+
+/// Run a handler when none of the listed flags is set (same as
+/// [`when_none`]).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when_not("app.installed")]
+/// fn install(ctx: &mut Context) {
+///     ctx.set_flag("app.installed");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("install");
+/// # let report = reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert_eq!(report.invoked.len(), 1);
+/// # let report = reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(report.invoked.is_empty());
+/// # }
+/// ```
+pub use reactive_macros::when_not;
+
+/// Run a handler when none of the listed flags is set (same as
+/// [`when_not`]).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when_none("endpoint.db.joined", "endpoint.cache.joined")]
+/// fn alone(ctx: &mut Context) {
+///     ctx.set_flag("app.standalone");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("update-status");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.standalone"));
+/// # }
+/// ```
+pub use reactive_macros::when_none;
+
+/// Run a handler when at least one of the listed flags is not set.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when_not_all("db.ready", "cache.ready")]
+/// fn degraded(ctx: &mut Context) {
+///     ctx.set_flag("app.degraded");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("update-status");
+/// # ctx.set_flag("db.ready");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.degraded"));
+/// # }
+/// ```
+pub use reactive_macros::when_not_all;
+
+/// Run a handler in the hooks phase of the hooks its patterns match.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[hook("install")]
+/// fn on_install(ctx: &mut Context) {
+///     ctx.set_flag("app.fresh");
+/// }
+///
+/// // Alternatives, and every `requires` endpoint of interface `mysql`.
+/// #[hook("db-relation-{joined,changed}", "{requires:mysql}-relation-departed")]
+/// fn on_db(ctx: &mut Context) {
+///     ctx.set_flag("app.db-event");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("install");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.fresh"));
+/// # assert!(!ctx.is_flag_set("app.db-event"));
+/// # let mut ctx = Context::in_memory("db-relation-changed");
+/// # reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert!(ctx.is_flag_set("app.db-event"));
+/// # }
+/// ```
+pub use reactive_macros::hook;
+
+/// Run a handler when a listed file's content changed since it was last
+/// checked.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// // With a flag condition: tested after the flags.
+/// #[when("app.installed")]
+/// #[when_file_changed("templates/app.conf", "templates/extra.conf")]
+/// fn restart(ctx: &mut Context) {
+///     ctx.set_flag("app.restart-needed");
+/// }
+/// # fn main() {
+/// # let registry = Registry::builder().module_prefix(module_path!()).build().unwrap();
+/// # assert_eq!(registry.handlers()[0].descriptor().files_changed.len(), 2);
+/// # }
+/// ```
+pub use reactive_macros::when_file_changed;
+
+/// Run a handler only if it never ran on this unit.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when("config.changed")]
+/// #[only_once]
+/// fn first_configuration(ctx: &mut Context) {
+///     ctx.set_flag("app.first-config-seen");
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("config-changed");
+/// # ctx.set_flag("config.changed");
+/// # let first = reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # let second = reactive_core::dispatch(&mut ctx, &registry).unwrap();
+/// # assert_eq!((first.invoked.len(), second.invoked.len()), (1, 0));
+/// # }
+/// ```
+pub use reactive_macros::only_once;
+
+/// Log a warning when the function is called while a listed flag is unset.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[not_unless("db.ready")]
+/// fn write_config(ctx: &mut Context) {
+///     ctx.set_flag("app.config-written");
+/// }
+/// # fn main() {
+/// # let mut ctx = Context::in_memory("update-status");
+/// # write_config(&mut ctx); // logs "... called before flag: db.ready"
+/// # assert!(ctx.is_flag_set("app.config-written"));
+/// # }
+/// ```
+pub use reactive_macros::not_unless;
+
+/// Run a handler in the `collect-metrics` hook (restricted mode).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[collect_metrics]
+/// fn metrics(ctx: &Context) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     ctx.log(LogLevel::Info, "collecting metrics");
+///     Ok(())
+/// }
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("collect-metrics");
+/// # assert_eq!(reactive_core::dispatch(&mut ctx, &registry).unwrap().invoked.len(), 1);
+/// # let mut ctx = Context::in_memory("update-status");
+/// # assert!(reactive_core::dispatch(&mut ctx, &registry).unwrap().invoked.is_empty());
+/// # }
+/// ```
+pub use reactive_macros::collect_metrics;
+
+/// Run a handler in the `meter-status-changed` hook (restricted mode).
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[meter_status_changed]
+/// fn meter_status() {}
+/// # fn main() {
+/// # let registry = std::sync::Arc::new(
+/// #     Registry::builder().module_prefix(module_path!()).build().unwrap());
+/// # let mut ctx = Context::in_memory("meter-status-changed");
+/// # assert_eq!(reactive_core::dispatch(&mut ctx, &registry).unwrap().invoked.len(), 1);
+/// # }
+/// ```
+pub use reactive_macros::meter_status_changed;
+
+/// Register an endpoint type and the handlers of its impl block, once per
+/// endpoint of the charm that it serves.
+///
+/// ```
+/// use reactive_core::prelude::*;
+/// use reactive_core::endpoint::EndpointBase;
+///
+/// pub struct HttpProvides {
+///     base: EndpointBase,
+/// }
+///
+/// impl Endpoint for HttpProvides {
+///     fn from_base(base: EndpointBase) -> Self { HttpProvides { base } }
+///     fn base(&self) -> &EndpointBase { &self.base }
+///     fn base_mut(&mut self) -> &mut EndpointBase { &mut self.base }
+/// }
+///
+/// #[endpoint(interface = "http", role = "provides")]
+/// impl HttpProvides {
+///     // `&mut self` and the context.
+///     #[when("endpoint.{endpoint_name}.joined")]
+///     #[when_not("{endpoint_name}.published")]
+///     fn publish(&mut self, ctx: &mut Context) -> Result<(), reactive_core::tools::ToolError> {
+///         for relation in self.relations_mut().iter_mut() {
+///             relation.to_publish()?.set("port", 80.into());
+///         }
+///         ctx.set_flag(&self.expand_name("{endpoint_name}.published"));
+///         Ok(())
+///     }
+///
+///     // `&self` alone (also: `&self, &Context`, `&mut self`, `&mut self, &Context`).
+///     #[when("endpoint.{endpoint_name}.departed")]
+///     fn departed(&self) {}
+/// }
+///
+/// // A charm's handlers can take the endpoint as a parameter: the charm's
+/// // one endpoint of that type.
+/// #[when("endpoint.website.joined")]
+/// fn with_context(ctx: &mut Context, website: &mut HttpProvides) {
+///     ctx.toggle_flag("app.website-up", website.is_joined());
+/// }
+///
+/// #[when("endpoint.website.changed")]
+/// fn endpoint_only(website: &mut HttpProvides) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     let _units = website.all_joined_units().len();
+///     Ok(())
+/// }
+/// # fn main() {
+/// # use std::sync::Arc;
+/// # use reactive_core::metadata::CharmMetadata;
+/// # let meta = CharmMetadata::new("app")
+/// #     .with_endpoint("website", reactive_core::Role::Provides, "http")
+/// #     .with_endpoint("admin", reactive_core::Role::Provides, "http");
+/// # let registry = Registry::builder()
+/// #     .module_prefix(module_path!())
+/// #     .metadata(Arc::new(meta))
+/// #     .build()
+/// #     .unwrap();
+/// # let ids: Vec<&str> = registry.handlers().iter().map(|h| h.id()).collect();
+/// # assert_eq!(ids.iter().filter(|id| id.ends_with(":publish:website")).count(), 1, "{ids:?}");
+/// # assert_eq!(ids.iter().filter(|id| id.ends_with(":publish:admin")).count(), 1, "{ids:?}");
+/// # }
+/// ```
+pub use reactive_macros::endpoint;
+
+/// Derive [`request::Request`] for a request type
+/// of the request/response pattern.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[derive(Request, Debug, Clone, PartialEq)]
+/// #[request(response = JobResponse)]
+/// pub struct JobRequest {
+///     pub job_name: String,
+///     pub job_data: serde_json::Value,
+///     pub ca_cert: Option<String>,
+/// }
+///
+/// #[derive(Response, Debug, Clone, PartialEq)]
+/// pub struct JobResponse {
+///     pub success: bool,
+///     pub reason: Option<String>,
+/// }
+/// # fn main() {
+/// assert_eq!(<JobRequest as Request>::FIELDS, ["job_name", "job_data", "ca_cert"]);
+/// let request = JobRequest {
+///     job_name: "node".into(),
+///     job_data: serde_json::json!({"scheme": "http"}),
+///     ca_cert: None,
+/// };
+/// let fields = request.to_fields().unwrap();
+/// assert_eq!(fields["ca_cert"], serde_json::Value::Null);
+/// assert_eq!(JobRequest::from_fields(&fields).unwrap(), request);
+/// # }
+/// ```
+///
+/// See [`request::RequesterEndpoint`]
+/// and [`request::ResponderEndpoint`]
+/// for the endpoints that send and answer requests.
+pub use reactive_macros::Request;
+
+/// Derive [`request::Response`] for the
+/// response type of a request.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[derive(Response, Debug, PartialEq)]
+/// pub struct JobResponse {
+///     pub success: bool,
+///     pub reason: Option<String>,
+/// }
+/// # fn main() {
+/// let fields = JobResponse { success: true, reason: None }.to_fields().unwrap();
+/// assert_eq!(serde_json::Value::Object(fields), serde_json::json!({"success": true, "reason": null}));
+/// # }
+/// ```
+pub use reactive_macros::Response;
 pub use registry::Registry;
 pub use runtime::run;
 pub use triggers::{Trigger, TriggerError};

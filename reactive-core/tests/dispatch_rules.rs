@@ -1,5 +1,5 @@
-//! One test per rule of the dispatch algorithm (SPEC 3, charms.reactive's
-//! `bus.dispatch`). Each scenario lives in its own module, and each test
+//! One test per rule of the dispatch algorithm (charms.reactive's
+//! `bus.dispatch`; the rules are in `docs/reference/dispatch.md`). Each scenario lives in its own module, and each test
 //! builds a registry of that module's handlers only.
 
 use std::sync::Arc;

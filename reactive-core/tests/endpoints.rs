@@ -1,4 +1,4 @@
-//! Endpoint acceptance tests (SPEC 5): automatic flags, departed units,
+//! Endpoint acceptance tests (`docs/guide/02-interfaces.md`): automatic flags, departed units,
 //! key lists and combined views, data views, publishing, lookups, one type
 //! serving several endpoints, and the hook-tool calls each hook makes.
 //!

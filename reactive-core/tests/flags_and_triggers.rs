@@ -1,4 +1,4 @@
-//! Flags, triggers and the dispatch tracer (SPEC 2, and the tracer of 3):
+//! Flags, triggers and the dispatch tracer (`docs/reference/dispatch.md`):
 //! one test per rule. Dispatch scenarios live in their own modules, and each
 //! test builds a registry of that module's handlers only.
 

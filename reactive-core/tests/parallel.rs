@@ -1,4 +1,4 @@
-//! No global mutable state (SPEC 9): many dispatches of different handler
+//! No global mutable state (every hook's state lives in its `Context`): many dispatches of different handler
 //! sets, in parallel threads of one process, give exactly the results they
 //! give one at a time.
 

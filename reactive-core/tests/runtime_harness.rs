@@ -1,4 +1,4 @@
-//! The runtime through the single-unit harness (SPEC 9 and 10): built-in
+//! The runtime through the single-unit harness: built-in
 //! config, leadership and upgrade-series flags, restricted mode, failing
 //! hooks, hook-tool call counts, the README's example; and the charm
 //! binary's command-line interface (`run_cli`).

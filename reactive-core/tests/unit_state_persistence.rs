@@ -1,4 +1,4 @@
-//! The unit state DB (SPEC 8) and the helpers persisted in it: flags written
+//! The unit state DB (`docs/reference/unit-state.md`) and the helpers persisted in it: flags written
 //! by one hook and read by the next, charmhelpers compatibility both ways,
 //! one transaction per hook, data_changed, any_file_changed, was_invoked.
 

@@ -1,4 +1,8 @@
-//! Validate: the rules of SPEC 4, applied to the collected attributes.
+//! Validate the collected attributes: well-formed flags (`{endpoint_name}`
+//! only in an `#[endpoint]` impl block), hook patterns that expand to Juju
+//! hook names, non-empty file paths, at most one `#[only_once]` and one
+//! restricted attribute, and no combination that can never run (`#[hook]`
+//! with a flag condition, a restricted attribute with anything else).
 //!
 //! Errors are spanned at the offending literal (or attribute) and quote the
 //! offending part, since stable Rust cannot point inside a literal.

@@ -1,6 +1,6 @@
 //! Validate against the charm's `metadata.yaml`: every `endpoint.<name>.*`
 //! flag and every `<name>-relation-*` hook pattern must name an endpoint the
-//! charm declares under `provides`, `requires` or `peers` (SPEC 4).
+//! charm declares under `provides`, `requires` or `peers`.
 //!
 //! The file is `metadata.yaml`, else `charmcraft.yaml`, beside the charm
 //! crate's `Cargo.toml` (`CARGO_MANIFEST_DIR`), or, for a crate that has
