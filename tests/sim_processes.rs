@@ -192,7 +192,7 @@ fn two_apps_as_processes_relate_configure_and_lose_a_unit() {
         .exists());
 
     // ---- relate -------------------------------------------------------------
-    let id = model.relate("alpha:link", "beta:serve").unwrap();
+    let id = model.relate("alpha:link", "beta:serve").unwrap().number();
     let runs = model.take_runs();
     assert_went_through_processes(&runs);
     assert!(runs

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use reactive_rs::telemetry;
 use reactive_testing::sim::{
-    CharmRunner, Deployment, Scenario, SimError, Step, StepReport, UnitSnapshot,
+    CharmRunner, Deployment, Scenario, SimError, Status, Step, StepReport, UnitSnapshot,
 };
 use serde_json::{json, Value};
 
@@ -312,7 +312,8 @@ fn unit<'a>(o: &'a Observed, name: &str) -> &'a UnitSnapshot {
 fn status(o: &Observed, name: &str) -> (String, String) {
     unit(o, name)
         .status
-        .clone()
+        .as_ref()
+        .map(|s| (s.state.to_string(), s.message.clone()))
         .unwrap_or_else(|| panic!("{}: {name} has no status", o.report.step))
 }
 
@@ -1230,7 +1231,7 @@ fn a_target_added_after_relating_joins_in_both_modes() {
         observed.push(added.units.clone());
     }
     // Both modes agree on statuses (request ids differ).
-    let statuses = |units: &Vec<UnitSnapshot>| -> Vec<Option<(String, String)>> {
+    let statuses = |units: &Vec<UnitSnapshot>| -> Vec<Option<Status>> {
         units.iter().map(|u| u.status.clone()).collect()
     };
     assert_eq!(statuses(&observed[0]), statuses(&observed[1]));

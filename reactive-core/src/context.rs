@@ -6,6 +6,7 @@
 //! dispatches in parallel threads).
 
 mod model_tools;
+mod network;
 
 use std::cell::RefCell;
 use std::fmt;

@@ -467,15 +467,17 @@ pub use unit_state::{StateError, UnitState};
 /// Everything a charm's handler module usually needs.
 pub mod prelude {
     pub use crate::endpoint::Endpoint;
+    pub use crate::handler::{HandlerError, HandlerResult};
     pub use crate::request::{
         Request, RequestError, RequestMut, RequestRecord, RequesterEndpoint, ResponderEndpoint,
         Response, ResponseRecord,
     };
+    pub use crate::tools::WorkloadState;
     pub use crate::{
         collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
         when_any, when_file_changed, when_none, when_not, when_not_all,
     };
-    pub use crate::{endpoint, Context, LogLevel, Registry, Trigger};
+    pub use crate::{endpoint, CharmDeclaration, Context, LogLevel, Registry, Trigger};
 }
 
 /// What the macros' generated code names. Not a public API.

@@ -17,3 +17,155 @@ pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
     };
     key(a).cmp(&key(b))
 }
+
+/// A relation id as a unit sees it: `<endpoint>:<number>` (`db:3`), the
+/// form `relation-ids` prints and `JUJU_RELATION_ID` holds. The number is
+/// the relation's, the same on both sides; the endpoint is this side's.
+///
+/// It reads as the string it is (it dereferences to `str`), orders by
+/// endpoint then number, and prints as `db:3`:
+///
+/// ```
+/// use reactive_core::names::RelationId;
+///
+/// let id: RelationId = "db:3".parse().unwrap();
+/// assert_eq!((id.endpoint(), id.number()), ("db", 3));
+/// assert_eq!(id, "db:3");
+/// assert!(RelationId::new("db", 3) < RelationId::new("db", 10));
+/// assert!("db".parse::<RelationId>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RelationId {
+    text: String,
+    colon: usize,
+    number: u32,
+}
+
+impl RelationId {
+    /// The id of relation `number` on `endpoint`.
+    pub fn new(endpoint: &str, number: u32) -> Self {
+        RelationId {
+            text: format!("{endpoint}:{number}"),
+            colon: endpoint.len(),
+            number,
+        }
+    }
+
+    /// The endpoint part.
+    pub fn endpoint(&self) -> &str {
+        &self.text[..self.colon]
+    }
+
+    /// The relation's number.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// The id as text (`db:3`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A string that is not a relation id (`<endpoint>:<number>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationIdError {
+    /// The text given.
+    pub text: String,
+}
+
+impl std::fmt::Display for RelationIdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not a relation id (`<endpoint>:<number>`)",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for RelationIdError {}
+
+impl std::str::FromStr for RelationId {
+    type Err = RelationIdError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || RelationIdError {
+            text: text.to_string(),
+        };
+        let (endpoint, number) = text.rsplit_once(':').ok_or_else(error)?;
+        if endpoint.is_empty() || number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(error());
+        }
+        let number = number.parse().map_err(|_| error())?;
+        Ok(RelationId::new(endpoint, number))
+    }
+}
+
+impl std::fmt::Display for RelationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::ops::Deref for RelationId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl AsRef<str> for RelationId {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::borrow::Borrow<str> for RelationId {
+    fn borrow(&self) -> &str {
+        &self.text
+    }
+}
+
+impl PartialEq<str> for RelationId {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for RelationId {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl PartialEq<RelationId> for &str {
+    fn eq(&self, other: &RelationId) -> bool {
+        *self == other.text
+    }
+}
+
+impl PartialOrd for RelationId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RelationId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.endpoint(), self.number).cmp(&(other.endpoint(), other.number))
+    }
+}
+
+impl From<RelationId> for String {
+    fn from(id: RelationId) -> String {
+        id.text
+    }
+}
+
+impl serde::Serialize for RelationId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}

@@ -20,6 +20,7 @@ use reactive_core::endpoint::{
 };
 use reactive_core::handler::HandlerError;
 use reactive_core::metadata::CharmMetadata;
+use reactive_core::names::RelationId;
 use reactive_core::prelude::*;
 use reactive_core::tools::DataBag;
 use reactive_core::{HookInfo, UnitState};
@@ -409,7 +410,7 @@ fn snapshot(ep: &AcceptRequires) -> Value {
 
 /// Relate `db` to `server` with `units` joined, running created and joined
 /// hooks as Juju would. Returns the relation id.
-fn joined_with(h: &mut Harness, units: &[&str]) -> String {
+fn joined_with(h: &mut Harness, units: &[&str]) -> RelationId {
     let rid = h.add_relation("db", "server").unwrap();
     fire_rel(h, "created", &rid, None);
     for unit in units {
@@ -688,7 +689,7 @@ fn departed_hook_of_the_leaving_local_unit_records_the_remote_unit() {
     h.remove_remote_unit(&rid, "server/0").unwrap();
     let hook = HookInfo {
         relation: Some("db".into()),
-        relation_id: Some(rid.clone()),
+        relation_id: Some(rid.to_string()),
         remote_unit: Some("server/0".into()),
         remote_app: Some("server".into()),
         departing_unit: Some("acceptor/0".into()),
@@ -784,7 +785,7 @@ fn another_endpoints_relation_hook_counts_as_outside_this_endpoints_hooks() {
     let gets = args_of(&record, "relation-get");
     assert_eq!(gets.len(), 1, "{gets:?}");
     assert!(
-        gets[0].contains(&cache) && !gets[0].contains(&db),
+        gets[0].contains(&cache.to_string()) && !gets[0].contains(&db.to_string()),
         "{gets:?}"
     );
     assert_eq!(manage_count(&mut h, "db"), db_before);
@@ -1024,7 +1025,7 @@ fn departed_units_list_changes_are_saved() {
 // ---------------------------------------------------------------------------
 
 /// `db:2` and `db:10`, both to `server`; `server/0` is on both.
-fn two_relations(h: &mut Harness) -> (String, String) {
+fn two_relations(h: &mut Harness) -> (RelationId, RelationId) {
     h.model().next_relation_id = 10;
     let ten = h.add_relation("db", "server").unwrap();
     h.model().next_relation_id = 2;

@@ -202,7 +202,7 @@ fn relate(h: &mut Harness, endpoint: &str, remote_unit: &str) -> String {
     h.fire_relation("created", &rid, None).unwrap();
     h.add_remote_unit(&rid, remote_unit).unwrap();
     h.fire_relation("joined", &rid, Some(remote_unit)).unwrap();
-    rid
+    rid.to_string()
 }
 
 /// Copy what `from` publishes on `from_rid` into the data of its unit as

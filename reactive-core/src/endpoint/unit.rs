@@ -69,6 +69,18 @@ impl RelatedUnit {
         app_of(&self.unit_name)
     }
 
+    /// The address to reach the unit at, as it published it on this
+    /// relation: its `ingress-address`, else its `private-address` (both
+    /// set by Juju); `None` when it has neither.
+    pub fn ingress_address(&self) -> Result<Option<&str>, ToolError> {
+        let data = self.received_raw()?;
+        Ok(data
+            .get("ingress-address")
+            .or_else(|| data.get("private-address"))
+            .map(String::as_str)
+            .filter(|a| !a.is_empty()))
+    }
+
     /// The unit's data, each value JSON-decoded.
     pub fn received(&self) -> Result<DataView<'_>, ToolError> {
         Ok(DataView::new(self.received_raw()?))

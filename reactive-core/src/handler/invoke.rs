@@ -13,6 +13,21 @@ use crate::Context;
 /// The error a failed handler gives: any `std::error::Error`.
 pub type HandlerError = Box<dyn Error + Send + Sync + 'static>;
 
+/// What a handler that can fail returns: `?` turns any error into it.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// #[when("app.ready")]
+/// fn write_config(ctx: &mut Context) -> HandlerResult {
+///     let port: u16 = "8080".parse()?;
+///     ctx.set_flag_value("app.port", port);
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+pub type HandlerResult = Result<(), HandlerError>;
+
 /// The function a descriptor calls, given the context and the registry
 /// entry being invoked (its id, and its endpoint instance for endpoint
 /// handlers).

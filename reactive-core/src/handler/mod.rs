@@ -4,6 +4,6 @@ pub mod descriptor;
 pub mod invoke;
 
 pub use descriptor::{Condition, HandlerDescriptor, RestrictedHook};
-pub use invoke::{Handler, HandlerError, HandlerFn, HandlerReturn};
+pub use invoke::{Handler, HandlerError, HandlerFn, HandlerResult, HandlerReturn};
 
 inventory::collect!(HandlerDescriptor);

@@ -55,7 +55,7 @@ use reactive_core::flags::FLAG_KEY_PREFIX;
 use reactive_core::hook::HookInfo;
 use reactive_core::log::LogLevel;
 use reactive_core::metadata::CharmMetadata;
-use reactive_core::names::app_of;
+use reactive_core::names::{app_of, RelationId};
 use reactive_core::registry::RegistryBuilder;
 use reactive_core::runtime::{error_chain, run_hook, Charm, CharmError, HookInput};
 use reactive_core::tools::DataBag;
@@ -278,7 +278,7 @@ impl Harness {
         &mut self,
         endpoint: &str,
         remote_app: &str,
-    ) -> Result<String, HarnessError> {
+    ) -> Result<RelationId, HarnessError> {
         self.check(consistency::endpoint(&self.charm.metadata, endpoint))?;
         let app = self.app();
         let unit = self.unit.clone();
@@ -293,7 +293,7 @@ impl Harness {
             model.add_relation(&[(&app, endpoint), (remote_app, "remote")])
         };
         model.enter_relation(id, &unit);
-        Ok(format!("{endpoint}:{id}"))
+        Ok(RelationId::new(endpoint, id))
     }
 
     /// Add a remote unit to a relation and make it visible to this unit
@@ -599,7 +599,7 @@ impl Harness {
     }
 
     /// The relation ids this unit is in, for an endpoint.
-    pub fn relation_ids(&self, endpoint: &str) -> BTreeSet<String> {
+    pub fn relation_ids(&self, endpoint: &str) -> BTreeSet<RelationId> {
         let app = self.app();
         let unit = self.unit.clone();
         self.model()
@@ -609,7 +609,7 @@ impl Harness {
                 r.endpoints.get(&app).map(String::as_str) == Some(endpoint)
                     && r.members.contains_key(&unit)
             })
-            .map(|r| format!("{endpoint}:{}", r.id))
+            .map(|r| RelationId::new(endpoint, r.id))
             .collect()
     }
 }

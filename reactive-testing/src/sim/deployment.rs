@@ -21,7 +21,7 @@ use super::model::ModelState;
 use super::process::{ProcessHost, ProcessTiming};
 use super::unit_tools::{ChangedBag, SharedModel, ToolCall, UnitTools};
 use reactive_core::hook::HookInfo;
-use reactive_core::names::app_of;
+use reactive_core::names::{app_of, RelationId};
 use reactive_core::runtime::{error_chain, run_hook, Charm, HookInput};
 use reactive_core::unit_state::UnitState;
 
@@ -404,7 +404,8 @@ impl Deployment {
     /// unit of both, then `-joined` and `-changed` on each for every remote
     /// unit, then the `-changed` hooks the published data causes, until
     /// quiet.
-    pub fn relate(&mut self, a: &str, b: &str) -> Result<u32, SimError> {
+    /// Returns the relation's id as `a`'s side sees it (`endpoint:N`).
+    pub fn relate(&mut self, a: &str, b: &str) -> Result<RelationId, SimError> {
         let (app_a, ep_a) = self.endpoint(a)?;
         let (app_b, ep_b) = self.endpoint(b)?;
         {
@@ -448,7 +449,7 @@ impl Deployment {
             }
         }
         self.run_until_quiet()?;
-        Ok(id)
+        Ok(RelationId::new(&ep_a, id))
     }
 
     /// Change config values of an application (`null` resets an option to
@@ -569,7 +570,10 @@ impl Deployment {
 
     /// Remove a relation: `-relation-departed` for every remote unit, then
     /// `-relation-broken`, on every unit of both sides.
-    pub fn remove_relation(&mut self, id: u32) -> Result<(), SimError> {
+    /// The relation is named by its id as either side sees it (only its
+    /// number counts).
+    pub fn remove_relation(&mut self, id: &RelationId) -> Result<(), SimError> {
+        let id = id.number();
         let plan: Vec<(String, String, Vec<String>)> = {
             let model = self.model();
             let relation = model.relations.get(&id).ok_or_else(|| SimError::Unknown {

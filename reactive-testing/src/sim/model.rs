@@ -13,13 +13,20 @@ use reactive_core::log::LogLevel;
 use reactive_core::names::{app_of, unit_order};
 use reactive_core::tools::{DataBag, Protocol, WorkloadState};
 
-/// A workload status with its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A workload status with its message: what the harness, the simulator and
+/// its reports show of a unit's or an application's status. Serialized as
+/// `{"state": "active", "message": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Status {
     /// The state.
+    #[serde(serialize_with = "state_name")]
     pub state: WorkloadState,
     /// The message.
     pub message: String,
+}
+
+fn state_name<S: serde::Serializer>(state: &WorkloadState, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(state.as_str())
 }
 
 /// One application of the model.

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::deployment::{Deployment, HookRun};
+use super::model::Status;
+use reactive_core::names::RelationId;
 use reactive_core::tools::DataBag;
 
 /// One unit's state after a step.
@@ -13,12 +15,12 @@ use reactive_core::tools::DataBag;
 pub struct UnitSnapshot {
     /// The unit.
     pub unit: String,
-    /// Workload status and message.
-    pub status: Option<(String, String)>,
+    /// Its workload status.
+    pub status: Option<Status>,
     /// Its persisted flags, sorted.
     pub flags: Vec<String>,
     /// Its published data on each relation (relation id as it sees it).
-    pub published: BTreeMap<String, DataBag>,
+    pub published: BTreeMap<RelationId, DataBag>,
 }
 
 /// A file of a unit's charm directory, as it is after a step.
@@ -60,16 +62,14 @@ impl Deployment {
                     .values()
                     .filter_map(|r| {
                         let bag = r.unit_data.get(unit)?;
-                        let rid = r.relation_id_for(&record.app)?;
+                        let endpoint = r.endpoints.get(&record.app)?;
+                        let rid = RelationId::new(endpoint, r.id);
                         Some((rid, bag.clone()))
                     })
                     .collect();
                 UnitSnapshot {
                     unit: unit.clone(),
-                    status: record
-                        .status
-                        .as_ref()
-                        .map(|s| (s.state.to_string(), s.message.clone())),
+                    status: record.status.clone(),
                     flags: self.unit_flags(unit),
                     published,
                 }
@@ -152,9 +152,9 @@ impl StepReport {
             })).collect::<Vec<_>>(),
             "units": self.units.iter().map(|u| json!({
                 "unit": u.unit,
-                "status": u.status.as_ref().map(|(s, m)| json!({"state": s, "message": m})),
+                "status": u.status,
                 "flags": u.flags,
-                "published": u.published.iter().map(|(rid, bag)| (rid.clone(), bag_json(bag))).collect::<serde_json::Map<_, _>>(),
+                "published": u.published.iter().map(|(rid, bag)| (rid.to_string(), bag_json(bag))).collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
             "files": self.files.iter().map(|f| json!({"name": f.name, "content": f.content})).collect::<Vec<_>>(),
         })
@@ -198,7 +198,7 @@ impl StepReport {
             let status = u
                 .status
                 .as_ref()
-                .map(|(s, m)| format!("{s}: {m}"))
+                .map(|s| format!("{}: {}", s.state, s.message))
                 .unwrap_or_else(|| "unknown".into());
             let _ = writeln!(out, "     {:<16} {status}", u.unit);
             let _ = writeln!(out, "         flags: {}", u.flags.join(" "));

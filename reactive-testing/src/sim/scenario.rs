@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use reactive_core::names::RelationId;
 use serde_json::{Map, Value};
 use serde_norway::Value as Yaml;
 
@@ -285,8 +286,9 @@ impl Scenario {
 pub type CharmCatalog<'a> = dyn Fn(&str) -> Result<(CharmRunner, PathBuf), SimError> + 'a;
 
 impl Deployment {
-    /// The relation between two `app:endpoint`s, if any.
-    pub fn find_relation(&self, a: &str, b: &str) -> Option<u32> {
+    /// The relation between two `app:endpoint`s, if any, as `a`'s side sees
+    /// it.
+    pub fn find_relation(&self, a: &str, b: &str) -> Option<RelationId> {
         let split = |s: &str| {
             s.split_once(':')
                 .map(|(x, y)| (x.to_string(), y.to_string()))
@@ -299,7 +301,7 @@ impl Deployment {
             .find(|r| {
                 r.endpoints.get(&app_a) == Some(&ep_a) && r.endpoints.get(&app_b) == Some(&ep_b)
             })
-            .map(|r| r.id)
+            .map(|r| RelationId::new(&ep_a, r.id))
     }
 
     /// Run one step, and report it.
@@ -331,7 +333,7 @@ impl Deployment {
                 .and_then(|()| self.run_until_quiet()),
             Step::RemoveUnit(unit) => self.remove_unit(unit),
             Step::RemoveRelation(a, b) => match self.find_relation(a, b) {
-                Some(id) => self.remove_relation(id),
+                Some(id) => self.remove_relation(&id),
                 None => Err(SimError::Unknown {
                     what: "relation",
                     name: format!("{a} {b}"),
