@@ -28,12 +28,12 @@
 //!
 //! and its tests give the same value to the harness and the simulator of
 //! `reactive-testing`. A declaration that selects no handler of the charm
-//! is an error ([`RegistryError::NoCharmHandlers`]), so a charm whose
+//! is an error ([`RegistryError::NoCharmHandlers`](crate::registry::RegistryError::NoCharmHandlers)), so a charm whose
 //! library is not linked fails loudly instead of running nothing.
 
 use std::path::Path;
 
-use crate::registry::{RegistryBuilder, RegistryError};
+use crate::registry::RegistryBuilder;
 
 /// Which handlers make up a charm, and where its source (its
 /// `metadata.yaml`, `config.yaml`, `actions.yaml`) is. Made by
@@ -142,9 +142,4 @@ macro_rules! charm {
             )
         }
     };
-}
-
-/// The error a selection that keeps no handler of the charm gives.
-pub(crate) fn no_charm_handlers(selection: String) -> RegistryError {
-    RegistryError::NoCharmHandlers { selection }
 }

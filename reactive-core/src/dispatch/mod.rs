@@ -44,33 +44,7 @@ use crate::Context;
 /// The most iterations of the main loop in one dispatch.
 pub const MAX_ITERATIONS: usize = 100;
 
-/// A phase of dispatch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Phase {
-    /// `#[hook]` handlers, run once before the main loop.
-    Hooks,
-    /// The main loop of flag handlers.
-    Other,
-    /// Restricted mode: `collect-metrics` and `meter-status-changed`.
-    Restricted,
-}
-
-impl Phase {
-    /// The phase's name as charms.reactive spells it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Phase::Hooks => "hooks",
-            Phase::Other => "other",
-            Phase::Restricted => "restricted",
-        }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::handler::Phase;
 
 /// What a successful dispatch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

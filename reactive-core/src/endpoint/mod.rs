@@ -62,8 +62,8 @@ mod base;
 mod data;
 mod departed;
 mod key_list;
+mod param;
 mod relation;
-pub(crate) mod startup;
 mod unit;
 
 use std::any::Any;
@@ -72,11 +72,13 @@ pub use base::{expand_name, EndpointBase};
 pub use data::{DataView, PublishData};
 pub use departed::{departed_key, DepartedUnits};
 pub use key_list::{KeyList, Keyed};
+pub use param::EndpointParamError;
+pub(crate) use relation::relation_order;
 pub use relation::{Relation, RelationDataError};
 pub use unit::{CombinedUnits, RelatedUnit};
 
+use crate::handler::HandlerEntry;
 use crate::handler::HandlerError;
-use crate::registry::HandlerEntry;
 use crate::Context;
 
 /// An endpoint type: the Rust counterpart of a charms.reactive `Endpoint`
@@ -200,16 +202,7 @@ impl<T: Endpoint> AnyEndpoint for T {
     }
 }
 
-/// The role and interface an endpoint type (and its handlers) serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EndpointRef {
-    /// The interface name.
-    pub interface: &'static str,
-    /// `provides`, `requires` or `peers`.
-    pub role: &'static str,
-    /// The type's name, for messages.
-    pub type_name: &'static str,
-}
+pub use crate::handler::EndpointRef;
 
 /// The function computing a pattern's flags for an endpoint instance.
 pub type PatternFlagsFn = fn(&mut dyn AnyEndpoint, &mut Context) -> Result<(), HandlerError>;

@@ -73,7 +73,18 @@ pub struct HandlerDescriptor {
     pub restricted: Option<RestrictedHook>,
     /// For a handler in an `#[endpoint]` impl block: the endpoint type it
     /// belongs to (it is registered once per endpoint instance).
-    pub endpoint: Option<&'static crate::endpoint::EndpointRef>,
+    pub endpoint: Option<&'static EndpointRef>,
     /// The function to call.
     pub invoke: HandlerFn,
+}
+
+/// The role and interface an endpoint type (and its handlers) serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointRef {
+    /// The interface name.
+    pub interface: &'static str,
+    /// `provides`, `requires` or `peers`.
+    pub role: &'static str,
+    /// The type's name, for messages.
+    pub type_name: &'static str,
 }

@@ -1,9 +1,12 @@
-//! Handlers: what the attribute macros register and how they are called.
+//! Handlers: what the attribute macros register, how the registry holds
+//! them, and how they are called.
 
 pub mod descriptor;
+pub mod entry;
 pub mod invoke;
 
-pub use descriptor::{Condition, HandlerDescriptor, RestrictedHook};
+pub use descriptor::{Condition, EndpointRef, HandlerDescriptor, RestrictedHook};
+pub use entry::{ConditionKind, HandlerEntry, HandlerKind, Phase, ResolvedCondition};
 pub use invoke::{Handler, HandlerError, HandlerFn, HandlerResult, HandlerReturn};
 
 inventory::collect!(HandlerDescriptor);

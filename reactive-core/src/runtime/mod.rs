@@ -13,6 +13,7 @@
 pub mod builtin_flags;
 pub mod charm;
 pub mod cli;
+mod endpoints;
 pub mod entry;
 pub mod once_marks;
 pub mod persistent_config;
@@ -229,15 +230,14 @@ fn run_in_context(
         let saved = persistent_config::to_save(&current, previous.values.as_ref());
         config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
-        crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
-            .map_err(HookError::Startup)?;
+        endpoints::start_endpoints(ctx, &charm.registry).map_err(HookError::Startup)?;
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
     // The tracer accounts for dispatch only, not for the exit work.
     ctx.set_tracing(false);
     record_observed_sets(ctx, report).map_err(HookError::Commit)?;
     if !restricted {
-        crate::endpoint::startup::finish_endpoints(ctx).map_err(HookError::Publish)?;
+        endpoints::finish_endpoints(ctx).map_err(HookError::Publish)?;
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
     }

@@ -2,13 +2,14 @@
 
 use serde_json::Value;
 
-use super::departed::{departed_key, DepartedUnits};
-use super::relation::{relation_order, Relation};
-use super::{expand_name, EndpointBase};
+use super::StartupError;
+use crate::endpoint::{
+    departed_key, expand_name, relation_order, DepartedUnits, EndpointBase, EndpointDescriptor,
+    RelatedUnit, Relation,
+};
 use crate::log::LogLevel;
 use crate::pyjson::decode_or_raw;
 use crate::registry::Registry;
-use crate::runtime::StartupError;
 use crate::tools::{HookTools, ToolError};
 use crate::Context;
 
@@ -36,7 +37,7 @@ pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<
 fn start_one(
     ctx: &mut Context,
     name: &str,
-    descriptor: &super::EndpointDescriptor,
+    descriptor: &EndpointDescriptor,
 ) -> Result<(), StartupError> {
     let tools = ctx.tools().clone();
     let local_unit = ctx.hook().unit_name.clone().unwrap_or_default();
@@ -74,7 +75,7 @@ fn start_one(
                 }
             }
             base.all_departed_units_mut()
-                .push(super::RelatedUnit::with_data(&rid, &unit, data));
+                .push(RelatedUnit::with_data(&rid, &unit, data));
         }
     }
 
