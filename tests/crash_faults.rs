@@ -318,8 +318,7 @@ fn a_hook_killed_at_any_instant_and_retried_leaves_the_relation_data_of_an_unint
             calls
                 .iter()
                 .map(|c| (c.to_string(), n(c)))
-                .filter(|(_, k)| *k > 0)
-                .last()
+                .rfind(|(_, k)| *k > 0)
         };
         let mut instants = Vec::new();
         instants.extend(last_of(&["exit_group"]).map(|(c, _)| (c, 1)));
