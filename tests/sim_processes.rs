@@ -301,10 +301,26 @@ fn a_failing_process_hook_stops_the_step_and_is_retried() {
     assert_eq!(model.unit_flags("alpha/0"), before);
     assert_eq!(status(&model, "alpha/0"), active("ready: hello"));
 
-    model
-        .config("alpha", config(json!({"fail": false})))
-        .unwrap();
+    // The unit stays in error through the next step: its config-changed
+    // waits behind the failed one (the same hook, queued once)...
+    match model.config("alpha", config(json!({"fail": false}))) {
+        Err(SimError::HookFailed { unit, hook, .. }) => {
+            assert_eq!(
+                (unit.as_str(), hook.as_str()),
+                ("alpha/0", "config-changed")
+            )
+        }
+        other => panic!("expected the unit to stay in error: {other:?}"),
+    }
+    assert!(
+        model.take_runs().is_empty(),
+        "no hook ran on the unit in error"
+    );
+    assert_eq!(status(&model, "alpha/0"), active("ready: hello"));
+    // ... until it is resolved: the hook runs again, with the new config.
+    model.resolved("alpha/0").unwrap();
     assert_eq!(status(&model, "alpha/0"), active("ready: hey"));
+    assert!(model.failed_units().is_empty());
 }
 
 #[test]

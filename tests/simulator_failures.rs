@@ -100,12 +100,14 @@ mod source {
 
 /// `sink` echoes the `value` it receives, with the number of echoes it
 /// made (kept in its unit state), and sets `sink.echoed`; while its `fail`
-/// option is true it then fails the hook.
+/// option is true, or its `fail-unit` option names the unit, it then fails
+/// the hook.
 mod sink {
     use super::*;
 
     pub const METADATA: &str = "name: sink\nrequires:\n  in:\n    interface: echo\n";
-    pub const CONFIG: &str = "options:\n  fail: {type: boolean, default: false}\n";
+    pub const CONFIG: &str = "options:\n  fail: {type: boolean, default: false}\n\
+                              \x20 fail-unit: {type: string, default: \"\"}\n";
 
     pub fn registry() -> reactive_core::registry::RegistryBuilder {
         Registry::builder().module_prefix(module_path!())
@@ -134,6 +136,10 @@ mod sink {
         publish(ctx, &ids, "echoes", &echoes.to_string())?;
         if ctx.config().get_bool("fail") == Some(true) {
             return Err(format!("asked to fail while echoing `{value}`").into());
+        }
+        let unit = ctx.hook().unit_name.clone().unwrap_or_default();
+        if ctx.config().get_str("fail-unit") == Some(unit.as_str()) {
+            return Err(format!("{unit} asked to fail while echoing `{value}`").into());
         }
         Ok(())
     }
@@ -544,4 +550,163 @@ fn a_model_that_never_settles_hits_the_cap() {
         other => panic!("{other:?}"),
     }
     assert_eq!(model.take_runs().len(), 40);
+}
+
+#[test]
+fn a_failed_hook_blocks_only_its_unit_until_resolved() {
+    let scratch = Scratch::new("blocks-its-unit");
+    let source_dir = scratch.charm(
+        "source",
+        &[
+            ("metadata.yaml", source::METADATA),
+            ("config.yaml", source::CONFIG),
+        ],
+    );
+    let sink_dir = scratch.charm(
+        "sink",
+        &[
+            ("metadata.yaml", sink::METADATA),
+            ("config.yaml", sink::CONFIG),
+        ],
+    );
+    let deploy = |model: &mut Deployment, app: &str, units: usize, config: serde_json::Value| {
+        let (dir, registry) = if app == "source" {
+            (&source_dir, source::registry())
+        } else {
+            (&sink_dir, sink::registry())
+        };
+        let charm = Charm::load_with(dir, registry).unwrap();
+        model.deploy(AppSpec {
+            name: app.into(),
+            runner: CharmRunner::InProcess(charm),
+            charm_dir: dir.clone(),
+            units,
+            config: config.as_object().cloned().unwrap_or_default(),
+        })
+    };
+    let mut model = Deployment::new(&scratch.0.join("model")).unwrap();
+    deploy(&mut model, "source", 1, json!({})).unwrap();
+    // Two applications of the sink charm; sink/0 fails when it echoes.
+    deploy(&mut model, "sink", 2, json!({"fail-unit": "sink/0"})).unwrap();
+    deploy(&mut model, "mirror", 1, json!({})).unwrap();
+    model.relate("source:out", "sink:in").unwrap();
+    model.relate("source:out", "mirror:in").unwrap();
+    model.take_runs();
+    let echo = |model: &Deployment, unit: &str| -> Option<(String, String)> {
+        let m = model.model();
+        let bag = m
+            .relations
+            .values()
+            .find_map(|r| r.unit_data.get(unit))
+            .cloned()
+            .unwrap_or_default();
+        Some((bag.get("echo")?.clone(), bag.get("echoes")?.clone()))
+    };
+    let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+    let sink0_failed = |error: &SimError| match error {
+        SimError::HookFailed { unit, hook, error } => {
+            assert_eq!(
+                (unit.as_str(), hook.as_str()),
+                ("sink/0", "in-relation-changed")
+            );
+            assert!(error.contains("sink/0 asked to fail"), "{error}");
+        }
+        other => panic!("expected sink/0 to fail: {other:?}"),
+    };
+
+    // sink/0 fails; its peer and the other application go on.
+    let error = model
+        .config(
+            "source",
+            json!({"value": "hello"}).as_object().cloned().unwrap(),
+        )
+        .unwrap_err();
+    sink0_failed(&error);
+    let runs = model.take_runs();
+    let ran: Vec<(&str, &str, bool)> = runs
+        .iter()
+        .map(|r| (r.unit.as_str(), r.hook.as_str(), r.result.is_ok()))
+        .collect();
+    let failed_at = ran
+        .iter()
+        .position(|r| *r == ("sink/0", "in-relation-changed", false))
+        .unwrap_or_else(|| panic!("{ran:?}"));
+    for after in [
+        ("sink/1", "in-relation-changed", true),
+        ("mirror/0", "in-relation-changed", true),
+        ("source/0", "out-relation-changed", true),
+    ] {
+        let at = ran.iter().rposition(|r| *r == after);
+        assert!(
+            at.is_some_and(|at| at > failed_at),
+            "{after:?} after the failure: {ran:?}"
+        );
+    }
+    assert_eq!(echo(&model, "sink/0"), None);
+    assert_eq!(echo(&model, "sink/1"), pair("hello", "1"));
+    assert_eq!(echo(&model, "mirror/0"), pair("hello", "1"));
+    let failed = model.failed_units();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        (failed[0].0.as_str(), failed[0].1.as_str()),
+        ("sink/0", "in-relation-changed")
+    );
+
+    // The next step: the others go on; sink/0 stays in error, its hooks
+    // waiting (the new change is the same hook, queued once).
+    let error = model
+        .config(
+            "source",
+            json!({"value": "world"}).as_object().cloned().unwrap(),
+        )
+        .unwrap_err();
+    sink0_failed(&error);
+    let runs = model.take_runs();
+    assert!(
+        runs.iter().all(|r| r.unit != "sink/0"),
+        "sink/0 ran no hook"
+    );
+    assert_eq!(echo(&model, "sink/1"), pair("world", "2"));
+    assert_eq!(echo(&model, "mirror/0"), pair("world", "2"));
+    let queued: Vec<(String, String)> = model
+        .queued()
+        .map(|q| (q.unit.clone(), q.hook.name.clone()))
+        .collect();
+    assert_eq!(
+        queued,
+        [("sink/0".to_string(), "in-relation-changed".to_string())]
+    );
+
+    // Resolving a unit that is not in error is refused.
+    match model.resolved("sink/1") {
+        Err(SimError::Invalid(message)) => assert!(message.contains("sink/1"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(model.take_runs().is_empty());
+
+    // Fix the cause, then `juju resolved sink/0`: the failed hook runs
+    // again, reading the data as it is now, and what it causes follows.
+    model
+        .model()
+        .apps
+        .get_mut("sink")
+        .unwrap()
+        .config
+        .insert("fail-unit".into(), json!(""));
+    model.resolved("sink/0").unwrap();
+    let runs = model.take_runs();
+    let ran: Vec<(&str, &str, bool)> = runs
+        .iter()
+        .map(|r| (r.unit.as_str(), r.hook.as_str(), r.result.is_ok()))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            ("sink/0", "in-relation-changed", true),
+            ("source/0", "out-relation-changed", true),
+        ]
+    );
+    assert_eq!(echo(&model, "sink/0"), pair("world", "1"));
+    assert!(model.failed_units().is_empty());
+    assert_eq!(model.queued().count(), 0);
 }

@@ -1,10 +1,13 @@
 //! The charm runtime: what happens in one hook, from reading the context to
 //! committing the unit state.
 //!
-//! Sequence (non-restricted hooks): open the unit state; startup work
+//! Sequence (non-restricted hooks): open the unit state; publish again
+//! what the last committed hook published and Juju did not keep
+//! ([`republish`]); startup work
 //! (upgrade-series flags, config flags, leadership flags, endpoints);
 //! [`dispatch`](crate::dispatch()); exit work (publish modified relation
-//! data, clear this hook's config flags, drop triggers); commit. Restricted
+//! data, clear this hook's config flags, drop triggers); commit, with the
+//! record of what the hook published. Restricted
 //! hooks (`collect-metrics`, `meter-status-changed`) run only dispatch.
 //! Any error aborts the hook: it is logged at ERROR through `juju-log` and
 //! stderr, the unit state is rolled back, nothing is published, and the
@@ -17,6 +20,7 @@ mod endpoints;
 pub mod entry;
 pub mod once_marks;
 pub mod persistent_config;
+pub mod republish;
 
 use std::fmt;
 
@@ -76,6 +80,9 @@ pub enum HookError {
     Commit(StateError),
     /// The config of this hook could not be saved for the next one.
     PreviousConfig(persistent_config::PersistentConfigError),
+    /// What the last committed hook published could not be checked or
+    /// published again.
+    Republish(republish::ReconcileError),
 }
 
 impl fmt::Display for HookError {
@@ -86,6 +93,7 @@ impl fmt::Display for HookError {
             HookError::Publish(e) => write!(f, "publishing relation data failed: {e}"),
             HookError::Commit(e) => write!(f, "saving the unit state failed: {e}"),
             HookError::PreviousConfig(e) => write!(f, "saving the config failed: {e}"),
+            HookError::Republish(e) => write!(f, "{e}"),
         }
     }
 }
@@ -98,6 +106,7 @@ impl std::error::Error for HookError {
             HookError::Publish(e) => Some(e),
             HookError::Commit(e) => Some(e),
             HookError::PreviousConfig(e) => Some(e),
+            HookError::Republish(e) => Some(e),
         }
     }
 }
@@ -121,11 +130,35 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     let HookInput {
         hook,
-        state,
-        tools,
+        mut state,
+        mut tools,
         tracing,
         previous_config,
     } = input;
+    // Before the tools are cached: the bags read back here are read again,
+    // with what this sends, when a handler asks for them.
+    let republished = if hook.is_restricted() {
+        None
+    } else {
+        let unit = hook.unit_name.clone().unwrap_or_default();
+        match republish::reconcile(&mut state, &mut *tools, &unit) {
+            Ok(done) => Some(done.resent),
+            Err(e) => {
+                let e = HookError::Republish(e);
+                let message = format!("hook {} failed: {}", hook.name, error_chain(&e));
+                let _ = tools.juju_log(LogLevel::Error, &message);
+                eprintln!("ERROR: {message}");
+                state.rollback();
+                return HookOutcome {
+                    report: DispatchReport::default(),
+                    result: Err(e),
+                    state,
+                    tools,
+                    flags: Vec::new(),
+                };
+            }
+        }
+    };
     let mut ctx = match Context::try_new(hook, state) {
         Ok(ctx) => ctx,
         Err(failed) => {
@@ -145,7 +178,13 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     ctx.set_tracing(tracing);
 
     let mut report = DispatchReport::default();
-    let result = run_in_context(charm, &mut ctx, &mut report, &previous_config);
+    let result = run_in_context(
+        charm,
+        &mut ctx,
+        &mut report,
+        &previous_config,
+        republished.as_ref(),
+    );
     let flags = ctx.get_flags();
     if let Err(e) = &result {
         let message = format!("hook {} failed: {}", ctx.hook_name(), error_chain(e));
@@ -213,6 +252,7 @@ fn run_in_context(
     ctx: &mut Context,
     report: &mut DispatchReport,
     store: &PreviousConfigStore,
+    republished: Option<&republish::SentBags>,
 ) -> Result<(), HookError> {
     let restricted = ctx.hook().is_restricted();
     once_marks::carry_python_marks(ctx, &charm.registry)
@@ -240,6 +280,15 @@ fn run_in_context(
         endpoints::finish_endpoints(ctx).map_err(HookError::Publish)?;
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
+    }
+    if let Some(republished) = republished {
+        // Recorded in the commit's transaction: if the process dies after
+        // the commit, before Juju sees it exit 0, the next hook publishes
+        // this again.
+        let mut sent = republished.clone();
+        republish::merge(&mut sent, &ctx.tools().with(|t| t.sent().clone()));
+        let hook = ctx.hook_name().to_string();
+        republish::save(ctx.unit_state(), &hook, &sent);
     }
     let pending = match config_to_save {
         Some((previous, saved)) => persistent_config::prepare(ctx, store, &previous, saved)

@@ -1,7 +1,7 @@
 //! Per-hook caching of the hook tools' answers that cannot change within a
 //! hook.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -24,7 +24,8 @@ use crate::log::LogLevel;
 ///   deleted.
 /// - [`relation_set`](HookTools::relation_set) does *not* update the cached
 ///   data of this unit or application: what `relation-get` answered stays
-///   the answer; the caller tracks its own writes.
+///   the answer; the caller tracks its own writes. What was sent is kept
+///   ([`CachedTools::sent`]) for the runtime's record of the hook.
 /// - `goal-state`, `credential-get`, each resource's `resource-get` path
 ///   and each relation's `relation-model-get` are kept for the hook.
 /// - `opened-ports` is kept until this unit opens or closes a port.
@@ -54,6 +55,9 @@ pub struct CachedTools {
     relation_get: HashMap<String, HashMap<String, DataBag>>,
     /// Relation id → application → data.
     relation_get_app: HashMap<String, HashMap<String, DataBag>>,
+    /// (Relation id, application bag?) → keys sent with `relation-set`,
+    /// with the last value sent.
+    sent: BTreeMap<(String, bool), DataBag>,
     model: ModelCache,
 }
 
@@ -104,8 +108,16 @@ impl CachedTools {
             relation_list: HashMap::new(),
             relation_get: HashMap::new(),
             relation_get_app: HashMap::new(),
+            sent: BTreeMap::new(),
             model: ModelCache::default(),
         }
+    }
+
+    /// Every key this hook sent with `relation-set` (successfully), per
+    /// relation id and bag (`true`: the application's), with the last value
+    /// sent (`""`: removed).
+    pub fn sent(&self) -> &BTreeMap<(String, bool), DataBag> {
+        &self.sent
     }
 
     /// The wrapped tools, dropping the cache.
@@ -190,7 +202,10 @@ impl HookTools for CachedTools {
         app: bool,
         data: &DataBag,
     ) -> Result<(), ToolError> {
-        self.inner.relation_set(relation_id, app, data)
+        self.inner.relation_set(relation_id, app, data)?;
+        let bag = self.sent.entry((relation_id.to_string(), app)).or_default();
+        bag.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(())
     }
 
     fn config_get(&mut self) -> Result<serde_json::Map<String, Value>, ToolError> {

@@ -8,8 +8,15 @@
 //! then runs the queue until it is empty, adding the `-relation-changed`
 //! hooks that published data causes on the remote units. Data a hook
 //! writes becomes visible to other units only when the hook succeeds.
+//!
+//! A hook that fails puts its unit in error, as Juju does: that unit's
+//! later hooks wait behind the failed one while the other units and
+//! applications go on ([`queue`](super::queue)); the step then reports the
+//! failure, and [`Deployment::resolved`] (`juju resolved`) or
+//! [`Deployment::retry`] runs the failed hook again and completes the
+//! step.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,6 +26,7 @@ use serde_json::{Map, Value};
 
 use super::model::ModelState;
 use super::process::{ProcessHost, ProcessTiming};
+use super::queue::{Entry, Finish, HookQueue};
 use super::unit_tools::{ChangedBag, SharedModel, ToolCall, UnitTools};
 use reactive_core::hook::HookInfo;
 use reactive_core::names::{app_of, RelationId};
@@ -98,8 +106,9 @@ pub struct HookRun {
 /// Why a step did not complete.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimError {
-    /// A hook failed; it stays at the head of the queue, and
-    /// [`Deployment::retry`] runs it again.
+    /// A hook failed: its unit is in error, the hook stays queued ahead of
+    /// that unit's later hooks (the other units went on), and
+    /// [`Deployment::resolved`] or [`Deployment::retry`] runs it again.
     HookFailed {
         /// The unit.
         unit: String,
@@ -165,7 +174,7 @@ pub struct Deployment {
     model: SharedModel,
     apps: BTreeMap<String, AppRuntime>,
     units: BTreeMap<String, UnitRuntime>,
-    queue: VecDeque<QueuedHook>,
+    queue: HookQueue,
     runs: Vec<HookRun>,
     workdir: PathBuf,
     max_hooks: usize,
@@ -181,7 +190,7 @@ impl fmt::Debug for Deployment {
             .field("workdir", &self.workdir)
             .field("apps", &self.apps.keys().collect::<Vec<_>>())
             .field("units", &self.units.keys().collect::<Vec<_>>())
-            .field("queued", &self.queue.len())
+            .field("queued", &self.queue.hooks().count())
             .finish()
     }
 }
@@ -199,7 +208,7 @@ impl Deployment {
             model: Arc::new(Mutex::new(ModelState::default())),
             apps: BTreeMap::new(),
             units: BTreeMap::new(),
-            queue: VecDeque::new(),
+            queue: HookQueue::default(),
             runs: Vec::new(),
             workdir: workdir.to_path_buf(),
             max_hooks: DEFAULT_MAX_HOOKS,
@@ -254,7 +263,17 @@ impl Deployment {
 
     /// The hooks still queued.
     pub fn queued(&self) -> impl Iterator<Item = &QueuedHook> {
-        self.queue.iter()
+        self.queue.hooks()
+    }
+
+    /// The units in error (a hook failed and was not resolved yet), each
+    /// with its failed hook and error, in the order they failed.
+    pub fn failed_units(&self) -> Vec<(String, String, String)> {
+        self.queue
+            .blocked()
+            .iter()
+            .map(|b| (b.unit.clone(), b.hook.clone(), b.error.clone()))
+            .collect()
     }
 
     fn app_name(&self, app: &str) -> Result<(), SimError> {
@@ -539,8 +558,14 @@ impl Deployment {
         }
         self.push(unit, HookInfo::named("stop"));
         self.push(unit, HookInfo::named("remove"));
-        self.run_until_quiet()?;
-        // The unit is gone: its relation presence, its record, its runtime.
+        self.queue.push_finish(Finish::UnitGone(unit.to_string()));
+        self.run_until_quiet()
+    }
+
+    /// The unit is gone: its relation presence, its record, its runtime; a
+    /// new leader is elected if it led.
+    fn unit_gone(&mut self, unit: &str) {
+        let app = app_of(unit).to_string();
         let new_leader = {
             let mut model = self.model();
             for relation in model.relations.values_mut() {
@@ -552,20 +577,19 @@ impl Deployment {
             }
             model.units.remove(unit);
             let next = model.units_of(&app).into_iter().next();
-            let app_state = model.apps.get_mut(&app).expect("exists");
-            if app_state.leader.as_deref() == Some(unit) {
-                app_state.leader = next.clone();
-                next
-            } else {
-                None
+            match model.apps.get_mut(&app) {
+                Some(app_state) if app_state.leader.as_deref() == Some(unit) => {
+                    app_state.leader = next.clone();
+                    next
+                }
+                _ => None,
             }
         };
         self.units.remove(unit);
+        self.queue.forget_unit(unit);
         if let Some(leader) = new_leader {
             self.push(&leader, HookInfo::named("leader-elected"));
-            self.run_until_quiet()?;
         }
-        Ok(())
     }
 
     /// Remove a relation: `-relation-departed` for every remote unit, then
@@ -601,47 +625,83 @@ impl Deployment {
             }
             self.push(unit, relation_hook(endpoint, "broken", id, None, None));
         }
-        self.run_until_quiet()?;
-        self.model().relations.remove(&id);
-        Ok(())
-    }
-
-    /// Run the failed hook at the head of the queue again, then the rest.
-    pub fn retry(&mut self) -> Result<(), SimError> {
+        self.queue.push_finish(Finish::RelationGone(id));
         self.run_until_quiet()
     }
 
-    /// Run hooks until the queue is empty.
+    /// Resolve every unit in error (`juju resolved` on each): each failed
+    /// hook runs again, then the rest of the queue.
+    pub fn retry(&mut self) -> Result<(), SimError> {
+        self.queue.resolve_all();
+        self.run_until_quiet()
+    }
+
+    /// `juju resolved <unit>`: run the unit's failed hook again, then its
+    /// waiting hooks and the rest of the queue. Other units in error stay
+    /// in error.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Invalid`] when the unit is not in error; otherwise as
+    /// [`Deployment::run_until_quiet`].
+    pub fn resolved(&mut self, unit: &str) -> Result<(), SimError> {
+        if !self.queue.resolve(unit) {
+            return Err(SimError::Invalid(format!("unit `{unit}` is not in error")));
+        }
+        self.run_until_quiet()
+    }
+
+    /// Run hooks until nothing can run: the queue is empty, or only units
+    /// in error have hooks left. A failed hook puts its unit in error and
+    /// the others go on.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::HookFailed`] naming the first unit still in error;
+    /// [`SimError::NeverSettles`] past the cap of hooks.
     pub fn run_until_quiet(&mut self) -> Result<(), SimError> {
         let mut hooks_run = 0;
-        while let Some(next) = self.queue.front().cloned() {
+        while let Some(next) = self.queue.next().cloned() {
+            let queued = match &next {
+                Entry::Hook(queued) => queued.clone(),
+                Entry::Finish(finish) => {
+                    self.queue.done(&next);
+                    match finish {
+                        Finish::UnitGone(unit) => self.unit_gone(unit),
+                        Finish::RelationGone(id) => {
+                            self.model().relations.remove(id);
+                        }
+                    }
+                    continue;
+                }
+            };
             if hooks_run >= self.max_hooks {
                 return Err(SimError::NeverSettles {
                     hooks_run,
                     pending: self
                         .queue
-                        .iter()
+                        .hooks()
                         .take(10)
                         .map(|q| format!("{} on {}", q.hook.name, q.unit))
                         .collect(),
                 });
             }
             hooks_run += 1;
-            let run = self.run_one(&next)?;
+            let run = self.run_one(&queued)?;
             let failed = run.result.clone().err();
             let changed = run.changed.clone();
             self.runs.push(run);
             if let Some(error) = failed {
-                return Err(SimError::HookFailed {
-                    unit: next.unit,
-                    hook: next.hook.name,
-                    error,
-                });
+                self.queue.fail(&queued, error);
+                continue;
             }
-            self.queue.pop_front();
-            self.after_hook(&next, &changed);
+            self.queue.done(&next);
+            self.after_hook(&queued, &changed);
         }
-        Ok(())
+        match self.queue.first_failure() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
     }
 
     // ---- internals ---------------------------------------------------------
@@ -662,13 +722,10 @@ impl Deployment {
 
     fn push(&mut self, unit: &str, mut hook: HookInfo) {
         hook.unit_name = Some(unit.to_string());
-        let queued = QueuedHook {
+        self.queue.push_hook(QueuedHook {
             unit: unit.to_string(),
             hook,
-        };
-        if !self.queue.contains(&queued) {
-            self.queue.push_back(queued);
-        }
+        });
     }
 
     /// Juju's bookkeeping around a hook: a unit sees a remote unit from its

@@ -5,6 +5,7 @@
 pub mod deployment;
 pub mod model;
 pub mod process;
+pub mod queue;
 pub mod report;
 pub mod scenario;
 pub mod tool_client;
