@@ -486,7 +486,9 @@ impl Harness {
             hook.charm_dir = self.charm_dir.clone();
         }
         let name = hook.name.clone();
-        let tools = Arc::new(Mutex::new(UnitTools::new(self.model.clone(), &self.unit)));
+        let tools = Arc::new(Mutex::new(
+            UnitTools::new(self.model.clone(), &self.unit).with_storage(hook.storage_id.clone()),
+        ));
         let state = self.state.take().unwrap_or_else(UnitState::in_memory);
         let outcome = run_hook(
             &self.charm,

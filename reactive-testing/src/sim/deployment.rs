@@ -696,7 +696,9 @@ impl Deployment {
         })?;
         let mut hook = queued.hook.clone();
         hook.charm_dir = Some(runtime.dir.clone());
-        let tools = Arc::new(Mutex::new(UnitTools::new(self.model.clone(), &unit)));
+        let tools = Arc::new(Mutex::new(
+            UnitTools::new(self.model.clone(), &unit).with_storage(hook.storage_id.clone()),
+        ));
         let started = Instant::now();
         let app_runtime = self.apps.get(&app).ok_or_else(|| SimError::Unknown {
             what: "application",

@@ -7,6 +7,7 @@ pub mod model;
 pub mod process;
 pub mod report;
 pub mod scenario;
+pub mod secret_model;
 pub mod tool_client;
 pub mod tool_server;
 pub mod unit_tools;
