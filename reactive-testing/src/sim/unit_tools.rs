@@ -96,13 +96,10 @@ pub struct UnitTools {
     storage_id: Option<String>,
 }
 
+/// A failure with Juju's standard error, classified as the process
+/// backend classifies it (`not the leader`, `permission denied`, …).
 fn failed(tool: &str, args: &[String], stderr: &str) -> ToolError {
-    ToolError::Failed {
-        tool: tool.to_string(),
-        args: reactive_core::tools::error::redact_args(args),
-        status: Some(1),
-        stderr: stderr.to_string(),
-    }
+    model_tools::juju_error(tool, args, stderr)
 }
 
 fn relation_not_found(tool: &str, args: &[String], relation_id: &str) -> ToolError {
@@ -153,14 +150,26 @@ impl UnitTools {
         &self.calls
     }
 
+    /// The content values of the model's secrets (see
+    /// [`SecretStore::values`]), to scrub them from what is recorded.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.model().secrets.values()
+    }
+
     /// The action's state, when running an action.
     pub fn action(&self) -> Option<&ActionState> {
         self.action.as_ref()
     }
 
     fn record(&mut self, tool: &str, args: &[String]) {
+        self.record_args(tool, &reactive_core::tools::error::redact_args(args));
+    }
+
+    /// Record a call whose arguments hold no `key=value` secret (such as
+    /// `storage-add data=2`), scrubbing only secret content.
+    fn record_args(&mut self, tool: &str, args: &[String]) {
         let values = self.model().secrets.values();
-        let args = reactive_core::tools::error::redact_args(args)
+        let args = args
             .iter()
             .map(|arg| super::secret_model::scrub_values(arg, &values))
             .collect();

@@ -129,22 +129,21 @@ pub(super) fn execute_model(
                 .resource_get(&name)
                 .map(|path| format!("{}\n", path.display())),
         ),
-        ModelCall::StorageGet { id, key, format } => {
-            let id = id.or_else(|| hook.storage_id.clone());
-            match key {
-                Some(key) => done(
-                    tools
-                        .storage_get_key(id.as_deref(), &key)
-                        .map(|v| render(format, &Value::String(v))),
-                ),
-                None => done(tools.storage_get(id.as_deref()).map(|info| {
-                    render(
-                        format,
-                        &json!({"kind": info.kind.as_str(), "location": info.location}),
-                    )
-                })),
-            }
-        }
+        // Without `-s`, the hook's own storage instance, which the unit's
+        // tools know.
+        ModelCall::StorageGet { id, key, format } => match key {
+            Some(key) => done(
+                tools
+                    .storage_get_key(id.as_deref(), &key)
+                    .map(|v| render(format, &Value::String(v))),
+            ),
+            None => done(tools.storage_get(id.as_deref()).map(|info| {
+                render(
+                    format,
+                    &json!({"kind": info.kind.as_str(), "location": info.location}),
+                )
+            })),
+        },
         ModelCall::StorageList { name, format } => {
             done(tools.storage_list(name.as_deref()).map(|ids| {
                 render(

@@ -210,7 +210,7 @@ impl UnitTools {
     pub(super) fn tool_storage_add(&mut self, name: &str, count: u32) -> Result<(), ToolError> {
         const TOOL: &str = "storage-add";
         let args = [format!("{name}={count}")];
-        self.record(TOOL, &args);
+        self.record_args(TOOL, &args);
         if count == 0 {
             return Err(ToolError::invalid_input(
                 TOOL,
