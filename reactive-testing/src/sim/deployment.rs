@@ -9,6 +9,9 @@
 //! hooks that published data causes on the remote units. Data a hook
 //! writes becomes visible to other units only when the hook succeeds.
 
+mod secrets;
+mod storage;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -161,6 +164,11 @@ struct UnitRuntime {
 }
 
 /// A simulated Juju model running charms.
+///
+/// Besides relations, it runs the storage hooks (see
+/// [`Deployment::add_storage`], [`Deployment::detach_storage`]) and the
+/// secret hooks (see [`Deployment::rotate_secret`],
+/// [`Deployment::expire_secret`]).
 pub struct Deployment {
     model: SharedModel,
     apps: BTreeMap<String, AppRuntime>,
@@ -297,9 +305,20 @@ impl Deployment {
                 (p.endpoints.clone(), p.config_defaults.clone())
             }
         };
+        let storage = match &spec.runner {
+            CharmRunner::InProcess(charm) => charm.metadata.storage.clone(),
+            CharmRunner::Process(_) => {
+                reactive_core::metadata::CharmMetadata::load(&spec.charm_dir)
+                    .map(|m| m.storage)
+                    .map_err(|e| SimError::Invalid(e.to_string()))?
+            }
+        };
         let mut config = defaults;
         config.extend(spec.config.clone());
         self.model().add_app(&spec.name, endpoints, config);
+        if let Some(app) = self.model().apps.get_mut(&spec.name) {
+            app.storage = storage;
+        }
         self.apps.insert(
             spec.name.clone(),
             AppRuntime {
@@ -367,6 +386,9 @@ impl Deployment {
                 }
                 (leader, relations)
             };
+            // Storage is attached before `install`, as in Juju.
+            self.attach_initial_storage(&unit);
+            self.queue_storage_attached();
             self.push(&unit, HookInfo::named("install"));
             for (id, endpoint, _) in &relations {
                 self.push(&unit, relation_hook(endpoint, "created", *id, None, None));
@@ -536,6 +558,7 @@ impl Deployment {
                 );
             }
         }
+        self.queue_all_detaching(unit);
         self.push(unit, HookInfo::named("stop"));
         self.push(unit, HookInfo::named("remove"));
         self.run_until_quiet()?;
@@ -636,6 +659,8 @@ impl Deployment {
             }
             self.queue.pop_front();
             self.after_hook(&next, &changed);
+            self.queue_storage_attached();
+            self.queue_secret_hooks();
         }
         Ok(())
     }
