@@ -129,8 +129,7 @@ fn content_of(result: Result<SecretContent, ToolError>) -> String {
 
 /// The leader's calls: every tool, with each of its typed errors.
 fn leader_script(t: &mut dyn HookTools) -> Vec<String> {
-    let mut out = Vec::new();
-    out.push(outcome(t.resource_get("config-file")));
+    let mut out = vec![outcome(t.resource_get("config-file"))];
     out.push(outcome(t.resource_get("missing")));
     out.push(outcome(t.storage_list(None)));
     out.push(outcome(t.storage_list(Some("logs"))));
@@ -483,7 +482,8 @@ fn main() {
     }
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut socket = socket_side();
-    let tests: [(&str, &dyn Fn(&mut Socket)); 3] = [
+    type Test<'a> = (&'a str, &'a dyn Fn(&mut Socket));
+    let tests: [Test<'_>; 3] = [
         ("leader_round_trip", &leader_round_trip),
         ("follower_round_trip", &follower_round_trip),
         ("failed_hooks_commit_nothing", &|_| {

@@ -17,7 +17,7 @@ use reactive_core::names::{app_of, unit_order};
 use reactive_core::tools::{DataBag, PortRange, StorageKind, WorkloadState};
 
 pub use super::secret_model::{
-    ConsumerState, SecretOwnerRef, SecretRecord, SecretStore, MIN_SCRUBBED_LEN,
+    ConsumerState, RetiredValues, SecretOwnerRef, SecretRecord, SecretStore, MIN_SCRUBBED_LEN,
 };
 
 /// The model UUID the simulator reports (`relation-model-get`): a fixed,

@@ -142,14 +142,15 @@ fn bag_json(bag: &DataBag) -> Value {
 
 impl StepReport {
     /// Replace every one of `values` (secret content) wherever the report
-    /// shows text: published data, statuses, hook and step errors, files
-    /// and the recorded tool calls. A step's report is scrubbed with the
+    /// shows text: the step's description, published data, statuses, hook
+    /// and step errors, files and the recorded tool calls. A step's report is scrubbed with the
     /// model's secrets before it is returned.
     pub fn scrub(&mut self, values: &[String]) {
         if values.is_empty() {
             return;
         }
         let scrub = |text: &mut String| *text = redact_secret_values(text, values);
+        scrub(&mut self.step);
         for hook in &mut self.hooks {
             if let Err(e) = &mut hook.result {
                 scrub(e);

@@ -145,6 +145,25 @@ impl SecretRecord {
     }
 }
 
+/// The content values of removed revisions and secrets, kept only to
+/// scrub them from logs and reports (a value published or logged before
+/// its secret was removed stays secret). Its `Debug` form shows a count.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RetiredValues(BTreeSet<String>);
+
+impl RetiredValues {
+    /// Keep the values of `content`.
+    pub fn retire(&mut self, content: &SecretContent) {
+        self.0.extend(content.expose().values().cloned());
+    }
+}
+
+impl std::fmt::Debug for RetiredValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RetiredValues({} values)", self.0.len())
+    }
+}
+
 /// Every secret of a model.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretStore {
@@ -152,6 +171,8 @@ pub struct SecretStore {
     pub secrets: BTreeMap<String, SecretRecord>,
     /// How many secrets have been created (ids are never reused).
     pub created: u64,
+    /// The content of removed revisions, for scrubbing.
+    pub retired: RetiredValues,
 }
 
 impl SecretStore {
@@ -225,7 +246,7 @@ impl SecretStore {
             .map(|s| s.id.clone())
     }
 
-    /// Every value of every stored revision at least
+    /// Every value of every revision stored or removed, at least
     /// [`MIN_SCRUBBED_LEN`] bytes long, longest first.
     pub fn values(&self) -> Vec<String> {
         let mut values: Vec<String> = self
@@ -233,6 +254,7 @@ impl SecretStore {
             .values()
             .flat_map(|s| s.revisions.values())
             .flat_map(|c| c.expose().values())
+            .chain(self.retired.0.iter())
             .filter(|v| v.len() >= MIN_SCRUBBED_LEN)
             .cloned()
             .collect::<BTreeSet<_>>()

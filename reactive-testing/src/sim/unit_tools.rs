@@ -72,7 +72,8 @@ pub struct ActionState {
 /// opened and closed ports and added storage are held back, as Juju does,
 /// and reach the model only when [`UnitTools::finish`] is told the hook
 /// succeeded; secret changes (and the revisions read) are undone when it
-/// failed. Statuses and logs take effect at once. Every call is recorded
+/// failed. Statuses and logs take effect at once, stored with secret
+/// content redacted. Every call is recorded
 /// ([`UnitTools::calls`]) with `key=value` values and every secret's
 /// content redacted; log lines are stored with secret content redacted.
 #[derive(Debug)]
@@ -443,7 +444,7 @@ impl HookTools for UnitTools {
         self.record("status-set", &args);
         let status = Status {
             state,
-            message: message.to_string(),
+            message: self.model().secrets.scrub(message),
         };
         if application {
             if !self.is_leader_now() {

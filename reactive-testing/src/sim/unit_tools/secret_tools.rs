@@ -45,6 +45,14 @@ fn ref_args(secret: SecretRef<'_>) -> Vec<String> {
     }
 }
 
+fn canonical_id(id: &str) -> String {
+    if id.starts_with("secret:") {
+        id.to_string()
+    } else {
+        format!("secret:{id}")
+    }
+}
+
 fn not_found(tool: &str, args: &[String], id: &str) -> ToolError {
     juju_error(tool, args, &format!("ERROR secret {id:?} not found"))
 }
@@ -340,28 +348,43 @@ impl UnitTools {
         self.check_manage(TOOL, &args, id)?;
         self.snapshot_secrets();
         let mut model = self.model();
-        let record = model
+        let store = &mut model.secrets;
+        let record = store
             .secrets
-            .get_mut(id)
+            .get_mut(&canonical_id(id))
             .ok_or_else(|| not_found(TOOL, &args, id))?;
         let canonical = record.id.clone();
-        match revision {
+        let removed: Vec<SecretContent> = match revision {
             Some(revision) => {
-                if record.revisions.remove(&revision).is_none() {
+                let Some(content) = record.revisions.remove(&revision) else {
                     return Err(juju_error(
                         TOOL,
                         &args,
                         &format!("ERROR secret revision {revision} not found"),
                     ));
-                }
+                };
                 record.removal_notified.remove(&revision);
+                let mut removed = vec![content];
                 if record.revisions.is_empty() {
-                    model.secrets.secrets.remove(&canonical);
+                    removed.extend(
+                        store
+                            .secrets
+                            .remove(&canonical)
+                            .into_iter()
+                            .flat_map(|r| r.revisions.into_values()),
+                    );
                 }
+                removed
             }
-            None => {
-                model.secrets.secrets.remove(&canonical);
-            }
+            None => store
+                .secrets
+                .remove(&canonical)
+                .into_iter()
+                .flat_map(|r| r.revisions.into_values())
+                .collect(),
+        };
+        for content in &removed {
+            store.retired.retire(content);
         }
         Ok(())
     }
