@@ -307,10 +307,12 @@ impl Deployment {
         };
         let storage = match &spec.runner {
             CharmRunner::InProcess(charm) => charm.metadata.storage.clone(),
+            // A metadata file the charm cannot read is reported by the
+            // charm's own first hook, naming it; it has no storage here.
             CharmRunner::Process(_) => {
                 reactive_core::metadata::CharmMetadata::load(&spec.charm_dir)
                     .map(|m| m.storage)
-                    .map_err(|e| SimError::Invalid(e.to_string()))?
+                    .unwrap_or_default()
             }
         };
         let mut config = defaults;
