@@ -30,6 +30,16 @@ pub struct HookInfo {
     /// `JUJU_CHARM_DIR` (or `CHARM_DIR`): relative paths the framework
     /// reads, such as `#[when_file_changed]` files, are resolved against it.
     pub charm_dir: Option<PathBuf>,
+    /// `JUJU_STORAGE_ID`: the storage instance (`data/0`) of a
+    /// `-storage-attached` or `-storage-detaching` hook.
+    pub storage_id: Option<String>,
+    /// `JUJU_SECRET_ID`: the secret (`secret:…`) of a `secret-*` hook.
+    pub secret_id: Option<String>,
+    /// `JUJU_SECRET_LABEL`: the label this unit gave that secret, if any.
+    pub secret_label: Option<String>,
+    /// `JUJU_SECRET_REVISION`: the revision of a `secret-remove` or
+    /// `secret-expired` hook.
+    pub secret_revision: Option<u64>,
 }
 
 impl HookInfo {
@@ -109,6 +119,17 @@ impl HookInfo {
             charm_dir: var("JUJU_CHARM_DIR")
                 .or_else(|| var("CHARM_DIR"))
                 .map(PathBuf::from),
+            storage_id: var("JUJU_STORAGE_ID"),
+            secret_id: var("JUJU_SECRET_ID"),
+            secret_label: var("JUJU_SECRET_LABEL"),
+            secret_revision: match var("JUJU_SECRET_REVISION") {
+                None => None,
+                Some(value) => Some(
+                    value
+                        .parse()
+                        .map_err(|_| HookEnvError::BadSecretRevision { value })?,
+                ),
+            },
         })
     }
 
@@ -219,6 +240,11 @@ pub enum HookEnvError {
         /// Its value.
         value: String,
     },
+    /// `JUJU_SECRET_REVISION` is not a revision number.
+    BadSecretRevision {
+        /// Its value.
+        value: String,
+    },
 }
 
 impl fmt::Display for HookEnvError {
@@ -235,6 +261,10 @@ impl fmt::Display for HookEnvError {
             HookEnvError::EmptyHookName { variable, value } => write!(
                 f,
                 "no hook name in {variable} (value {value:?}): expected e.g. `hooks/install`"
+            ),
+            HookEnvError::BadSecretRevision { value } => write!(
+                f,
+                "JUJU_SECRET_REVISION has the bad value {value:?}: expected a revision number, e.g. `2`"
             ),
         }
     }
@@ -321,6 +351,7 @@ mod tests {
                 departing_unit: Some("postgresql/3".into()),
                 action_name: Some("backup".into()),
                 charm_dir: Some(PathBuf::from("/var/lib/juju/agents/unit-app-0/charm")),
+                ..HookInfo::default()
             }
         );
         let hook = from(
@@ -330,6 +361,36 @@ mod tests {
         .unwrap();
         assert_eq!(hook.charm_dir, Some(PathBuf::from("/charm")));
         assert_eq!(hook.remote_unit, None);
+    }
+
+    #[test]
+    fn reads_the_secret_and_storage_variables() {
+        let hook = from(
+            &[
+                ("JUJU_DISPATCH_PATH", "hooks/secret-remove"),
+                ("JUJU_SECRET_ID", "secret:cs4h9fk7ib4t4qlfssag"),
+                ("JUJU_SECRET_LABEL", "db-password"),
+                ("JUJU_SECRET_REVISION", "3"),
+                ("JUJU_STORAGE_ID", "data/1"),
+            ],
+            "dispatch",
+        )
+        .unwrap();
+        assert_eq!(
+            hook.secret_id.as_deref(),
+            Some("secret:cs4h9fk7ib4t4qlfssag")
+        );
+        assert_eq!(hook.secret_label.as_deref(), Some("db-password"));
+        assert_eq!(hook.secret_revision, Some(3));
+        assert_eq!(hook.storage_id.as_deref(), Some("data/1"));
+        let err = from(&[("JUJU_SECRET_REVISION", "three")], "secret-remove").unwrap_err();
+        assert_eq!(
+            err,
+            HookEnvError::BadSecretRevision {
+                value: "three".into()
+            }
+        );
+        assert!(err.to_string().contains("JUJU_SECRET_REVISION"), "{err}");
     }
 
     #[test]

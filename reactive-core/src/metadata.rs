@@ -1,6 +1,10 @@
 //! What the runtime knows of the charm's `metadata.yaml` (or
-//! `charmcraft.yaml`): its name and its relation endpoints with their roles
-//! and interfaces.
+//! `charmcraft.yaml`): its name, its relation endpoints with their roles
+//! and interfaces, and the storage it asks for.
+
+mod storage;
+
+pub use storage::{StorageMeta, MAX_STORAGE_COUNT};
 
 use std::path::Path;
 
@@ -39,6 +43,8 @@ pub struct CharmMetadata {
     /// Every relation endpoint, in the order declared (provides, requires,
     /// then peers).
     pub endpoints: Vec<EndpointMeta>,
+    /// The `storage` section's entries, in the order declared.
+    pub storage: Vec<StorageMeta>,
 }
 
 /// A metadata file that cannot be used (naming the file and key).
@@ -50,6 +56,7 @@ impl CharmMetadata {
         CharmMetadata {
             name: name.into(),
             endpoints: Vec::new(),
+            storage: Vec::new(),
         }
     }
 
@@ -167,6 +174,9 @@ impl CharmMetadata {
                 meta = meta.with_endpoint(endpoint.clone(), role, interface);
             }
         }
+        if let Some(value) = top.get("storage") {
+            meta.storage = storage::parse_storage(value, file)?;
+        }
         Ok(meta)
     }
 
@@ -178,6 +188,11 @@ impl CharmMetadata {
             .filter(|e| e.role == role && e.interface == interface)
             .map(|e| e.name.clone())
             .collect()
+    }
+
+    /// The storage called `name`, if declared.
+    pub fn storage(&self, name: &str) -> Option<&StorageMeta> {
+        self.storage.iter().find(|s| s.name == name)
     }
 
     /// The endpoint called `name`, if declared.

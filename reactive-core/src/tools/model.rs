@@ -96,6 +96,17 @@ pub enum StorageKind {
     Unknown,
 }
 
+impl StorageKind {
+    /// The word Juju prints for it (`block`, `filesystem`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StorageKind::Block => "block",
+            StorageKind::Filesystem => "filesystem",
+            StorageKind::Unknown => "unknown",
+        }
+    }
+}
+
 /// A storage instance, from `storage-get --format=json -s ID`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct StorageInfo {

@@ -100,6 +100,14 @@ pub enum HarnessError {
     },
     /// The hook ran and failed; its record says how.
     HookFailed(Box<HookRecord>),
+    /// A storage, storage instance, secret or application the model does
+    /// not hold.
+    Unknown {
+        /// What kind of thing (`storage`, `secret`, …).
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
 }
 
 impl HarnessError {
@@ -123,6 +131,7 @@ impl fmt::Display for HarnessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HarnessError::Charm(e) => write!(f, "cannot load the charm: {e}"),
+            HarnessError::Unknown { what, name } => write!(f, "unknown {what} `{name}`"),
             HarnessError::UnknownHook { hook, suggestion } => {
                 write!(f, "`{hook}` is not a Juju hook{}", did_you_mean(suggestion))
             }

@@ -39,6 +39,7 @@
 
 mod consistency;
 mod error;
+mod model_setup;
 
 pub use error::HarnessError;
 
@@ -132,6 +133,9 @@ impl Harness {
             .map(|e| (e.name.clone(), e.interface.clone()))
             .collect();
         model.add_app(&app, endpoints, charm.config_options.defaults());
+        if let Some(app_state) = model.apps.get_mut(&app) {
+            app_state.storage = charm.metadata.storage.clone();
+        }
         model.add_unit(&unit, None);
         Harness {
             charm,
@@ -486,7 +490,9 @@ impl Harness {
             hook.charm_dir = self.charm_dir.clone();
         }
         let name = hook.name.clone();
-        let tools = Arc::new(Mutex::new(UnitTools::new(self.model.clone(), &self.unit)));
+        let tools = Arc::new(Mutex::new(
+            UnitTools::new(self.model.clone(), &self.unit).with_storage(hook.storage_id.clone()),
+        ));
         let state = self.state.take().unwrap_or_else(UnitState::in_memory);
         let outcome = run_hook(
             &self.charm,

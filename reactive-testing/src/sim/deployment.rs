@@ -16,6 +16,9 @@
 //! [`Deployment::retry`] runs the failed hook again and completes the
 //! step.
 
+mod secrets;
+mod storage;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -170,6 +173,11 @@ struct UnitRuntime {
 }
 
 /// A simulated Juju model running charms.
+///
+/// Besides relations, it runs the storage hooks (see
+/// [`Deployment::add_storage`], [`Deployment::detach_storage`]) and the
+/// secret hooks (see [`Deployment::rotate_secret`],
+/// [`Deployment::expire_secret`]).
 pub struct Deployment {
     model: SharedModel,
     apps: BTreeMap<String, AppRuntime>,
@@ -316,9 +324,22 @@ impl Deployment {
                 (p.endpoints.clone(), p.config_defaults.clone())
             }
         };
+        let storage = match &spec.runner {
+            CharmRunner::InProcess(charm) => charm.metadata.storage.clone(),
+            // A metadata file the charm cannot read is reported by the
+            // charm's own first hook, naming it; it has no storage here.
+            CharmRunner::Process(_) => {
+                reactive_core::metadata::CharmMetadata::load(&spec.charm_dir)
+                    .map(|m| m.storage)
+                    .unwrap_or_default()
+            }
+        };
         let mut config = defaults;
         config.extend(spec.config.clone());
         self.model().add_app(&spec.name, endpoints, config);
+        if let Some(app) = self.model().apps.get_mut(&spec.name) {
+            app.storage = storage;
+        }
         self.apps.insert(
             spec.name.clone(),
             AppRuntime {
@@ -386,6 +407,9 @@ impl Deployment {
                 }
                 (leader, relations)
             };
+            // Storage is attached before `install`, as in Juju.
+            self.attach_initial_storage(&unit);
+            self.queue_storage_attached();
             self.push(&unit, HookInfo::named("install"));
             for (id, endpoint, _) in &relations {
                 self.push(&unit, relation_hook(endpoint, "created", *id, None, None));
@@ -556,6 +580,7 @@ impl Deployment {
                 );
             }
         }
+        self.queue_all_detaching(unit);
         self.push(unit, HookInfo::named("stop"));
         self.push(unit, HookInfo::named("remove"));
         self.queue.push_finish(Finish::UnitGone(unit.to_string()));
@@ -697,6 +722,8 @@ impl Deployment {
             }
             self.queue.done(&next);
             self.after_hook(&queued, &changed);
+            self.queue_storage_attached();
+            self.queue_secret_hooks();
         }
         match self.queue.first_failure() {
             Some(failure) => Err(failure),
@@ -757,7 +784,9 @@ impl Deployment {
         })?;
         let mut hook = queued.hook.clone();
         hook.charm_dir = Some(runtime.dir.clone());
-        let tools = Arc::new(Mutex::new(UnitTools::new(self.model.clone(), &unit)));
+        let tools = Arc::new(Mutex::new(
+            UnitTools::new(self.model.clone(), &unit).with_storage(hook.storage_id.clone()),
+        ));
         let started = Instant::now();
         let app_runtime = self.apps.get(&app).ok_or_else(|| SimError::Unknown {
             what: "application",

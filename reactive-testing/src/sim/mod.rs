@@ -8,6 +8,7 @@ pub mod process;
 pub mod queue;
 pub mod report;
 pub mod scenario;
+pub mod secret_model;
 pub mod tool_client;
 pub mod tool_server;
 pub mod unit_tools;

@@ -1,17 +1,43 @@
 //! The state of a simulated Juju model: applications, units, relations with
-//! their data bags, configuration, leadership, statuses and logs.
+//! their data bags, configuration, leadership, statuses and logs; resources,
+//! storage, secrets, opened ports and the charms' controller-side state.
 //!
 //! It is plain data. [`UnitTools`](super::UnitTools) answers one unit's
 //! hook-tool calls from it; the [`Harness`](crate::harness::Harness) and the
 //! deployment simulator change it between hooks as Juju would.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
 use reactive_core::log::LogLevel;
+use reactive_core::metadata::StorageMeta;
 use reactive_core::names::{app_of, unit_order};
-use reactive_core::tools::{DataBag, Protocol, WorkloadState};
+use reactive_core::tools::{DataBag, PortRange, StorageKind, WorkloadState};
+
+pub use super::secret_model::{
+    ConsumerState, RetiredValues, SecretOwnerRef, SecretRecord, SecretStore, MIN_SCRUBBED_LEN,
+};
+
+/// The model UUID the simulator reports (`relation-model-get`): a fixed,
+/// recognisably fake value.
+pub const SIM_MODEL_UUID: &str = "5e1a7ed0-0000-4000-8000-000000000000";
+
+/// The endpoint name that stands for "every endpoint" in
+/// [`UnitRecord::ports`] (as `opened-ports --endpoints` prints it).
+pub const ALL_ENDPOINTS: &str = "*";
+
+/// One storage instance attached to a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageInstance {
+    /// Its kind.
+    pub kind: StorageKind,
+    /// Its mount point or device path.
+    pub location: String,
+    /// Whether its `-storage-attached` hook has been queued.
+    pub attached_hook_queued: bool,
+}
 
 /// A workload status with its message: what the harness, the simulator and
 /// its reports show of a unit's or an application's status. Serialized as
@@ -44,6 +70,13 @@ pub struct AppState {
     pub version: Option<String>,
     /// Its endpoints: name to interface, for relating.
     pub endpoints: BTreeMap<String, String>,
+    /// Its resources: name to the path `resource-get` answers.
+    pub resources: BTreeMap<String, PathBuf>,
+    /// The storage its charm declares (`metadata.yaml` `storage:`).
+    pub storage: Vec<StorageMeta>,
+    /// Whether it is trusted with the cloud credential (`juju trust`), for
+    /// `credential-get`.
+    pub trusted: bool,
 }
 
 /// One unit of the model.
@@ -55,10 +88,15 @@ pub struct UnitRecord {
     pub address: String,
     /// Its workload status.
     pub status: Option<Status>,
-    /// Its open ports.
-    pub ports: BTreeSet<(u16, Protocol)>,
+    /// Its opened port ranges, each with the endpoints it is opened for
+    /// ([`ALL_ENDPOINTS`] for every endpoint).
+    pub ports: BTreeMap<PortRange, BTreeSet<String>>,
     /// Every line it logged through `juju-log`.
     pub logs: Vec<(LogLevel, String)>,
+    /// Its storage instances, by id (`data/0`).
+    pub storage: BTreeMap<String, StorageInstance>,
+    /// Its charm's controller-side state (`state-get`, `state-set`).
+    pub charm_state: DataBag,
 }
 
 /// One relation between two applications (or a peer relation of one).
@@ -101,6 +139,11 @@ pub struct ModelState {
     /// How many unit addresses have been given out (each unit gets its own,
     /// never reused, even after units are removed).
     pub addresses_given: usize,
+    /// The secrets of the model.
+    pub secrets: SecretStore,
+    /// For each storage name, the next instance number (Juju numbers
+    /// storage instances model-wide: `data/0`, `data/1`, …).
+    pub next_storage: BTreeMap<String, u32>,
 }
 
 impl ModelState {
@@ -136,8 +179,10 @@ impl ModelState {
                 app: app_of(unit).to_string(),
                 address,
                 status: None,
-                ports: BTreeSet::new(),
+                ports: BTreeMap::new(),
                 logs: Vec::new(),
+                storage: BTreeMap::new(),
+                charm_state: DataBag::new(),
             },
         );
     }
@@ -192,6 +237,53 @@ impl ModelState {
             .collect();
         units.sort_by(|a, b| unit_order(a, b));
         units
+    }
+
+    /// Attach `count` new instances of the storage `name` (declared by the
+    /// unit's application) to `unit`; returns their ids. A filesystem is
+    /// at the declared `location` (with `/<N>` appended when the storage
+    /// may have several instances), else at
+    /// `/var/lib/juju/storage/<name>/<N>`; a block device at `/dev/loop<N>`.
+    pub fn attach_storage(&mut self, unit: &str, name: &str, count: u32) -> Vec<String> {
+        let Some(meta) = self
+            .units
+            .get(unit)
+            .and_then(|u| self.apps.get(&u.app))
+            .and_then(|a| a.storage.iter().find(|s| s.name == name))
+            .cloned()
+        else {
+            return Vec::new();
+        };
+        let mut ids = Vec::new();
+        for _ in 0..count {
+            let next = self.next_storage.entry(name.to_string()).or_default();
+            let n = *next;
+            *next += 1;
+            let location = match (meta.kind, &meta.location) {
+                (StorageKind::Block, _) => format!("/dev/loop{n}"),
+                (_, Some(location)) if meta.is_multiple() => format!("{location}/{n}"),
+                (_, Some(location)) => location.clone(),
+                (_, None) => format!("/var/lib/juju/storage/{name}/{n}"),
+            };
+            let id = format!("{name}/{n}");
+            if let Some(record) = self.units.get_mut(unit) {
+                record.storage.insert(
+                    id.clone(),
+                    StorageInstance {
+                        kind: meta.kind,
+                        location,
+                        attached_hook_queued: false,
+                    },
+                );
+            }
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// The model's UUID.
+    pub fn uuid(&self) -> &str {
+        SIM_MODEL_UUID
     }
 
     /// The relation a unit sees as `relation_id` (`endpoint:N`).

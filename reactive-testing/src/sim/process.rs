@@ -269,7 +269,9 @@ fn socket_path(dir: &Path) -> PathBuf {
 /// `JUJU_UNIT_NAME`, `JUJU_MODEL_NAME`, `JUJU_CHARM_DIR` and `CHARM_DIR`
 /// (the unit's directory), `JUJU_RELATION`, `JUJU_RELATION_ID`,
 /// `JUJU_REMOTE_UNIT`, `JUJU_REMOTE_APP`, `JUJU_DEPARTING_UNIT` and
-/// `JUJU_ACTION_NAME` when the hook has them, `PATH=<tool dir>:/usr/bin:/bin`,
+/// `JUJU_ACTION_NAME`, `JUJU_STORAGE_ID`, `JUJU_SECRET_ID`,
+/// `JUJU_SECRET_LABEL` and `JUJU_SECRET_REVISION` when the hook has them,
+/// `PATH=<tool dir>:/usr/bin:/bin`,
 /// `REACTIVE_SIM_SOCKET`, `UNIT_STATE_DB=<unit dir>/.unit-state.db` and
 /// `REACTIVE_TIMING_FILE`.
 pub fn hook_environment(
@@ -295,11 +297,17 @@ pub fn hook_environment(
         ("JUJU_REMOTE_APP", &hook.remote_app),
         ("JUJU_DEPARTING_UNIT", &hook.departing_unit),
         ("JUJU_ACTION_NAME", &hook.action_name),
+        ("JUJU_STORAGE_ID", &hook.storage_id),
+        ("JUJU_SECRET_ID", &hook.secret_id),
+        ("JUJU_SECRET_LABEL", &hook.secret_label),
     ];
     for (name, value) in optional {
         if let Some(value) = value {
             env.push((name, value.into()));
         }
+    }
+    if let Some(revision) = hook.secret_revision {
+        env.push(("JUJU_SECRET_REVISION", revision.to_string().into()));
     }
     let mut path = OsString::from(tool_dir);
     path.push(":");

@@ -124,6 +124,14 @@ pub fn redact_secrets(value: &str) -> String {
     out
 }
 
+/// [`redact_secrets`], and every one of `values` (the content of the
+/// model's secrets, see
+/// [`SecretStore::values`](super::secret_model::SecretStore::values))
+/// replaced by `<redacted>`.
+pub fn redact_secret_values(value: &str, values: &[String]) -> String {
+    super::secret_model::scrub_values(&redact_secrets(value), values)
+}
+
 fn bag_json(bag: &DataBag) -> Value {
     Value::Object(
         bag.iter()
@@ -133,6 +141,42 @@ fn bag_json(bag: &DataBag) -> Value {
 }
 
 impl StepReport {
+    /// Replace every one of `values` (secret content) wherever the report
+    /// shows text: the step's description, published data, statuses, hook
+    /// and step errors, files and the recorded tool calls. A step's report is scrubbed with the
+    /// model's secrets before it is returned.
+    pub fn scrub(&mut self, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let scrub = |text: &mut String| *text = redact_secret_values(text, values);
+        scrub(&mut self.step);
+        for hook in &mut self.hooks {
+            if let Err(e) = &mut hook.result {
+                scrub(e);
+            }
+            for call in &mut hook.calls {
+                call.args.iter_mut().for_each(scrub);
+            }
+        }
+        for unit in &mut self.units {
+            if let Some(status) = &mut unit.status {
+                scrub(&mut status.message);
+            }
+            for bag in unit.published.values_mut() {
+                bag.values_mut().for_each(scrub);
+            }
+        }
+        for file in &mut self.files {
+            if let Some(content) = &mut file.content {
+                scrub(content);
+            }
+        }
+        if let Some(e) = &mut self.error {
+            scrub(e);
+        }
+    }
+
     /// The report as JSON.
     pub fn to_json(&self) -> Value {
         json!({

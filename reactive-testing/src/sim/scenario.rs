@@ -11,6 +11,10 @@
 //!   - add-unit: {app: scrape-target, count: 1}
 //!   - remove-unit: scrape-target/1
 //!   - remove-relation: [scrape-target:metrics, prometheus:scrape]
+//!   - add-storage: {unit: prometheus/0, storage: data, count: 1}
+//!   - detach-storage: {unit: prometheus/0, id: data/1}
+//!   - rotate-secret: {app: prometheus, label: admin-password}
+//!   - expire-secret: {app: prometheus, label: admin-password}
 //! files: ["prometheus/0:prometheus.yml"]
 //! ```
 
@@ -57,6 +61,36 @@ pub enum Step {
     RemoveUnit(String),
     /// Remove the relation between two `app:endpoint`s.
     RemoveRelation(String, String),
+    /// Attach more instances of a storage to a unit (`juju add-storage`).
+    AddStorage {
+        /// The unit.
+        unit: String,
+        /// The storage's name in the charm's metadata.
+        storage: String,
+        /// How many instances.
+        count: usize,
+    },
+    /// Detach a storage instance from a unit.
+    DetachStorage {
+        /// The unit.
+        unit: String,
+        /// The instance, e.g. `data/1`.
+        id: String,
+    },
+    /// A secret an application owns is due for rotation (`secret-rotate`).
+    RotateSecret {
+        /// The owning application.
+        app: String,
+        /// The owner's label of the secret.
+        label: String,
+    },
+    /// A secret's latest revision has expired (`secret-expired`).
+    ExpireSecret {
+        /// The owning application.
+        app: String,
+        /// The owner's label of the secret.
+        label: String,
+    },
 }
 
 impl Step {
@@ -83,6 +117,14 @@ impl Step {
             Step::AddUnit { app, count } => format!("add-unit {app} x{count}"),
             Step::RemoveUnit(unit) => format!("remove-unit {unit}"),
             Step::RemoveRelation(a, b) => format!("remove-relation {a} {b}"),
+            Step::AddStorage {
+                unit,
+                storage,
+                count,
+            } => format!("add-storage {unit} {storage}={count}"),
+            Step::DetachStorage { unit, id } => format!("detach-storage {unit} {id}"),
+            Step::RotateSecret { app, label } => format!("rotate-secret {app} {label}"),
+            Step::ExpireSecret { app, label } => format!("expire-secret {app} {label}"),
         }
     }
 }
@@ -245,7 +287,28 @@ impl Scenario {
                     let (a, b) = pair(file, &at, v)?;
                     Step::RemoveRelation(a, b)
                 }
-                ("deploy" | "config" | "add-unit", _) => {
+                ("add-storage", Yaml::Mapping(m)) => Step::AddStorage {
+                    unit: string_field(file, &at, m, "unit")?,
+                    storage: string_field(file, &at, m, "storage")?,
+                    count: count_field(file, &at, m, "count", 1)?,
+                },
+                ("detach-storage", Yaml::Mapping(m)) => Step::DetachStorage {
+                    unit: string_field(file, &at, m, "unit")?,
+                    id: string_field(file, &at, m, "id")?,
+                },
+                ("rotate-secret", Yaml::Mapping(m)) => Step::RotateSecret {
+                    app: string_field(file, &at, m, "app")?,
+                    label: string_field(file, &at, m, "label")?,
+                },
+                ("expire-secret", Yaml::Mapping(m)) => Step::ExpireSecret {
+                    app: string_field(file, &at, m, "app")?,
+                    label: string_field(file, &at, m, "label")?,
+                },
+                (
+                    "deploy" | "config" | "add-unit" | "add-storage" | "detach-storage"
+                    | "rotate-secret" | "expire-secret",
+                    _,
+                ) => {
                     return Err(invalid(file, &at, "must be a mapping"))
                 }
                 ("remove-unit", _) => return Err(invalid(file, &at, "must name a unit (`app/N`)")),
@@ -254,7 +317,7 @@ impl Scenario {
                         file,
                         &format!("steps[{i}]"),
                         format!(
-                            "unknown step `{other}`; expected deploy, relate, config, add-unit, remove-unit or remove-relation"
+                            "unknown step `{other}`; expected deploy, relate, config, add-unit, remove-unit, remove-relation, add-storage, detach-storage, rotate-secret or expire-secret"
                         ),
                     ))
                 }
@@ -339,14 +402,34 @@ impl Deployment {
                     name: format!("{a} {b}"),
                 }),
             },
+            Step::AddStorage {
+                unit,
+                storage,
+                count,
+            } => self.add_storage(unit, storage, u32::try_from(*count).unwrap_or(u32::MAX)),
+            Step::DetachStorage { unit, id } => self.detach_storage(unit, id),
+            Step::RotateSecret { app, label } | Step::ExpireSecret { app, label } => {
+                match self.secret_id_by_label(app, label) {
+                    Some(id) if matches!(step, Step::RotateSecret { .. }) => {
+                        self.rotate_secret(&id)
+                    }
+                    Some(id) => self.expire_secret(&id),
+                    None => Err(SimError::Unknown {
+                        what: "secret",
+                        name: format!("{label} (of {app})"),
+                    }),
+                }
+            }
         };
-        StepReport {
+        let mut report = StepReport {
             step: step.describe(),
             hooks: self.take_runs(),
             units: self.snapshot_units(),
             files: self.snapshot_files(files),
             error: result.err().map(|e| e.to_string()),
-        }
+        };
+        report.scrub(&self.model().secrets.values());
+        report
     }
 
     /// Run every step of `scenario`, calling `on_step` with each report; stops

@@ -1,14 +1,27 @@
 //! One unit's hook tools, answered from a simulated model.
+//!
+//! The relation, leader, secret, storage, port and charm-state tools are
+//! answered here and in the submodules `model_tools` (resources, storage,
+//! status, goal state, ports, charm state, credentials, remote models) and
+//! `secret_tools` (the `secret-*` tools).
+
+mod model_tools;
+mod secret_tools;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value};
 
-use super::model::{ModelState, Status};
+use super::model::{ModelState, SecretStore, Status};
 use reactive_core::log::LogLevel;
 use reactive_core::names::{app_of, unit_order};
-use reactive_core::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
+use reactive_core::tools::{
+    ApplicationStatus, CloudSpec, DataBag, GoalState, HookTools, OpenedPort, PortRange, Protocol,
+    RelationModel, SecretContent, SecretInfo, SecretOptions, SecretRef, SecretRevision, StatusInfo,
+    StorageInfo, ToolError, WorkloadState,
+};
 
 /// A model shared by the units that run hooks against it.
 pub type SharedModel = Arc<Mutex<ModelState>>;
@@ -55,9 +68,14 @@ pub struct ActionState {
 
 /// The hook tools of one unit during one hook, over a shared model.
 ///
-/// Relation and leader data written during the hook is held back, as Juju
-/// does, and reaches the model only when [`UnitTools::finish`] is told the
-/// hook succeeded. Statuses and logs take effect at once.
+/// Relation and leader data, charm state (`state-set`, `state-delete`),
+/// opened and closed ports and added storage are held back, as Juju does,
+/// and reach the model only when [`UnitTools::finish`] is told the hook
+/// succeeded; secret changes (and the revisions read) are undone when it
+/// failed. Statuses and logs take effect at once, stored with secret
+/// content redacted. Every call is recorded
+/// ([`UnitTools::calls`]) with `key=value` values and every secret's
+/// content redacted; log lines are stored with secret content redacted.
 #[derive(Debug)]
 pub struct UnitTools {
     model: SharedModel,
@@ -67,15 +85,22 @@ pub struct UnitTools {
     pending_relation: BTreeMap<(String, bool), DataBag>,
     pending_leader: DataBag,
     action: Option<ActionState>,
+    /// `state-set` (`Some`) and `state-delete` (`None`) of this hook.
+    pending_state: BTreeMap<String, Option<String>>,
+    /// `open-port` (`true`) and `close-port` of this hook, in order.
+    pending_ports: Vec<(bool, PortRange, Vec<String>)>,
+    /// `storage-add` of this hook.
+    pending_storage: Vec<(String, u32)>,
+    /// The secrets as they were before this hook first changed them.
+    secrets_before: Option<SecretStore>,
+    /// The hook's storage instance (`JUJU_STORAGE_ID`).
+    storage_id: Option<String>,
 }
 
+/// A failure with Juju's standard error, classified as the process
+/// backend classifies it (`not the leader`, `permission denied`, …).
 fn failed(tool: &str, args: &[String], stderr: &str) -> ToolError {
-    ToolError::Failed {
-        tool: tool.to_string(),
-        args: reactive_core::tools::error::redact_args(args),
-        status: Some(1),
-        stderr: stderr.to_string(),
-    }
+    model_tools::juju_error(tool, args, stderr)
 }
 
 fn relation_not_found(tool: &str, args: &[String], relation_id: &str) -> ToolError {
@@ -97,7 +122,19 @@ impl UnitTools {
             pending_relation: BTreeMap::new(),
             pending_leader: DataBag::new(),
             action: None,
+            pending_state: BTreeMap::new(),
+            pending_ports: Vec::new(),
+            pending_storage: Vec::new(),
+            secrets_before: None,
+            storage_id: None,
         }
+    }
+
+    /// Run a hook about this storage instance (`JUJU_STORAGE_ID`): the
+    /// instance `storage-get` answers about without `-s`.
+    pub fn with_storage(mut self, storage_id: Option<String>) -> Self {
+        self.storage_id = storage_id;
+        self
     }
 
     /// Run as an action with these parameters.
@@ -114,15 +151,32 @@ impl UnitTools {
         &self.calls
     }
 
+    /// The content values of the model's secrets (see
+    /// [`SecretStore::values`]), to scrub them from what is recorded.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.model().secrets.values()
+    }
+
     /// The action's state, when running an action.
     pub fn action(&self) -> Option<&ActionState> {
         self.action.as_ref()
     }
 
     fn record(&mut self, tool: &str, args: &[String]) {
+        self.record_args(tool, &reactive_core::tools::error::redact_args(args));
+    }
+
+    /// Record a call whose arguments hold no `key=value` secret (such as
+    /// `storage-add data=2`), scrubbing only secret content.
+    fn record_args(&mut self, tool: &str, args: &[String]) {
+        let values = self.model().secrets.values();
+        let args = args
+            .iter()
+            .map(|arg| super::secret_model::scrub_values(arg, &values))
+            .collect();
         self.calls.push(ToolCall {
             tool: tool.to_string(),
-            args: reactive_core::tools::error::redact_args(args),
+            args,
         });
     }
 
@@ -144,11 +198,33 @@ impl UnitTools {
     pub fn finish(&mut self, success: bool) -> Vec<ChangedBag> {
         let pending_relation = std::mem::take(&mut self.pending_relation);
         let pending_leader = std::mem::take(&mut self.pending_leader);
+        let pending_state = std::mem::take(&mut self.pending_state);
+        let pending_ports = std::mem::take(&mut self.pending_ports);
+        let pending_storage = std::mem::take(&mut self.pending_storage);
+        let secrets_before = self.secrets_before.take();
         if !success {
+            if let Some(before) = secrets_before {
+                self.model().secrets = before;
+            }
             return Vec::new();
         }
+        let unit = self.unit.clone();
         let mut changed = Vec::new();
         let mut model = self.model();
+        for (name, count) in pending_storage {
+            model.attach_storage(&unit, &name, count);
+        }
+        if let Some(record) = model.units.get_mut(&unit) {
+            for (key, value) in pending_state {
+                match value {
+                    Some(value) => record.charm_state.insert(key, value),
+                    None => record.charm_state.remove(&key),
+                };
+            }
+            for (open, range, endpoints) in pending_ports {
+                model_tools::apply_port(&mut record.ports, open, range, &endpoints);
+            }
+        }
         for ((relation_id, app), data) in pending_relation {
             let Some(relation) = model.relation_by_id_mut(&relation_id) else {
                 continue;
@@ -346,8 +422,10 @@ impl HookTools for UnitTools {
     fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ToolError> {
         self.record("juju-log", &[s("-l"), s(level.as_str()), s(message)]);
         let unit = self.unit.clone();
-        if let Some(u) = self.model().units.get_mut(&unit) {
-            u.logs.push((level, message.to_string()));
+        let mut model = self.model();
+        let message = model.secrets.scrub(message);
+        if let Some(u) = model.units.get_mut(&unit) {
+            u.logs.push((level, message));
         }
         Ok(())
     }
@@ -366,7 +444,7 @@ impl HookTools for UnitTools {
         self.record("status-set", &args);
         let status = Status {
             state,
-            message: message.to_string(),
+            message: self.model().secrets.scrub(message),
         };
         if application {
             if !self.is_leader_now() {
@@ -435,21 +513,15 @@ impl HookTools for UnitTools {
     }
 
     fn open_port(&mut self, port: u16, protocol: Protocol) -> Result<(), ToolError> {
-        self.record("open-port", &[format!("{port}/{protocol}")]);
-        let unit = self.unit.clone();
-        if let Some(u) = self.model().units.get_mut(&unit) {
-            u.ports.insert((port, protocol));
-        }
-        Ok(())
+        let range = PortRange::port(port, protocol)
+            .map_err(|reason| ToolError::invalid_input("open-port", reason))?;
+        self.tool_port_range("open-port", range, &[])
     }
 
     fn close_port(&mut self, port: u16, protocol: Protocol) -> Result<(), ToolError> {
-        self.record("close-port", &[format!("{port}/{protocol}")]);
-        let unit = self.unit.clone();
-        if let Some(u) = self.model().units.get_mut(&unit) {
-            u.ports.remove(&(port, protocol));
-        }
-        Ok(())
+        let range = PortRange::port(port, protocol)
+            .map_err(|reason| ToolError::invalid_input("close-port", reason))?;
+        self.tool_port_range("close-port", range, &[])
     }
 
     fn action_get(&mut self) -> Result<Value, ToolError> {
@@ -483,6 +555,137 @@ impl HookTools for UnitTools {
             }
             None => Err(failed("action-fail", &args, "ERROR not running an action")),
         }
+    }
+
+    fn resource_get(&mut self, name: &str) -> Result<PathBuf, ToolError> {
+        self.tool_resource_get(name)
+    }
+
+    fn storage_get(&mut self, storage_id: Option<&str>) -> Result<StorageInfo, ToolError> {
+        self.tool_storage_get(storage_id)
+    }
+
+    fn storage_get_key(
+        &mut self,
+        storage_id: Option<&str>,
+        key: &str,
+    ) -> Result<String, ToolError> {
+        self.tool_storage_get_key(storage_id, key)
+    }
+
+    fn storage_list(&mut self, name: Option<&str>) -> Result<Vec<String>, ToolError> {
+        self.tool_storage_list(name)
+    }
+
+    fn storage_add(&mut self, name: &str, count: u32) -> Result<(), ToolError> {
+        self.tool_storage_add(name, count)
+    }
+
+    fn secret_add(
+        &mut self,
+        content: &SecretContent,
+        options: &SecretOptions,
+    ) -> Result<String, ToolError> {
+        self.tool_secret_add(content, options)
+    }
+
+    fn secret_get(
+        &mut self,
+        secret: SecretRef<'_>,
+        revision: SecretRevision,
+    ) -> Result<SecretContent, ToolError> {
+        self.tool_secret_get(secret, revision)
+    }
+
+    fn secret_set(
+        &mut self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_set(id, content, options)
+    }
+
+    fn secret_grant(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_access("secret-grant", id, relation_id, unit)
+    }
+
+    fn secret_revoke(
+        &mut self,
+        id: &str,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        self.tool_secret_access("secret-revoke", id, relation_id, unit)
+    }
+
+    fn secret_remove(&mut self, id: &str, revision: Option<u64>) -> Result<(), ToolError> {
+        self.tool_secret_remove(id, revision)
+    }
+
+    fn secret_ids(&mut self) -> Result<Vec<String>, ToolError> {
+        self.tool_secret_ids()
+    }
+
+    fn secret_info_get(&mut self, secret: SecretRef<'_>) -> Result<SecretInfo, ToolError> {
+        self.tool_secret_info_get(secret)
+    }
+
+    fn status_get(&mut self) -> Result<StatusInfo, ToolError> {
+        self.tool_status_get()
+    }
+
+    fn application_status_get(&mut self) -> Result<ApplicationStatus, ToolError> {
+        self.tool_application_status_get()
+    }
+
+    fn goal_state(&mut self) -> Result<GoalState, ToolError> {
+        self.tool_goal_state()
+    }
+
+    fn opened_ports(&mut self) -> Result<Vec<OpenedPort>, ToolError> {
+        self.tool_opened_ports()
+    }
+
+    fn open_port_range(&mut self, range: PortRange, endpoints: &[String]) -> Result<(), ToolError> {
+        self.tool_port_range("open-port", range, endpoints)
+    }
+
+    fn close_port_range(
+        &mut self,
+        range: PortRange,
+        endpoints: &[String],
+    ) -> Result<(), ToolError> {
+        self.tool_port_range("close-port", range, endpoints)
+    }
+
+    fn state_get(&mut self, key: &str) -> Result<Option<String>, ToolError> {
+        self.tool_state_get(key)
+    }
+
+    fn state_get_all(&mut self) -> Result<DataBag, ToolError> {
+        self.tool_state_get_all()
+    }
+
+    fn state_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
+        self.tool_state_set(data)
+    }
+
+    fn state_delete(&mut self, key: &str) -> Result<(), ToolError> {
+        self.tool_state_delete(key)
+    }
+
+    fn credential_get(&mut self) -> Result<CloudSpec, ToolError> {
+        self.tool_credential_get()
+    }
+
+    fn relation_model_get(&mut self, relation_id: &str) -> Result<RelationModel, ToolError> {
+        self.tool_relation_model_get(relation_id)
     }
 }
 

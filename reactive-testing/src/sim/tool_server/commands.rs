@@ -2,9 +2,10 @@
 //! takes, their defaults and checks, giving a parsed [`Call`] or a usage
 //! error (or `--help` text) worded as Juju words it.
 
+use super::model_commands::{self, ModelCall, MODEL_TOOLS};
 use super::options::{split_args, Format, Opt, Parse, APP, FORMAT, OUTPUT, RELATION};
 use reactive_core::log::LogLevel;
-use reactive_core::tools::{Protocol, WorkloadState};
+use reactive_core::tools::WorkloadState;
 
 /// A `--network-get` selector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +77,8 @@ pub(super) enum Call {
     ApplicationVersionSet {
         version: String,
     },
-    Port {
-        open: bool,
-        port: u16,
-        protocol: Protocol,
-    },
+    /// A tool about the model or a `secret-*` tool.
+    Model(ModelCall),
     ActionGet {
         key: Option<String>,
         format: Format,
@@ -108,12 +106,10 @@ pub(super) fn help(tool: &str) -> String {
         "unit-get" => "unit-get [options] <setting>",
         "network-get" => "network-get [options] <binding-name>",
         "application-version-set" => "application-version-set <new-version>",
-        "open-port" => "open-port <port>[/<protocol>]",
-        "close-port" => "close-port <port>[/<protocol>]",
         "action-get" => "action-get [options] [<key>[.<key>.<key>...]]",
         "action-set" => "action-set <key>=<value> [<key>=<value> ...]",
         "action-fail" => "action-fail [\"<failure message>\"]",
-        _ => "",
+        other => model_commands::usage(other).unwrap_or(""),
     };
     format!("Usage: {usage}\n\n(served by the reactive-rs simulator)\n")
 }
@@ -141,28 +137,6 @@ fn parse_level(text: &str) -> Result<LogLevel, Parse> {
         "ERROR" | "CRITICAL" => Ok(LogLevel::Error),
         _ => Err(Parse::Usage(format!(
             "invalid log level {text:?}; expected TRACE, DEBUG, INFO, WARNING, ERROR or CRITICAL"
-        ))),
-    }
-}
-
-fn parse_port(spec: &str) -> Result<(u16, Protocol), Parse> {
-    let (port, protocol) = match spec.split_once('/') {
-        Some((port, protocol)) => (port, protocol.to_ascii_lowercase()),
-        None => (spec, "tcp".to_string()),
-    };
-    let protocol = match protocol.as_str() {
-        "tcp" => Protocol::Tcp,
-        "udp" => Protocol::Udp,
-        other => {
-            return Err(Parse::Usage(format!(
-                "invalid protocol {other:?} in {spec:?}: the simulator supports tcp and udp"
-            )))
-        }
-    };
-    match port.parse::<u16>() {
-        Ok(n) if n > 0 => Ok((n, protocol)),
-        _ => Err(Parse::Usage(format!(
-            "invalid port {port:?} in {spec:?}: expected a number from 1 to 65535 (ranges are not supported by the simulator)"
         ))),
     }
 }
@@ -381,23 +355,6 @@ pub(super) fn parse(tool: &str, args: &[String]) -> Result<Call, Parse> {
                 version: version.clone(),
             })
         }
-        "open-port" | "close-port" => {
-            let endpoints = Opt {
-                names: &["endpoints"],
-                value: true,
-            };
-            let a = split_args(tool, &[FORMAT, endpoints], args)?;
-            let Some(spec) = a.positional.first() else {
-                return Err(Parse::Usage("no port or range specified".into()));
-            };
-            a.at_most(1)?;
-            let (port, protocol) = parse_port(spec)?;
-            Ok(Call::Port {
-                open: tool == "open-port",
-                port,
-                protocol,
-            })
-        }
         "action-get" => {
             let a = split_args(tool, &[FORMAT, OUTPUT], args)?;
             a.output_unsupported()?;
@@ -421,6 +378,9 @@ pub(super) fn parse(tool: &str, args: &[String]) -> Result<Call, Parse> {
                     "action failed without reason given, check action for errors".into()
                 }),
             })
+        }
+        other if MODEL_TOOLS.contains(&other) => {
+            model_commands::parse(other, args).map(Call::Model)
         }
         other => Err(Parse::Usage(format!("unknown hook tool {other:?}"))),
     }
@@ -619,7 +579,7 @@ mod tests {
             ("open-port", &["http"], "invalid port"),
             ("open-port", &["0"], "invalid port"),
             ("open-port", &["70000/tcp"], "invalid port"),
-            ("open-port", &["8000-8010/tcp"], "invalid port"),
+            ("open-port", &["8010-8000/tcp"], "ends before it starts"),
             ("close-port", &["80/sctp"], "invalid protocol"),
             ("action-get", &["a", "b"], "unrecognized args"),
             ("action-set", &["x"], "expected \"key=value\""),

@@ -15,7 +15,7 @@ use reactive_core::names::app_of;
 use reactive_core::tools::{DataBag, HookTools, ToolError};
 
 /// Print `value` in `format`, with the trailing newline Juju prints.
-fn render(format: Format, value: &Value) -> String {
+pub(super) fn render(format: Format, value: &Value) -> String {
     match format {
         Format::Json => format!("{value}\n"),
         Format::Yaml => yaml(value),
@@ -45,7 +45,7 @@ fn yaml(value: &Value) -> String {
     }
 }
 
-fn bag_value(bag: &DataBag) -> Value {
+pub(super) fn bag_value(bag: &DataBag) -> Value {
     Value::Object(
         bag.iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -70,7 +70,7 @@ fn to_bag(settings: Vec<(String, String)>) -> DataBag {
 
 /// The mapping `relation-set --file` reads: JSON or YAML, string (or
 /// scalar) values; an empty or null value deletes a key.
-fn parse_settings_file(text: &str) -> Result<DataBag, String> {
+pub(super) fn parse_settings_file(text: &str) -> Result<DataBag, String> {
     if text.trim().is_empty() {
         return Ok(DataBag::new());
     }
@@ -292,18 +292,7 @@ pub(super) fn execute(
                 .application_version_set(&version)
                 .map(|()| String::new()),
         ),
-        Call::Port {
-            open,
-            port,
-            protocol,
-        } => {
-            let result = if open {
-                tools.open_port(port, protocol)
-            } else {
-                tools.close_port(port, protocol)
-            };
-            done(result.map(|()| String::new()))
-        }
+        Call::Model(call) => super::model_execute::execute_model(tools, hook, call, stdin),
         Call::ActionGet { key, format } => done(tools.action_get().map(|params| {
             let value = match key {
                 Some(key) => dotted(&params, &key),

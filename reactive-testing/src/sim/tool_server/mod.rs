@@ -33,6 +33,8 @@
 
 mod commands;
 mod execute;
+mod model_commands;
+mod model_execute;
 mod options;
 mod protocol;
 mod server;
@@ -40,6 +42,7 @@ mod server;
 mod test_fixture;
 
 pub use protocol::{
-    is_hook_tool, reads_stdin, FileArg, ToolRequest, ToolResponse, HOOK_TOOLS, SOCKET_ENV,
+    is_hook_tool, reads_stdin, FileArg, ToolRequest, ToolResponse, FILE_TOOLS, HOOK_TOOLS,
+    SOCKET_ENV,
 };
 pub use server::{ServeStats, ServedCall, ToolServer, ToolSlot, MAX_REQUEST_BYTES};

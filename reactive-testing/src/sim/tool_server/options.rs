@@ -25,6 +25,7 @@ pub(super) enum Format {
 }
 
 /// One option a tool takes.
+#[derive(Clone, Copy)]
 pub(super) struct Opt {
     /// Its names without dashes: one letter for `-x`, longer for `--xyz`.
     pub(super) names: &'static [&'static str],

@@ -22,19 +22,44 @@ pub const HOOK_TOOLS: &[&str] = &[
     "application-version-set",
     "close-port",
     "config-get",
+    "credential-get",
+    "goal-state",
     "is-leader",
     "juju-log",
     "leader-get",
     "leader-set",
     "network-get",
     "open-port",
+    "opened-ports",
     "relation-get",
     "relation-ids",
     "relation-list",
+    "relation-model-get",
     "relation-set",
+    "resource-get",
+    "secret-add",
+    "secret-get",
+    "secret-grant",
+    "secret-ids",
+    "secret-info-get",
+    "secret-remove",
+    "secret-revoke",
+    "secret-set",
+    "state-delete",
+    "state-get",
+    "state-set",
+    "status-get",
     "status-set",
+    "storage-add",
+    "storage-get",
+    "storage-list",
     "unit-get",
 ];
+
+/// The tools that read a mapping of settings with `--file FILE` (`-` for
+/// standard input): the client reads it and sends it as the request's
+/// `stdin`.
+pub const FILE_TOOLS: &[&str] = &["relation-set", "secret-add", "secret-set", "state-set"];
 
 /// Whether `name` is one of the [`HOOK_TOOLS`].
 pub fn is_hook_tool(name: &str) -> bool {
@@ -51,8 +76,9 @@ pub struct ToolRequest {
     /// Its command-line arguments.
     #[serde(default)]
     pub args: Vec<String>,
-    /// What it read on its standard input (only for the tools that read
-    /// it: `relation-set --file -`).
+    /// What it read on its standard input, or from the file `--file`
+    /// names (only for the [`FILE_TOOLS`]; for `secret-add` and
+    /// `secret-set` it is secret content, never logged or recorded).
     #[serde(default)]
     pub stdin: String,
 }
@@ -112,10 +138,10 @@ impl ToolResponse {
 }
 
 /// Where a tool invoked with `args` reads settings from besides its
-/// arguments: `relation-set --file FILE` (`-` is standard input); `None`
-/// for every other invocation.
+/// arguments: `--file FILE` of one of the [`FILE_TOOLS`] (`-` is standard
+/// input); `None` for every other invocation.
 pub fn reads_stdin(tool: &str, args: &[String]) -> Option<FileArg> {
-    if tool != "relation-set" {
+    if !FILE_TOOLS.contains(&tool) {
         return None;
     }
     let mut iter = args.iter();
@@ -133,7 +159,7 @@ pub fn reads_stdin(tool: &str, args: &[String]) -> Option<FileArg> {
     None
 }
 
-/// Where `relation-set --file` reads its settings from.
+/// Where a tool's `--file` reads its settings from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileArg {
     /// `--file -`: standard input.

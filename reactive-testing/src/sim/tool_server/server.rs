@@ -37,7 +37,8 @@ pub struct ServedCall {
     pub unit: String,
     /// The tool.
     pub tool: String,
-    /// Its arguments, values of `key=value` arguments redacted.
+    /// Its arguments, values of `key=value` arguments and secret content
+    /// redacted.
     pub args: Vec<String>,
     /// The exit code answered.
     pub code: i32,
@@ -244,6 +245,15 @@ fn serve_connection(mut stream: UnixStream, shared: &Shared) {
 }
 
 fn record(shared: &Shared, request: &ToolRequest, response: &ToolResponse, serve_time: Duration) {
+    // Secret content (say, a password a charm logs) is scrubbed too.
+    let tools = lock(&shared.slot).as_ref().map(|(_, tools)| tools.clone());
+    let values = tools
+        .map(|tools| lock(&tools).secret_values())
+        .unwrap_or_default();
+    let args = reactive_core::tools::error::redact_args(&request.args)
+        .iter()
+        .map(|arg| crate::sim::secret_model::scrub_values(arg, &values))
+        .collect();
     let mut served = lock(&shared.served);
     served.stats.calls += 1;
     served.stats.total += serve_time;
@@ -257,7 +267,7 @@ fn record(shared: &Shared, request: &ToolRequest, response: &ToolResponse, serve
     served.recent.push(ServedCall {
         unit: request.unit.clone(),
         tool: request.tool.clone(),
-        args: reactive_core::tools::error::redact_args(&request.args),
+        args,
         code: response.code,
         serve_time,
     });
