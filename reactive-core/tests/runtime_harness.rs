@@ -362,17 +362,67 @@ fn restricted_hooks_run_only_restricted_handlers_and_no_startup() {
     let record = harness.fire("collect-metrics").unwrap().clone();
     assert_eq!(record.invoked.len(), 1, "{:?}", record.invoked);
     assert!(record.invoked[0].ends_with(":metrics"));
-    // No config-get, is-leader or leader-get: only the handler's log line.
+    // No config-get, is-leader or leader-get: only the log lines (the
+    // hook's announcement, `Restricted mode.`, the handler's).
     assert_eq!(record.calls_of("config-get"), 0);
     assert_eq!(record.calls_of("is-leader"), 0);
     assert_eq!(record.calls_of("leader-get"), 0);
-    assert_eq!(tools(&record), ["juju-log"]);
+    assert_eq!(tools(&record), ["juju-log"; 3]);
     assert_eq!(harness.flags(), ["app.ready", "metrics.collected"]);
 
     let record = harness.fire("meter-status-changed").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
     assert!(record.invoked[0].ends_with(":meter"));
-    assert_eq!(tools(&record), ["juju-log"]);
+    assert_eq!(tools(&record), ["juju-log"; 3]);
+}
+
+#[test]
+fn every_hook_logs_reactive_main_and_restricted_hooks_say_so_without_tracing() {
+    let mut harness = Harness::from_yaml(
+        "name: app\n",
+        "options:\n  port: {type: int, default: 80}\n",
+        prefix("restricted_charm"),
+    )
+    .unwrap();
+    harness.set_tracing(true);
+    let info = |logs: &[(LogLevel, String)], text: &str| {
+        logs.iter()
+            .filter(|(level, m)| *level == LogLevel::Info && m == text)
+            .count()
+    };
+    harness.fire("install").unwrap();
+    let logs = harness.logs();
+    assert_eq!(
+        info(&logs, "Reactive main running for hook install"),
+        1,
+        "{logs:?}"
+    );
+    assert_eq!(info(&logs, "Restricted mode."), 0, "{logs:?}");
+    // The first line of the hook, before anything else.
+    assert_eq!(logs[0].1, "Reactive main running for hook install");
+    let before = logs.len();
+
+    for hook in ["collect-metrics", "meter-status-changed"] {
+        let before = harness.logs().len();
+        harness.fire(hook).unwrap();
+        let logs = harness.logs()[before..].to_vec();
+        assert_eq!(
+            &logs[..2],
+            [
+                (
+                    LogLevel::Info,
+                    format!("Reactive main running for hook {hook}")
+                ),
+                (LogLevel::Info, "Restricted mode.".to_string()),
+            ],
+            "{logs:?}"
+        );
+        assert!(
+            logs.iter().all(|(level, _)| *level != LogLevel::Debug),
+            "tracer output in restricted mode: {logs:?}"
+        );
+    }
+    assert!(harness.logs().len() > before);
 }
 
 // ---- a failing handler ----------------------------------------------------------------
@@ -577,18 +627,28 @@ fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
     .unwrap();
     let record = harness.fire("install").unwrap().clone();
     assert!(record.invoked.is_empty());
-    assert_eq!(tools(&record), ["config-get", "is-leader", "leader-get"]);
+    assert_eq!(
+        tools(&record),
+        ["juju-log", "config-get", "is-leader", "leader-get"]
+    );
     let record = harness.fire("update-status").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
     assert_eq!(
         tools(&record),
-        ["config-get", "is-leader", "leader-get", "juju-log"]
+        [
+            "juju-log",
+            "config-get",
+            "is-leader",
+            "leader-get",
+            "juju-log"
+        ]
     );
     assert_eq!(record.calls_of("config-get"), 1);
     assert_eq!(record.calls_of("is-leader"), 1);
     assert_eq!(record.calls_of("leader-get"), 1);
-    assert_eq!(record.calls_of("juju-log"), 1);
-    assert_eq!(record.calls.len(), 4);
+    // The hook's announcement and the handler's line.
+    assert_eq!(record.calls_of("juju-log"), 2);
+    assert_eq!(record.calls.len(), 5);
 }
 
 #[derive(Default)]
@@ -622,7 +682,13 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     let record = harness.fire("install").unwrap().clone();
     assert_eq!(
         tools(&record),
-        ["config-get", "is-leader", "leader-get", "relation-ids"]
+        [
+            "juju-log",
+            "config-get",
+            "is-leader",
+            "leader-get",
+            "relation-ids"
+        ]
     );
     let rid = harness.add_relation("db", "server").unwrap();
     harness.add_remote_unit(&rid, "server/0").unwrap();
@@ -636,6 +702,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     assert_eq!(
         tools(&record),
         [
+            "juju-log",
             "config-get",
             "is-leader",
             "leader-get",
@@ -649,6 +716,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     assert_eq!(
         tools(&record),
         [
+            "juju-log",
             "config-get",
             "is-leader",
             "leader-get",
@@ -656,7 +724,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
             "relation-list"
         ]
     );
-    assert_eq!(record.calls.len(), 5);
+    assert_eq!(record.calls.len(), 6);
 }
 
 // ---- a charm directory ----------------------------------------------------------------

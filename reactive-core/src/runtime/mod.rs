@@ -1,6 +1,8 @@
 //! The charm runtime: what happens in one hook, from reading the context to
 //! committing the unit state.
 //!
+//! Every hook first logs `Reactive main running for hook <name>` at INFO
+//! (restricted hooks add `Restricted mode.` and are never traced).
 //! Sequence (non-restricted hooks): open the unit state; startup work
 //! (upgrade-series flags, config flags, leadership flags, endpoints);
 //! [`dispatch`](crate::dispatch()); exit work (publish modified relation
@@ -141,7 +143,15 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     };
     ctx.set_tools(tools, true);
     ctx.set_metadata(charm.metadata.clone());
-    ctx.set_tracing(tracing);
+    let restricted = ctx.hook().is_restricted();
+    let announce = format!("Reactive main running for hook {}", ctx.hook_name());
+    ctx.log(LogLevel::Info, &announce);
+    if restricted {
+        ctx.log(LogLevel::Info, "Restricted mode.");
+    }
+    // As in charms.reactive, the tracer is installed by the start-up work,
+    // which restricted hooks skip.
+    ctx.set_tracing(tracing && !restricted);
 
     let mut report = DispatchReport::default();
     let result = run_in_context(charm, &mut ctx, &mut report, &previous_config);
