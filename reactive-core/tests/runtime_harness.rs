@@ -425,6 +425,35 @@ fn every_hook_logs_reactive_main_and_restricted_hooks_say_so_without_tracing() {
     assert!(harness.logs().len() > before);
 }
 
+#[test]
+fn an_unserved_endpoint_is_logged_at_error_once_in_every_hook() {
+    let mut harness = Harness::from_yaml(
+        "name: app\nrequires:\n  db:\n    interface: nothing-serves-this\n  \
+         cache:\n    interface: nor-this\n",
+        "",
+        no_handlers(),
+    )
+    .unwrap();
+    for hook in ["install", "config-changed", "update-status", "start"] {
+        let before = harness.logs().len();
+        harness.fire(hook).unwrap();
+        let errors: Vec<String> = harness.logs()[before..]
+            .iter()
+            .filter(|(level, _)| *level == LogLevel::Error)
+            .map(|(_, m)| m.clone())
+            .collect();
+        assert_eq!(errors.len(), 2, "{hook}: {errors:?}");
+        assert!(
+            errors[0].contains("`cache`") && errors[0].contains("nor-this"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].contains("`db`") && errors[1].contains("nothing-serves-this"),
+            "{errors:?}"
+        );
+    }
+}
+
 // ---- a failing handler ----------------------------------------------------------------
 
 #[derive(Default)]
