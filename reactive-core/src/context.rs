@@ -58,6 +58,9 @@ pub struct Context {
     /// The handler being invoked, while dispatch runs one (it tells an
     /// endpoint parameter which endpoint the handler is about).
     pub(crate) current_handler: Option<&'static crate::handler::HandlerDescriptor>,
+    /// Whether a handler asked to end the dispatch (see
+    /// [`Context::stop_dispatch`]).
+    stop_requested: bool,
 }
 
 impl fmt::Debug for Context {
@@ -105,6 +108,7 @@ impl Context {
             registry: None,
             endpoints: std::collections::BTreeMap::new(),
             current_handler: None,
+            stop_requested: false,
         })
     }
 
@@ -314,6 +318,39 @@ impl Context {
 
     pub(crate) fn flag_store(&self) -> &FlagStore {
         &self.flags
+    }
+
+    // ---- ending the dispatch early ----------------------------------------
+
+    /// End this hook's dispatch as a success once the running handler
+    /// returns (charms.reactive: `sys.exit(0)` in a handler).
+    ///
+    /// No other handler runs in this hook: the rest of the queue and every
+    /// later phase and iteration are skipped. The hook then ends as after
+    /// any successful dispatch: the exit work runs (modified relation data
+    /// is published, this hook's config flags and triggers are dropped) and
+    /// the unit state is committed. The handler itself completed, so an
+    /// `#[only_once]` handler counts as invoked. A handler that returns an
+    /// error still fails the hook.
+    ///
+    /// ```
+    /// use reactive_core::Context;
+    /// let mut ctx = Context::in_memory("install");
+    /// ctx.stop_dispatch();
+    /// assert!(ctx.dispatch_stopped());
+    /// ```
+    pub fn stop_dispatch(&mut self) {
+        self.stop_requested = true;
+    }
+
+    /// Whether [`Context::stop_dispatch`] was called during the dispatch
+    /// under way (the request ends with it).
+    pub fn dispatch_stopped(&self) -> bool {
+        self.stop_requested
+    }
+
+    pub(crate) fn reset_dispatch_stop(&mut self) {
+        self.stop_requested = false;
     }
 
     // ---- triggers --------------------------------------------------------

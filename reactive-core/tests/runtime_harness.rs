@@ -454,6 +454,83 @@ fn an_unserved_endpoint_is_logged_at_error_once_in_every_hook() {
     }
 }
 
+// ---- a handler that ends the dispatch early ------------------------------------------
+
+#[derive(Default)]
+pub struct StopRequires {
+    base: EndpointBase,
+}
+
+impl Endpoint for StopRequires {
+    fn from_base(base: EndpointBase) -> Self {
+        StopRequires { base }
+    }
+    fn base(&self) -> &EndpointBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut EndpointBase {
+        &mut self.base
+    }
+}
+
+#[endpoint(interface = "runtime-harness-stop", role = "requires")]
+impl StopRequires {
+    #[when("endpoint.{endpoint_name}.joined")]
+    #[when_not("app.stopped")]
+    fn publish_and_stop(&mut self, ctx: &mut Context) -> Result<(), BoxError> {
+        self.relations_mut()[0]
+            .to_publish()?
+            .set("verdict", json!("done"));
+        ctx.set_flag("app.stopped");
+        ctx.stop_dispatch();
+        Ok(())
+    }
+}
+
+mod stop_charm {
+    use super::*;
+
+    #[when("endpoint.db.joined")]
+    fn after_the_stop(ctx: &mut Context) {
+        ctx.set_flag("app.after-stop");
+    }
+}
+
+#[test]
+fn a_dispatch_stopped_early_publishes_clears_and_commits() {
+    let mut harness = Harness::from_yaml(
+        "name: app\nrequires:\n  db:\n    interface: runtime-harness-stop\n",
+        "options:\n  port: {type: int, default: 80}\n",
+        prefix("stop_charm"),
+    )
+    .unwrap();
+    harness.fire("install").unwrap();
+    let rid = harness.add_relation("db", "server").unwrap();
+    harness.add_remote_unit(&rid, "server/0").unwrap();
+    let record = harness
+        .fire_relation("joined", &rid, Some("server/0"))
+        .unwrap()
+        .clone();
+    assert_eq!(record.invoked.len(), 1, "{:?}", record.invoked);
+    assert!(record.invoked[0].ends_with(":publish_and_stop:db"));
+    // Exit work ran: the relation data is published, the config flags of
+    // the hook are gone; and the unit state was committed.
+    assert_eq!(
+        harness
+            .published(&rid)
+            .unwrap()
+            .get("verdict")
+            .map(String::as_str),
+        Some("\"done\"")
+    );
+    assert!(harness.is_flag_set("app.stopped"));
+    assert!(!harness.is_flag_set("app.after-stop"));
+    assert_no_config_flag_persisted(&mut harness);
+    // The next hook dispatches in full again.
+    harness.fire("update-status").unwrap();
+    assert!(harness.is_flag_set("app.after-stop"));
+}
+
 // ---- a failing handler ----------------------------------------------------------------
 
 #[derive(Default)]

@@ -19,7 +19,12 @@
 //!    the current queue; they take effect in the next iteration.
 //! 4. **Restricted mode** (`collect-metrics`, `meter-status-changed`): only
 //!    `#[collect_metrics]` / `#[meter_status_changed]` handlers run.
-//! 5. **Order**: a queue runs in registry order (crate, crate-relative file,
+//! 5. **Ending early**: a handler that calls
+//!    [`Context::stop_dispatch`] ends the dispatch as a success when it
+//!    returns (charms.reactive: `sys.exit(0)` in a handler). The rest of its
+//!    queue, phase and iterations are skipped; the hook then finishes as
+//!    after any successful dispatch (exit work, commit).
+//! 6. **Order**: a queue runs in registry order (crate, crate-relative file,
 //!    line, function, endpoint name), so runs are reproducible. Reaching the
 //!    iteration cap is logged as a warning naming the handlers still queued.
 //!
@@ -171,6 +176,7 @@ pub fn dispatch_into(
     ctx.registry = Some(Arc::clone(registry));
     ctx.watch.reset();
     let result = run(ctx, registry, report);
+    ctx.reset_dispatch_stop();
     ctx.watch.reset();
     ctx.flush_tracer();
     ctx.registry = None;
@@ -182,6 +188,11 @@ fn run(
     registry: &Registry,
     report: &mut DispatchReport,
 ) -> Result<(), DispatchError> {
+    // Asked during the start-up work (an endpoint's `manage_flags`): no
+    // handler runs.
+    if ctx.dispatch_stopped() {
+        return Ok(());
+    }
     if ctx.tracer.is_enabled() {
         let flags = ctx.get_flags();
         ctx.tracer.emit(format!(
@@ -209,6 +220,9 @@ fn run(
     let queue = test_all(ctx, registry, registry.hooks_phase(), Phase::Hooks)?;
     trace_queue(ctx, registry, "hooks phase", &queue);
     invoke(ctx, registry, queue, Phase::Hooks, report)?;
+    if ctx.dispatch_stopped() {
+        return Ok(());
+    }
 
     ctx.watch.set_phase(Some(Phase::Other));
     for iteration in 0..MAX_ITERATIONS {
@@ -228,6 +242,9 @@ fn run(
         }
         report.iterations += 1;
         invoke(ctx, registry, queue, Phase::Other, report)?;
+        if ctx.dispatch_stopped() {
+            return Ok(());
+        }
     }
 
     let still = still_queued(ctx, registry)?;
@@ -364,6 +381,9 @@ fn invoke(
         }
         if descriptor.only_once {
             ctx.mark_invoked(&id);
+        }
+        if ctx.dispatch_stopped() {
+            break;
         }
         if ctx.watch.take_cleared() {
             let rest = queue.split_off(next);
