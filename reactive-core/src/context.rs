@@ -503,6 +503,17 @@ impl Context {
         result
     }
 
+    /// Write every endpoint's departed-units list that changed into the
+    /// unit state, so that it reads back at once.
+    pub(crate) fn save_departed_units(&mut self) {
+        for (name, instance) in self.endpoints.iter_mut() {
+            instance
+                .base_mut()
+                .all_departed_units_mut()
+                .save_if_changed(name, &mut self.state);
+        }
+    }
+
     pub(crate) fn take_endpoint(&mut self, name: &str) -> Option<Box<dyn AnyEndpoint>> {
         self.endpoints.remove(name)
     }

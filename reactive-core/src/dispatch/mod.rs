@@ -358,7 +358,7 @@ fn invoke(
         let outcome = catch_unwind(AssertUnwindSafe(|| (descriptor.invoke)(ctx, entry)));
         ctx.current_handler = None;
         match outcome {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => ctx.save_departed_units(),
             Ok(Err(error)) => return Err(DispatchError::Handler { id, error }),
             Err(payload) => {
                 return Err(DispatchError::Panic {

@@ -241,6 +241,7 @@ fn run_in_context(
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
         crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
             .map_err(HookError::Startup)?;
+        ctx.save_departed_units();
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
     // The tracer accounts for dispatch only, not for the exit work.
