@@ -864,3 +864,67 @@ fn finder_by_request_id_and_getters_on_records() {
     assert!(by_data.is_some());
     assert!(by_cert.is_some());
 }
+
+#[test]
+fn find_and_create_or_update_follow_creation_order_and_get_all_is_by_id() {
+    let mut t = target();
+    let rid = relate(&mut t, "metrics", "prom/0");
+    let request = |n: usize| JobRequest {
+        job_name: "dup".to_string(),
+        job_data: json!(n),
+        ca_cert: None,
+    };
+    // Six requests for the same job, created in one hook (their random ids
+    // are almost never in creation order).
+    let rid2 = rid.clone();
+    let out = with_provides("metrics", move |ep| {
+        let created: Vec<String> = (0..6)
+            .map(|n| ep.create_request(&rid2, &request(n)).unwrap())
+            .collect();
+        let dup = [("job_name", json!("dup"))];
+        let first = ep.find_request(None, &dup).unwrap().unwrap();
+        let all: Vec<String> = ep
+            .find_all_requests(&dup)
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        let updated = ep
+            .create_or_update_request(&["job_name"], &rid2, &request(99))
+            .unwrap();
+        let by_id: Vec<String> = ep
+            .get_all_requests()
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        (created, first.request_id().to_string(), all, updated, by_id)
+    });
+    t.fire("update-status").unwrap();
+    let (created, first, all, updated, by_id) = take(out);
+    assert_eq!(first, created[0], "find: the first created");
+    assert_eq!(all, created, "find_all: in creation order");
+    assert_eq!(updated, created[0], "create_or_update: the first created");
+    let mut sorted = created.clone();
+    sorted.sort();
+    assert_eq!(by_id, sorted, "get_all: by request id");
+
+    // In a later hook, the requests read from the relation come first (by
+    // id, as Juju lists the keys), then those created in this hook.
+    let rid2 = rid.clone();
+    let out = with_provides("metrics", move |ep| {
+        let new = ep.create_request(&rid2, &request(7)).unwrap();
+        let all: Vec<String> = ep
+            .find_all_requests(&[("job_name", json!("dup"))])
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        (new, all)
+    });
+    t.fire("update-status").unwrap();
+    let (new, all) = take(out);
+    let mut expected = sorted.clone();
+    expected.push(new);
+    assert_eq!(all, expected);
+}

@@ -54,7 +54,8 @@ pub(crate) fn parse_response<S: Response>(raw: &str) -> Result<(Map<String, Valu
     Ok((object, fields))
 }
 
-fn sort<R: Request>(records: &mut [RequestRecord<R>]) {
+/// Order by request id (charms.reactive's `get_all`).
+pub(crate) fn sort<R: Request>(records: &mut [RequestRecord<R>]) {
     records.sort_by(|a, b| a.request_id.cmp(&b.request_id));
 }
 
@@ -91,7 +92,10 @@ fn remote_response<S: Response>(
 }
 
 /// Every request this unit published on the endpoint's relations, with
-/// the responses the remote units sent, ordered by request id.
+/// the responses the remote units sent, in creation order as
+/// charms.reactive's request cache keeps it: those read from the relations
+/// (relation by relation, each by request id, the order of the keys Juju
+/// lists), then those created in this hook, in the order they were.
 pub(crate) fn created_requests<R: Request>(
     base: &EndpointBase,
     warnings: &mut Vec<String>,
@@ -121,7 +125,10 @@ pub(crate) fn created_requests<R: Request>(
             });
         }
     }
-    sort(&mut records);
+    let created = base.created_requests();
+    let position = |id: &str| created.iter().position(|c| c == id);
+    // Stable: the requests read keep their order, before every one created.
+    records.sort_by_key(|r| position(&r.request_id).map_or(0, |p| p + 1));
     Ok(records)
 }
 
