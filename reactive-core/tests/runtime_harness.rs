@@ -132,6 +132,54 @@ fn config_set_is_for_non_empty_values_only() {
 }
 
 #[test]
+fn config_set_follows_python_truthiness_false_zero_empty_and_null_are_unset() {
+    let mut harness = Harness::from_yaml(
+        "name: app\n",
+        "options:\n  on: {type: boolean, default: true}\n  count: {type: int, default: 1}\n  \
+         ratio: {type: float, default: 0.5}\n  name: {type: string, default: x}\n  \
+         extra: {type: string}\n",
+        prefix("config_charm"),
+    )
+    .unwrap();
+    let set_flags = |harness: &mut Harness| -> Vec<String> {
+        seen_config(harness)
+            .into_iter()
+            .filter(|f| f.starts_with("config.set."))
+            .collect()
+    };
+    harness.fire("install").unwrap();
+    assert_eq!(
+        set_flags(&mut harness),
+        [
+            "config.set.count",
+            "config.set.name",
+            "config.set.on",
+            "config.set.ratio"
+        ],
+        "null (`extra` has no value) is not set"
+    );
+    harness
+        .update_config(json!({"on": false, "count": 0, "ratio": 0.0, "name": ""}))
+        .unwrap();
+    harness.fire("config-changed").unwrap();
+    assert_eq!(set_flags(&mut harness), [] as [String; 0]);
+    harness
+        .update_config(json!({"on": true, "count": -1, "ratio": 0.1, "name": "0", "extra": "y"}))
+        .unwrap();
+    harness.fire("config-changed").unwrap();
+    assert_eq!(
+        set_flags(&mut harness),
+        [
+            "config.set.count",
+            "config.set.extra",
+            "config.set.name",
+            "config.set.on",
+            "config.set.ratio"
+        ]
+    );
+}
+
+#[test]
 fn config_default_is_set_when_the_value_equals_the_default() {
     let mut harness = config_harness();
     harness.fire("install").unwrap();
