@@ -88,10 +88,11 @@ fn forget_departed(ctx: &mut Context) -> HandlerResult {
     Ok(())
 }
 
-/// Write the certificates and `prometheus.yml` for every accepted job.
+/// Write the certificates and `prometheus.yml` for every accepted job, then
+/// set `active` / `scraping N job(s)`.
 #[when("prometheus.config.stale")]
 fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
-    let (jobs, joined) = with_scrape(ctx, |ep, _| {
+    let jobs = with_scrape(ctx, |ep, _| {
         let jobs: Vec<AcceptedJob> = ep
             .all_requests()?
             .into_iter()
@@ -105,7 +106,7 @@ fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
                 client_key: r.client_key.clone(),
             })
             .collect();
-        Ok((jobs, ep.is_joined()))
+        Ok(jobs)
     })?;
     let charm_dir = ctx
         .hook()
@@ -114,9 +115,9 @@ fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
         .unwrap_or_else(|| std::path::PathBuf::from("."));
     let written = write_config(&charm_dir, &jobs)?;
     ctx.clear_flag("prometheus.config.stale");
-    if joined {
-        ctx.status_set(WorkloadState::Active, &format!("scraping {written} job(s)"))?;
-    }
+    // Always, joined or not: in the last unit's -departed hook the charm
+    // ends active with 0 jobs (the -broken hook then sets waiting).
+    ctx.status_set(WorkloadState::Active, &format!("scraping {written} job(s)"))?;
     Ok(())
 }
 
