@@ -928,3 +928,99 @@ fn find_and_create_or_update_follow_creation_order_and_get_all_is_by_id() {
     expected.push(new);
     assert_eq!(all, expected);
 }
+
+#[test]
+fn malformed_requests_reach_the_responder_and_can_be_answered() {
+    let mut p = prom();
+    let rid = relate(&mut p, "scrape", "target/0");
+    let wrong_type = "88888888-2222-4333-8444-555555555555";
+    let not_object = "77777777-2222-4333-8444-555555555555";
+    p.set_remote_unit_data(
+        &rid,
+        "target/0",
+        &[
+            (
+                &format!("request_{wrong_type}"),
+                &json!({"job_name": 5, "job_data": {}, "request_id": wrong_type}).to_string(),
+            ),
+            (&format!("request_{not_object}"), "[1, 2]"),
+            // Not answerable: no canonical id to answer under.
+            ("request_not-a-uuid", "{}"),
+        ],
+    )
+    .unwrap();
+    let seen = with_requires("scrape", |ep| {
+        let malformed = ep.malformed_requests().unwrap();
+        for request in &malformed {
+            let response = JobResponse {
+                success: false,
+                reason: Some(request.reason().to_string()),
+            };
+            ep.respond_to_malformed(request, &response).unwrap();
+        }
+        malformed
+            .iter()
+            .map(|m| {
+                (
+                    m.request_id().to_string(),
+                    m.relation_id().to_string(),
+                    m.unit_name().to_string(),
+                    m.reason().to_string(),
+                    m.has_response(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    p.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    let seen = take(seen);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].0, not_object);
+    assert!(seen[0].3.contains("not a JSON object"), "{seen:?}");
+    assert_eq!(seen[1].0, wrong_type);
+    assert_eq!(
+        (seen[1].1.as_str(), seen[1].2.as_str()),
+        (rid.as_str(), "target/0")
+    );
+    assert!(seen[1].3.contains("field `job_name`"), "{seen:?}");
+    assert!(seen.iter().all(|s| !s.4));
+    // The requester gets an answer naming the field.
+    let published = p.published(&rid).unwrap();
+    let answer: Value =
+        serde_json::from_str(&published[&format!("response_{wrong_type}")]).unwrap();
+    assert_eq!(answer["success"], json!(false));
+    assert!(answer["reason"]
+        .as_str()
+        .unwrap()
+        .contains("field `job_name`"));
+    assert!(published.contains_key(&format!("response_{not_object}")));
+    // Answered: no longer new in the next hook.
+    let seen = with_requires("scrape", |ep| {
+        ep.malformed_requests()
+            .unwrap()
+            .iter()
+            .all(|m| m.has_response())
+    });
+    p.fire("update-status").unwrap();
+    assert!(take(seen));
+    assert!(p.is_flag_set("endpoint.scrape.has_requests"));
+    assert!(!p.is_flag_set("endpoint.scrape.new_requests"));
+}
+
+#[test]
+fn an_unanswered_malformed_request_is_new() {
+    let mut p = prom();
+    let rid = relate(&mut p, "scrape", "target/0");
+    let id = "88888888-2222-4333-8444-555555555555";
+    p.set_remote_unit_data(
+        &rid,
+        "target/0",
+        &[(
+            &format!("request_{id}"),
+            &json!({"job_name": 5, "job_data": {}, "request_id": id}).to_string(),
+        )],
+    )
+    .unwrap();
+    p.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    assert!(p.is_flag_set("endpoint.scrape.has_requests"));
+    assert!(p.is_flag_set("endpoint.scrape.new_requests"));
+}

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::RequestError;
 use super::id::{is_canonical_request_id, response_key, REQUEST_PREFIX};
+use super::malformed::MalformedRequest;
 use super::record::{RequestRecord, ResponseRecord, Sender};
 use super::{Request, Response};
 use crate::endpoint::{EndpointBase, Relation};
@@ -193,4 +194,39 @@ pub(crate) fn received_requests<R: Request>(
     }
     sort(&mut records);
     Ok(records)
+}
+
+/// Every request the joined remote units sent under a canonical id that
+/// cannot be read as `R`, in the order of the units and then of the ids,
+/// each noting whether this unit answered it.
+pub(crate) fn received_malformed<R: Request>(
+    base: &EndpointBase,
+) -> Result<Vec<MalformedRequest>, RequestError> {
+    let mut malformed = Vec::new();
+    for unit in base.all_joined_units().iter() {
+        let relation = base.relations().by_key(unit.relation_id());
+        for (key, raw) in unit.received_raw()? {
+            let Some(Err(reason)) = parse_request::<R>(key, raw) else {
+                continue;
+            };
+            let Some(id) = key.strip_prefix(REQUEST_PREFIX) else {
+                continue;
+            };
+            if !is_canonical_request_id(id) {
+                continue;
+            }
+            let has_response = match relation {
+                Some(relation) => relation.published()?.contains_key(&response_key(id)),
+                None => false,
+            };
+            malformed.push(MalformedRequest {
+                request_id: id.to_string(),
+                relation_id: unit.relation_id().to_string(),
+                unit_name: unit.unit_name().to_string(),
+                reason,
+                has_response,
+            });
+        }
+    }
+    Ok(malformed)
 }

@@ -1,6 +1,6 @@
 //! The prometheus charm's handlers.
 
-use prometheus_manual::PrometheusManualRequires;
+use prometheus_manual::{JobResponse, PrometheusManualRequires};
 use reactive_core::prelude::*;
 use reactive_core::request::{RequestError, RequestRecord, ResponderEndpoint};
 use reactive_core::tools::WorkloadState;
@@ -33,13 +33,24 @@ fn with_scrape<R>(
     }
 }
 
-/// Judge each new request and answer it.
+/// Judge each new request and answer it; refuse each unanswered request
+/// that cannot be read at all, with the reason naming the field, so that
+/// every requester gets an answer.
 #[when("endpoint.scrape.new_requests")]
 fn answer_new_requests(ctx: &mut Context) -> HandlerResult {
     with_scrape(ctx, |ep, _| {
         for request in ep.new_requests()? {
             let (success, reason) = verdict(&request);
             ep.respond_to(&request, success, reason)?;
+        }
+        for request in ep.malformed_requests()? {
+            if !request.has_response() {
+                let refusal = JobResponse {
+                    success: false,
+                    reason: Some(request.reason().to_string()),
+                };
+                ep.respond_to_malformed(&request, &refusal)?;
+            }
         }
         Ok(())
     })?;
