@@ -233,11 +233,45 @@ fn hooks_run_as_separate_processes_share_the_unit_state() {
         ]
     );
 
-    // Nothing changed: startup calls only, no handler, no log line.
+    // Nothing changed: startup calls only, no handler, one log line (the
+    // hook's announcement).
     let output = unit.hook("update-status");
     assert_success(&output, "update-status");
-    assert_eq!(unit.calls(), ["config-get", "is-leader", "leader-get"]);
+    assert_eq!(
+        unit.calls(),
+        ["juju-log", "config-get", "is-leader", "leader-get"]
+    );
+    assert!(
+        unit.juju_log()
+            .contains("[-l][INFO][Reactive main running for hook update-status]"),
+        "{}",
+        unit.juju_log()
+    );
     assert_eq!(unit.flags().len(), 3);
+}
+
+#[test]
+fn processes_the_handlers_start_see_the_hook_name() {
+    let unit = Unit::new("hook-name");
+    assert_success(&unit.hook("install"), "install");
+    let child_saw = |unit: &Unit| {
+        unit.flags()
+            .into_iter()
+            .find(|(f, _)| f == "charm.child-hook-name")
+            .map(|(_, v)| v)
+    };
+    // Juju runs the hook through dispatch without JUJU_HOOK_NAME: the
+    // runtime exports it.
+    assert_success(&unit.hook("start"), "start");
+    assert_eq!(child_saw(&unit), Some(json!("start")));
+    // Set already: left as it is.
+    let mut command = unit.command();
+    command
+        .env("JUJU_DISPATCH_PATH", "hooks/start")
+        .env("JUJU_UNIT_NAME", "test-charm/0")
+        .env("JUJU_HOOK_NAME", "given-by-juju");
+    assert_success(&unit.run(command), "start with JUJU_HOOK_NAME");
+    assert_eq!(child_saw(&unit), Some(json!("given-by-juju")));
 }
 
 #[test]

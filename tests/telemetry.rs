@@ -309,6 +309,15 @@ fn unit<'a>(o: &'a Observed, name: &str) -> &'a UnitSnapshot {
         .unwrap_or_else(|| panic!("{}: no unit {name}", o.report.step))
 }
 
+/// The state and message of the last `status-set` a hook ran.
+fn last_status_set(h: &reactive_testing::sim::HookRun) -> Option<(String, String)> {
+    let call = h.calls.iter().rev().find(|c| c.tool == "status-set")?;
+    match call.args.as_slice() {
+        [.., state, message] => Some((state.clone(), message.clone())),
+        _ => None,
+    }
+}
+
 fn status(o: &Observed, name: &str) -> (String, String) {
     unit(o, name)
         .status
@@ -969,6 +978,18 @@ fn check_contract(run: &Run) {
             hook(TARGET_0, "metrics-relation-broken", None),
         ],
         "{what}"
+    );
+    // The last unit's -departed hook writes the (now empty) config and
+    // ends active; -broken then ends waiting.
+    assert_eq!(
+        last_status_set(&o.report.hooks[0]),
+        Some(("active".into(), "scraping 0 job(s)".into())),
+        "{what}: the end of scrape-relation-departed"
+    );
+    assert_eq!(
+        last_status_set(&o.report.hooks[1]),
+        Some(("waiting".into(), "waiting for targets".into())),
+        "{what}: the end of scrape-relation-broken"
     );
     assert_eq!(
         status(o, PROMETHEUS),

@@ -41,7 +41,13 @@ impl fmt::Display for CharmFileError {
 impl std::error::Error for CharmFileError {}
 
 /// Parse `text` as YAML; a syntax error names `file` and the position.
-pub(crate) fn parse_yaml(text: &str, file: &Path) -> Result<Yaml, CharmFileError> {
+/// Collections nested deeper than
+/// [`MAX_YAML_FLOW_DEPTH`](reactive_grammar::yaml_nesting::MAX_YAML_FLOW_DEPTH)
+/// are refused before parsing, in time linear in the text (the parser
+/// would take time quadratic in the depth to refuse them).
+pub fn parse_yaml(text: &str, file: &Path) -> Result<Yaml, CharmFileError> {
+    reactive_grammar::yaml_nesting::check_yaml_nesting(text)
+        .map_err(|e| CharmFileError::new(file, None, format!("is refused: {e}")))?;
     serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()

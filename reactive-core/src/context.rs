@@ -59,6 +59,9 @@ pub struct Context {
     /// The handler being invoked, while dispatch runs one (it tells an
     /// endpoint parameter which endpoint the handler is about).
     pub(crate) current_handler: Option<&'static crate::handler::HandlerDescriptor>,
+    /// Whether a handler asked to end the dispatch (see
+    /// [`Context::stop_dispatch`]).
+    stop_requested: bool,
 }
 
 impl fmt::Debug for Context {
@@ -106,6 +109,7 @@ impl Context {
             registry: None,
             endpoints: std::collections::BTreeMap::new(),
             current_handler: None,
+            stop_requested: false,
         })
     }
 
@@ -317,6 +321,39 @@ impl Context {
         &self.flags
     }
 
+    // ---- ending the dispatch early ----------------------------------------
+
+    /// End this hook's dispatch as a success once the running handler
+    /// returns (charms.reactive: `sys.exit(0)` in a handler).
+    ///
+    /// No other handler runs in this hook: the rest of the queue and every
+    /// later phase and iteration are skipped. The hook then ends as after
+    /// any successful dispatch: the exit work runs (modified relation data
+    /// is published, this hook's config flags and triggers are dropped) and
+    /// the unit state is committed. The handler itself completed, so an
+    /// `#[only_once]` handler counts as invoked. A handler that returns an
+    /// error still fails the hook.
+    ///
+    /// ```
+    /// use reactive_core::Context;
+    /// let mut ctx = Context::in_memory("install");
+    /// ctx.stop_dispatch();
+    /// assert!(ctx.dispatch_stopped());
+    /// ```
+    pub fn stop_dispatch(&mut self) {
+        self.stop_requested = true;
+    }
+
+    /// Whether [`Context::stop_dispatch`] was called during the dispatch
+    /// under way (the request ends with it).
+    pub fn dispatch_stopped(&self) -> bool {
+        self.stop_requested
+    }
+
+    pub(crate) fn reset_dispatch_stop(&mut self) {
+        self.stop_requested = false;
+    }
+
     // ---- triggers --------------------------------------------------------
 
     /// Register a trigger for the rest of this hook invocation.
@@ -465,6 +502,17 @@ impl Context {
             .map(|endpoint| f(endpoint, self));
         self.endpoints.insert(name.to_string(), instance);
         result
+    }
+
+    /// Write every endpoint's departed-units list that changed into the
+    /// unit state, so that it reads back at once.
+    pub(crate) fn save_departed_units(&mut self) {
+        for (name, instance) in self.endpoints.iter_mut() {
+            instance
+                .base_mut()
+                .all_departed_units_mut()
+                .save_if_changed(name, &mut self.state);
+        }
     }
 
     pub(crate) fn take_endpoint(&mut self, name: &str) -> Option<Box<dyn AnyEndpoint>> {

@@ -206,6 +206,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_yaml_nesting_is_refused_at_once_naming_the_file() {
+        let deep = format!("name: app\nx: {}", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let e = CharmMetadata::parse(&deep, "charm/metadata.yaml").unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("charm/metadata.yaml: ") && text.contains("nest deeper than 128"),
+            "{text}"
+        );
+        let deep = format!("options: {}", "{a: ".repeat(100_000));
+        let e = crate::config::ConfigOptions::parse(&deep, "charm/config.yaml").unwrap_err();
+        assert!(e.to_string().starts_with("charm/config.yaml: "), "{e}");
+        assert!(e.to_string().contains("nest deeper than 128"), "{e}");
+    }
+
+    #[test]
     fn reads_every_section_in_order() {
         let meta = CharmMetadata::parse(
             "name: app\nprovides:\n  web: {interface: http}\nrequires:\n  db: {interface: mysql}\npeers:\n  cluster: {interface: app-peers}\n",

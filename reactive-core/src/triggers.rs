@@ -121,6 +121,13 @@ impl fmt::Debug for Trigger {
 pub enum TriggerError {
     /// The trigger neither sets nor clears a flag nor calls back.
     NoAction(TriggerOn),
+    /// A flag the trigger names is the empty string (charms.reactive
+    /// refuses it too: an empty name counts as not given).
+    EmptyFlag {
+        /// Which flag is empty: `when`, `when_not`, `set_flag` or
+        /// `clear_flag`.
+        role: &'static str,
+    },
 }
 
 impl fmt::Display for TriggerError {
@@ -133,6 +140,10 @@ impl fmt::Display for TriggerError {
             TriggerError::NoAction(TriggerOn::Cleared(flag)) => write!(
                 f,
                 "trigger on flag `{flag}` being cleared has no action: give it set_flag, clear_flag or callback"
+            ),
+            TriggerError::EmptyFlag { role } => write!(
+                f,
+                "trigger's `{role}` flag is empty: a trigger needs a flag name there"
             ),
         }
     }
@@ -160,6 +171,16 @@ pub(crate) struct Triggers {
 
 impl Triggers {
     pub(crate) fn register(&mut self, trigger: Trigger) -> Result<(), TriggerError> {
+        let empty = match &trigger.on {
+            TriggerOn::Set(flag) if flag.is_empty() => Some("when"),
+            TriggerOn::Cleared(flag) if flag.is_empty() => Some("when_not"),
+            _ if trigger.set_flag.as_deref() == Some("") => Some("set_flag"),
+            _ if trigger.clear_flag.as_deref() == Some("") => Some("clear_flag"),
+            _ => None,
+        };
+        if let Some(role) = empty {
+            return Err(TriggerError::EmptyFlag { role });
+        }
         if trigger.set_flag.is_none() && trigger.clear_flag.is_none() && trigger.callback.is_none()
         {
             return Err(TriggerError::NoAction(trigger.on));

@@ -533,3 +533,57 @@ fn each_condition_kind_tests_its_flags() {
         assert_eq!(got, expected, "flags {flags:?}");
     }
 }
+
+mod stop_early {
+    use super::*;
+
+    #[hook("install")]
+    fn stop_in_hooks_phase(ctx: &mut Context) {
+        ctx.set_flag("go");
+        ctx.stop_dispatch();
+    }
+
+    #[hook("install")]
+    fn later_hook_handler(ctx: &mut Context) {
+        ctx.set_flag("later.hook");
+    }
+
+    #[when("go")]
+    fn stop_in_main_loop(ctx: &mut Context) {
+        ctx.set_flag("stopped");
+        ctx.stop_dispatch();
+    }
+
+    #[when("go")]
+    fn later_in_queue(ctx: &mut Context) {
+        ctx.set_flag("later.queue");
+    }
+
+    #[when("stopped")]
+    fn next_iteration(ctx: &mut Context) {
+        ctx.set_flag("later.iteration");
+    }
+}
+
+#[test]
+fn a_handler_can_stop_dispatch_as_a_success() {
+    // In the hooks phase: the rest of the phase and the main loop are
+    // skipped.
+    let (mut ctx, report) = run("stop_early", "install", &[]);
+    assert_eq!(names(&report), ["stop_in_hooks_phase"]);
+    assert!(ctx.is_flag_set("go") && !ctx.is_flag_set("later.hook"));
+    assert!(
+        !ctx.dispatch_stopped(),
+        "the request ends with the dispatch"
+    );
+    // The context can be committed as after any successful dispatch.
+    ctx.commit().unwrap();
+
+    // In the main loop: the rest of the queue and later iterations are
+    // skipped.
+    let (ctx, report) = run("stop_early", "config-changed", &["go"]);
+    assert_eq!(names(&report), ["stop_in_main_loop"]);
+    assert_eq!(report.iterations, 1);
+    assert!(ctx.is_flag_set("stopped"));
+    assert!(!ctx.is_flag_set("later.queue") && !ctx.is_flag_set("later.iteration"));
+}

@@ -1020,6 +1020,44 @@ fn departed_units_list_changes_are_saved() {
     );
 }
 
+#[test]
+fn a_departed_units_change_reads_back_from_the_unit_state_in_the_same_hook() {
+    let mut h = harness(ONE);
+    let rid = joined_with(&mut h, &["server/0", "server/1", "server/2"]);
+    for unit in ["server/2", "server/1"] {
+        h.remove_remote_unit(&rid, unit).unwrap();
+        fire_rel(&mut h, "departed", &rid, Some(unit));
+    }
+    // The endpoint's handler removes a unit; a later handler of the same
+    // hook reads the list back from the unit state.
+    probe(&mut h, |ep, _| {
+        let removed = ep.all_departed_units_mut().remove("server/2");
+        Ok(json!(removed.map(|u| u.unit_name().to_string())))
+    });
+    charm_probe(&mut h, |ctx| {
+        let saved = ctx.unit_state().get(&departed_key("db"))?;
+        let names: Vec<String> = saved
+            .as_ref()
+            .and_then(Value::as_array)
+            .map(|units| {
+                units
+                    .iter()
+                    .filter_map(|u| u["unit_name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(json!(names))
+    });
+    fire(&mut h, "update-status");
+    assert_eq!(
+        seen(),
+        [
+            ("db".to_string(), json!("server/2")),
+            ("charm".to_string(), json!(["server/1"])),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 3. Key lists and combined views
 // ---------------------------------------------------------------------------

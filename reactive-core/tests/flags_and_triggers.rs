@@ -682,3 +682,29 @@ fn the_tracer_is_quiet_during_exit_work() {
     );
     assert!(record.calls_of("juju-log") > 0);
 }
+
+#[test]
+fn a_trigger_naming_an_empty_flag_is_an_error() {
+    let mut ctx = Context::in_memory("install");
+    let cases = [
+        (Trigger::when("").set_flag("b"), "when"),
+        (Trigger::when_not("").set_flag("b"), "when_not"),
+        (Trigger::when("a").set_flag(""), "set_flag"),
+        (Trigger::when("a").clear_flag(""), "clear_flag"),
+        (
+            Trigger::when("a").set_flag("b").clear_flag(""),
+            "clear_flag",
+        ),
+    ];
+    for (trigger, role) in cases {
+        let err = ctx.register_trigger(trigger).unwrap_err();
+        assert_eq!(err, TriggerError::EmptyFlag { role }, "{role}");
+        assert!(
+            err.to_string().contains(&format!("`{role}`")) && err.to_string().contains("empty"),
+            "{err}"
+        );
+    }
+    // Nothing was registered: setting `a` fires nothing.
+    ctx.set_flag("a");
+    assert_eq!(ctx.get_flags(), ["a"]);
+}

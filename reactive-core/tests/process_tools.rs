@@ -166,6 +166,17 @@ fn relation_ids() {
 }
 
 #[test]
+fn relation_ids_without_the_endpoint_prefix_get_it() {
+    let t = Tools::new("relation-ids-prefix");
+    let mut tools = t.process();
+    t.prints("relation-ids", "[\"3\", \"db:7\"]\n");
+    assert_eq!(
+        run(|| tools.relation_ids("db")).unwrap(),
+        strings(&["db:3", "db:7"])
+    );
+}
+
+#[test]
 fn relation_list() {
     let t = Tools::new("relation-list");
     let mut tools = t.process();

@@ -864,3 +864,163 @@ fn finder_by_request_id_and_getters_on_records() {
     assert!(by_data.is_some());
     assert!(by_cert.is_some());
 }
+
+#[test]
+fn find_and_create_or_update_follow_creation_order_and_get_all_is_by_id() {
+    let mut t = target();
+    let rid = relate(&mut t, "metrics", "prom/0");
+    let request = |n: usize| JobRequest {
+        job_name: "dup".to_string(),
+        job_data: json!(n),
+        ca_cert: None,
+    };
+    // Six requests for the same job, created in one hook (their random ids
+    // are almost never in creation order).
+    let rid2 = rid.clone();
+    let out = with_provides("metrics", move |ep| {
+        let created: Vec<String> = (0..6)
+            .map(|n| ep.create_request(&rid2, &request(n)).unwrap())
+            .collect();
+        let dup = [("job_name", json!("dup"))];
+        let first = ep.find_request(None, &dup).unwrap().unwrap();
+        let all: Vec<String> = ep
+            .find_all_requests(&dup)
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        let updated = ep
+            .create_or_update_request(&["job_name"], &rid2, &request(99))
+            .unwrap();
+        let by_id: Vec<String> = ep
+            .get_all_requests()
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        (created, first.request_id().to_string(), all, updated, by_id)
+    });
+    t.fire("update-status").unwrap();
+    let (created, first, all, updated, by_id) = take(out);
+    assert_eq!(first, created[0], "find: the first created");
+    assert_eq!(all, created, "find_all: in creation order");
+    assert_eq!(updated, created[0], "create_or_update: the first created");
+    let mut sorted = created.clone();
+    sorted.sort();
+    assert_eq!(by_id, sorted, "get_all: by request id");
+
+    // In a later hook, the requests read from the relation come first (by
+    // id, as Juju lists the keys), then those created in this hook.
+    let rid2 = rid.clone();
+    let out = with_provides("metrics", move |ep| {
+        let new = ep.create_request(&rid2, &request(7)).unwrap();
+        let all: Vec<String> = ep
+            .find_all_requests(&[("job_name", json!("dup"))])
+            .unwrap()
+            .iter()
+            .map(|r| r.request_id().to_string())
+            .collect();
+        (new, all)
+    });
+    t.fire("update-status").unwrap();
+    let (new, all) = take(out);
+    let mut expected = sorted.clone();
+    expected.push(new);
+    assert_eq!(all, expected);
+}
+
+#[test]
+fn malformed_requests_reach_the_responder_and_can_be_answered() {
+    let mut p = prom();
+    let rid = relate(&mut p, "scrape", "target/0");
+    let wrong_type = "88888888-2222-4333-8444-555555555555";
+    let not_object = "77777777-2222-4333-8444-555555555555";
+    p.set_remote_unit_data(
+        &rid,
+        "target/0",
+        &[
+            (
+                &format!("request_{wrong_type}"),
+                &json!({"job_name": 5, "job_data": {}, "request_id": wrong_type}).to_string(),
+            ),
+            (&format!("request_{not_object}"), "[1, 2]"),
+            // Not answerable: no canonical id to answer under.
+            ("request_not-a-uuid", "{}"),
+        ],
+    )
+    .unwrap();
+    let seen = with_requires("scrape", |ep| {
+        let malformed = ep.malformed_requests().unwrap();
+        for request in &malformed {
+            let response = JobResponse {
+                success: false,
+                reason: Some(request.reason().to_string()),
+            };
+            ep.respond_to_malformed(request, &response).unwrap();
+        }
+        malformed
+            .iter()
+            .map(|m| {
+                (
+                    m.request_id().to_string(),
+                    m.relation_id().to_string(),
+                    m.unit_name().to_string(),
+                    m.reason().to_string(),
+                    m.has_response(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    p.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    let seen = take(seen);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].0, not_object);
+    assert!(seen[0].3.contains("not a JSON object"), "{seen:?}");
+    assert_eq!(seen[1].0, wrong_type);
+    assert_eq!(
+        (seen[1].1.as_str(), seen[1].2.as_str()),
+        (rid.as_str(), "target/0")
+    );
+    assert!(seen[1].3.contains("field `job_name`"), "{seen:?}");
+    assert!(seen.iter().all(|s| !s.4));
+    // The requester gets an answer naming the field.
+    let published = p.published(&rid).unwrap();
+    let answer: Value =
+        serde_json::from_str(&published[&format!("response_{wrong_type}")]).unwrap();
+    assert_eq!(answer["success"], json!(false));
+    assert!(answer["reason"]
+        .as_str()
+        .unwrap()
+        .contains("field `job_name`"));
+    assert!(published.contains_key(&format!("response_{not_object}")));
+    // Answered: no longer new in the next hook.
+    let seen = with_requires("scrape", |ep| {
+        ep.malformed_requests()
+            .unwrap()
+            .iter()
+            .all(|m| m.has_response())
+    });
+    p.fire("update-status").unwrap();
+    assert!(take(seen));
+    assert!(p.is_flag_set("endpoint.scrape.has_requests"));
+    assert!(!p.is_flag_set("endpoint.scrape.new_requests"));
+}
+
+#[test]
+fn an_unanswered_malformed_request_is_new() {
+    let mut p = prom();
+    let rid = relate(&mut p, "scrape", "target/0");
+    let id = "88888888-2222-4333-8444-555555555555";
+    p.set_remote_unit_data(
+        &rid,
+        "target/0",
+        &[(
+            &format!("request_{id}"),
+            &json!({"job_name": 5, "job_data": {}, "request_id": id}).to_string(),
+        )],
+    )
+    .unwrap();
+    p.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    assert!(p.is_flag_set("endpoint.scrape.has_requests"));
+    assert!(p.is_flag_set("endpoint.scrape.new_requests"));
+}

@@ -132,6 +132,54 @@ fn config_set_is_for_non_empty_values_only() {
 }
 
 #[test]
+fn config_set_follows_python_truthiness_false_zero_empty_and_null_are_unset() {
+    let mut harness = Harness::from_yaml(
+        "name: app\n",
+        "options:\n  on: {type: boolean, default: true}\n  count: {type: int, default: 1}\n  \
+         ratio: {type: float, default: 0.5}\n  name: {type: string, default: x}\n  \
+         extra: {type: string}\n",
+        prefix("config_charm"),
+    )
+    .unwrap();
+    let set_flags = |harness: &mut Harness| -> Vec<String> {
+        seen_config(harness)
+            .into_iter()
+            .filter(|f| f.starts_with("config.set."))
+            .collect()
+    };
+    harness.fire("install").unwrap();
+    assert_eq!(
+        set_flags(&mut harness),
+        [
+            "config.set.count",
+            "config.set.name",
+            "config.set.on",
+            "config.set.ratio"
+        ],
+        "null (`extra` has no value) is not set"
+    );
+    harness
+        .update_config(json!({"on": false, "count": 0, "ratio": 0.0, "name": ""}))
+        .unwrap();
+    harness.fire("config-changed").unwrap();
+    assert_eq!(set_flags(&mut harness), [] as [String; 0]);
+    harness
+        .update_config(json!({"on": true, "count": -1, "ratio": 0.1, "name": "0", "extra": "y"}))
+        .unwrap();
+    harness.fire("config-changed").unwrap();
+    assert_eq!(
+        set_flags(&mut harness),
+        [
+            "config.set.count",
+            "config.set.extra",
+            "config.set.name",
+            "config.set.on",
+            "config.set.ratio"
+        ]
+    );
+}
+
+#[test]
 fn config_default_is_set_when_the_value_equals_the_default() {
     let mut harness = config_harness();
     harness.fire("install").unwrap();
@@ -362,17 +410,173 @@ fn restricted_hooks_run_only_restricted_handlers_and_no_startup() {
     let record = harness.fire("collect-metrics").unwrap().clone();
     assert_eq!(record.invoked.len(), 1, "{:?}", record.invoked);
     assert!(record.invoked[0].ends_with(":metrics"));
-    // No config-get, is-leader or leader-get: only the handler's log line.
+    // No config-get, is-leader or leader-get: only the log lines (the
+    // hook's announcement, `Restricted mode.`, the handler's).
     assert_eq!(record.calls_of("config-get"), 0);
     assert_eq!(record.calls_of("is-leader"), 0);
     assert_eq!(record.calls_of("leader-get"), 0);
-    assert_eq!(tools(&record), ["juju-log"]);
+    assert_eq!(tools(&record), ["juju-log"; 3]);
     assert_eq!(harness.flags(), ["app.ready", "metrics.collected"]);
 
     let record = harness.fire("meter-status-changed").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
     assert!(record.invoked[0].ends_with(":meter"));
-    assert_eq!(tools(&record), ["juju-log"]);
+    assert_eq!(tools(&record), ["juju-log"; 3]);
+}
+
+#[test]
+fn every_hook_logs_reactive_main_and_restricted_hooks_say_so_without_tracing() {
+    let mut harness = Harness::from_yaml(
+        "name: app\n",
+        "options:\n  port: {type: int, default: 80}\n",
+        prefix("restricted_charm"),
+    )
+    .unwrap();
+    harness.set_tracing(true);
+    let info = |logs: &[(LogLevel, String)], text: &str| {
+        logs.iter()
+            .filter(|(level, m)| *level == LogLevel::Info && m == text)
+            .count()
+    };
+    harness.fire("install").unwrap();
+    let logs = harness.logs();
+    assert_eq!(
+        info(&logs, "Reactive main running for hook install"),
+        1,
+        "{logs:?}"
+    );
+    assert_eq!(info(&logs, "Restricted mode."), 0, "{logs:?}");
+    // The first line of the hook, before anything else.
+    assert_eq!(logs[0].1, "Reactive main running for hook install");
+    let before = logs.len();
+
+    for hook in ["collect-metrics", "meter-status-changed"] {
+        let before = harness.logs().len();
+        harness.fire(hook).unwrap();
+        let logs = harness.logs()[before..].to_vec();
+        assert_eq!(
+            &logs[..2],
+            [
+                (
+                    LogLevel::Info,
+                    format!("Reactive main running for hook {hook}")
+                ),
+                (LogLevel::Info, "Restricted mode.".to_string()),
+            ],
+            "{logs:?}"
+        );
+        assert!(
+            logs.iter().all(|(level, _)| *level != LogLevel::Debug),
+            "tracer output in restricted mode: {logs:?}"
+        );
+    }
+    assert!(harness.logs().len() > before);
+}
+
+#[test]
+fn an_unserved_endpoint_is_logged_at_error_once_in_every_hook() {
+    let mut harness = Harness::from_yaml(
+        "name: app\nrequires:\n  db:\n    interface: nothing-serves-this\n  \
+         cache:\n    interface: nor-this\n",
+        "",
+        no_handlers(),
+    )
+    .unwrap();
+    for hook in ["install", "config-changed", "update-status", "start"] {
+        let before = harness.logs().len();
+        harness.fire(hook).unwrap();
+        let errors: Vec<String> = harness.logs()[before..]
+            .iter()
+            .filter(|(level, _)| *level == LogLevel::Error)
+            .map(|(_, m)| m.clone())
+            .collect();
+        assert_eq!(errors.len(), 2, "{hook}: {errors:?}");
+        assert!(
+            errors[0].contains("`cache`") && errors[0].contains("nor-this"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].contains("`db`") && errors[1].contains("nothing-serves-this"),
+            "{errors:?}"
+        );
+    }
+}
+
+// ---- a handler that ends the dispatch early ------------------------------------------
+
+#[derive(Default)]
+pub struct StopRequires {
+    base: EndpointBase,
+}
+
+impl Endpoint for StopRequires {
+    fn from_base(base: EndpointBase) -> Self {
+        StopRequires { base }
+    }
+    fn base(&self) -> &EndpointBase {
+        &self.base
+    }
+    fn base_mut(&mut self) -> &mut EndpointBase {
+        &mut self.base
+    }
+}
+
+#[endpoint(interface = "runtime-harness-stop", role = "requires")]
+impl StopRequires {
+    #[when("endpoint.{endpoint_name}.joined")]
+    #[when_not("app.stopped")]
+    fn publish_and_stop(&mut self, ctx: &mut Context) -> Result<(), BoxError> {
+        self.relations_mut()[0]
+            .to_publish()?
+            .set("verdict", json!("done"));
+        ctx.set_flag("app.stopped");
+        ctx.stop_dispatch();
+        Ok(())
+    }
+}
+
+mod stop_charm {
+    use super::*;
+
+    #[when("endpoint.db.joined")]
+    fn after_the_stop(ctx: &mut Context) {
+        ctx.set_flag("app.after-stop");
+    }
+}
+
+#[test]
+fn a_dispatch_stopped_early_publishes_clears_and_commits() {
+    let mut harness = Harness::from_yaml(
+        "name: app\nrequires:\n  db:\n    interface: runtime-harness-stop\n",
+        "options:\n  port: {type: int, default: 80}\n",
+        prefix("stop_charm"),
+    )
+    .unwrap();
+    harness.fire("install").unwrap();
+    let rid = harness.add_relation("db", "server").unwrap();
+    harness.add_remote_unit(&rid, "server/0").unwrap();
+    let record = harness
+        .fire_relation("joined", &rid, Some("server/0"))
+        .unwrap()
+        .clone();
+    assert_eq!(record.invoked.len(), 1, "{:?}", record.invoked);
+    assert!(record.invoked[0].ends_with(":publish_and_stop:db"));
+    // Exit work ran: the relation data is published, the config flags of
+    // the hook are gone; and the unit state was committed.
+    assert_eq!(
+        harness
+            .published(&rid)
+            .unwrap()
+            .get("verdict")
+            .map(String::as_str),
+        Some("\"done\"")
+    );
+    assert!(harness.is_flag_set("app.stopped"));
+    assert!(!harness.is_flag_set("app.after-stop"));
+    assert_no_config_flag_persisted(&mut harness);
+    // The next hook dispatches in full again.
+    harness.fire("update-status").unwrap();
+    assert!(harness.is_flag_set("app.after-stop"));
 }
 
 // ---- a failing handler ----------------------------------------------------------------
@@ -577,18 +781,28 @@ fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
     .unwrap();
     let record = harness.fire("install").unwrap().clone();
     assert!(record.invoked.is_empty());
-    assert_eq!(tools(&record), ["config-get", "is-leader", "leader-get"]);
+    assert_eq!(
+        tools(&record),
+        ["juju-log", "config-get", "is-leader", "leader-get"]
+    );
     let record = harness.fire("update-status").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
     assert_eq!(
         tools(&record),
-        ["config-get", "is-leader", "leader-get", "juju-log"]
+        [
+            "juju-log",
+            "config-get",
+            "is-leader",
+            "leader-get",
+            "juju-log"
+        ]
     );
     assert_eq!(record.calls_of("config-get"), 1);
     assert_eq!(record.calls_of("is-leader"), 1);
     assert_eq!(record.calls_of("leader-get"), 1);
-    assert_eq!(record.calls_of("juju-log"), 1);
-    assert_eq!(record.calls.len(), 4);
+    // The hook's announcement and the handler's line.
+    assert_eq!(record.calls_of("juju-log"), 2);
+    assert_eq!(record.calls.len(), 5);
 }
 
 #[derive(Default)]
@@ -622,7 +836,13 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     let record = harness.fire("install").unwrap().clone();
     assert_eq!(
         tools(&record),
-        ["config-get", "is-leader", "leader-get", "relation-ids"]
+        [
+            "juju-log",
+            "config-get",
+            "is-leader",
+            "leader-get",
+            "relation-ids"
+        ]
     );
     let rid = harness.add_relation("db", "server").unwrap();
     harness.add_remote_unit(&rid, "server/0").unwrap();
@@ -636,6 +856,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     assert_eq!(
         tools(&record),
         [
+            "juju-log",
             "config-get",
             "is-leader",
             "leader-get",
@@ -649,6 +870,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     assert_eq!(
         tools(&record),
         [
+            "juju-log",
             "config-get",
             "is-leader",
             "leader-get",
@@ -656,7 +878,7 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
             "relation-list"
         ]
     );
-    assert_eq!(record.calls.len(), 5);
+    assert_eq!(record.calls.len(), 6);
 }
 
 // ---- a charm directory ----------------------------------------------------------------

@@ -31,8 +31,9 @@ pub use parse::parse_hook_pattern;
 pub use problem::PatternProblem;
 pub use role::{ParseRoleError, Role};
 
-/// The most hook names the alternatives of one pattern may multiply out to
-/// (before `{role:interface}` groups are resolved). More than this is
+/// The most hook names one pattern may multiply out to: its alternatives
+/// (checked when it is parsed), and with its `{role:interface}` groups
+/// resolved (checked by [`HookPattern::expand`]). More than this is
 /// certainly a mistake, and refusing it keeps expansion cheap.
 pub const MAX_EXPANSIONS: usize = 1024;
 
@@ -49,7 +50,7 @@ pub const MAX_EXPANSIONS: usize = 1024;
 ///     _ => Vec::new(),
 /// };
 /// assert_eq!(
-///     pattern.expand(&resolve),
+///     pattern.expand(&resolve).unwrap(),
 ///     [
 ///         "db-relation-joined",
 ///         "db-relation-changed",

@@ -11,6 +11,7 @@
 //!   `db-relation-{joined,changed}` or `{requires:mysql}-relation-joined`.
 //! - [`hook_kind`]: the hook names Juju runs.
 //! - [`suggest`]: the edit-distance helper behind every "did you mean".
+//! - [`yaml_nesting`]: a bound on YAML nesting, checked before parsing.
 //!
 //! Nothing in this crate panics on any input: every problem is a typed error
 //! whose `Display` message quotes the offending part and says where it is,
@@ -32,6 +33,7 @@ pub mod hook_kind;
 pub mod hook_pattern;
 pub mod suggest;
 mod text;
+pub mod yaml_nesting;
 
 /// The only placeholder a flag may contain. Inside an endpoint's handlers it
 /// stands for the endpoint's name, e.g. `endpoint.{endpoint_name}.joined`

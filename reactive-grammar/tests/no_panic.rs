@@ -73,12 +73,13 @@ fn no_input_makes_anything_panic() {
         let _ = relation_endpoint(&input);
         let _ = suggest_hook(&input);
 
+        let _ = reactive_grammar::yaml_nesting::check_yaml_nesting(&input);
         let _ = edit_distance(&input, &other);
         let _ = closest(&input, [other.as_str(), "install"]);
 
         match parse_hook_pattern(&input) {
             Ok(pattern) => {
-                let expansions = pattern.expand(&resolve);
+                let expansions = pattern.expand(&resolve).unwrap_or_default();
                 for expansion in &expansions {
                     assert!(
                         pattern.matches(expansion, &resolve),

@@ -53,6 +53,10 @@ impl fmt::Display for FileProblem {
 /// The endpoint names `text` declares under `provides`, `requires` and
 /// `peers`, in that order, each once. Any other key is ignored.
 pub(crate) fn parse_endpoints(text: &str) -> Result<Vec<String>, FileProblem> {
+    reactive_grammar::yaml_nesting::check_yaml_nesting(text).map_err(|e| FileProblem {
+        line: Some(e.line),
+        message: format!("is refused: {e}"),
+    })?;
     let doc: Yaml = serde_norway::from_str(text).map_err(|e| {
         let location = e.location();
         let mut message = e.to_string();
@@ -378,6 +382,20 @@ peers:
   cluster:
     interface: cluster
 ";
+
+    #[test]
+    fn deep_yaml_nesting_is_refused_at_once() {
+        let deep = format!("name: demo\nx: {}", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let problem = parse_endpoints(&deep).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            problem.message.contains("nest deeper than 128"),
+            "{}",
+            problem.message
+        );
+        assert_eq!(problem.line, Some(2));
+    }
 
     fn endpoints(names: &[&str]) -> Endpoints {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();

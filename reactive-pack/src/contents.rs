@@ -239,8 +239,7 @@ pub fn dispatch_script(name: &str) -> String {
 fn check_actions(path: &Path) -> Result<(), PackError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CharmFileError::new(path, None, format!("cannot be read: {e}")))?;
-    let doc: serde_norway::Value = serde_norway::from_str(&text)
-        .map_err(|e| CharmFileError::new(path, None, format!("is not valid YAML: {e}")))?;
+    let doc = reactive_core::charm_file::parse_yaml(&text, path)?;
     match doc {
         serde_norway::Value::Mapping(_) | serde_norway::Value::Null => Ok(()),
         _ => Err(CharmFileError::new(path, None, "must be a mapping of actions").into()),
@@ -287,6 +286,19 @@ mod tests {
             .iter()
             .map(|e| (e.name.as_str(), e.mode))
             .collect()
+    }
+
+    #[test]
+    fn deeply_nested_actions_yaml_is_refused_at_once_naming_it() {
+        let dir = Dir::new("deep-actions");
+        let path = dir.write("actions.yaml", &format!("a: {}", "[".repeat(100_000)));
+        let started = std::time::Instant::now();
+        let e = check_actions(&path).unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            e.contains("actions.yaml") && e.contains("nest deeper than 128"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! - `install` (a `#[hook]` handler) sets `charm.installed` and a status;
 //! - any config change sets `charm.configured` to the `port` option, and
 //!   `fail.now` when the `fail` option is true;
-//! - `fail.now` makes a handler fail, which fails the hook.
+//! - `fail.now` makes a handler fail, which fails the hook;
+//! - `start` runs a shell that prints `JUJU_HOOK_NAME` and keeps what it
+//!   printed in the flag `charm.child-hook-name`.
 
 use std::fmt;
 
@@ -40,6 +42,17 @@ fn configure(ctx: &mut Context) {
 #[when("fail.now")]
 fn fail_now() -> Result<(), AskedToFail> {
     Err(AskedToFail)
+}
+
+/// What a process the charm starts sees as `JUJU_HOOK_NAME`.
+#[hook("start")]
+fn child_hook_name(ctx: &mut Context) -> Result<(), std::io::Error> {
+    let output = std::process::Command::new("sh")
+        .args(["-c", "printf '%s' \"${JUJU_HOOK_NAME-unset}\""])
+        .output()?;
+    let seen = String::from_utf8_lossy(&output.stdout).into_owned();
+    ctx.set_flag_value("charm.child-hook-name", seen);
+    Ok(())
 }
 
 reactive_core::charm!();

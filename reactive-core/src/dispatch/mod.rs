@@ -19,7 +19,12 @@
 //!    the current queue; they take effect in the next iteration.
 //! 4. **Restricted mode** (`collect-metrics`, `meter-status-changed`): only
 //!    `#[collect_metrics]` / `#[meter_status_changed]` handlers run.
-//! 5. **Order**: a queue runs in registry order (crate, crate-relative file,
+//! 5. **Ending early**: a handler that calls
+//!    [`Context::stop_dispatch`] ends the dispatch as a success when it
+//!    returns (charms.reactive: `sys.exit(0)` in a handler). The rest of its
+//!    queue, phase and iterations are skipped; the hook then finishes as
+//!    after any successful dispatch (exit work, commit).
+//! 6. **Order**: a queue runs in registry order (crate, crate-relative file,
 //!    line, function, endpoint name), so runs are reproducible. Reaching the
 //!    iteration cap is logged as a warning naming the handlers still queued.
 //!
@@ -145,6 +150,7 @@ pub fn dispatch_into(
     ctx.registry = Some(Arc::clone(registry));
     ctx.watch.reset();
     let result = run(ctx, registry, report);
+    ctx.reset_dispatch_stop();
     ctx.watch.reset();
     ctx.flush_tracer();
     ctx.registry = None;
@@ -156,6 +162,11 @@ fn run(
     registry: &Registry,
     report: &mut DispatchReport,
 ) -> Result<(), DispatchError> {
+    // Asked during the start-up work (an endpoint's `manage_flags`): no
+    // handler runs.
+    if ctx.dispatch_stopped() {
+        return Ok(());
+    }
     if ctx.tracer.is_enabled() {
         let flags = ctx.get_flags();
         ctx.tracer.emit(format!(
@@ -183,6 +194,9 @@ fn run(
     let queue = test_all(ctx, registry, registry.hooks_phase(), Phase::Hooks)?;
     trace_queue(ctx, registry, "hooks phase", &queue);
     invoke(ctx, registry, queue, Phase::Hooks, report)?;
+    if ctx.dispatch_stopped() {
+        return Ok(());
+    }
 
     ctx.watch.set_phase(Some(Phase::Other));
     for iteration in 0..MAX_ITERATIONS {
@@ -202,6 +216,9 @@ fn run(
         }
         report.iterations += 1;
         invoke(ctx, registry, queue, Phase::Other, report)?;
+        if ctx.dispatch_stopped() {
+            return Ok(());
+        }
     }
 
     let still = still_queued(ctx, registry)?;
@@ -315,7 +332,7 @@ fn invoke(
         let outcome = catch_unwind(AssertUnwindSafe(|| (descriptor.invoke)(ctx, entry)));
         ctx.current_handler = None;
         match outcome {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => ctx.save_departed_units(),
             Ok(Err(error)) => return Err(DispatchError::Handler { id, error }),
             Err(payload) => {
                 return Err(DispatchError::Panic {
@@ -338,6 +355,9 @@ fn invoke(
         }
         if descriptor.only_once {
             ctx.mark_invoked(&id);
+        }
+        if ctx.dispatch_stopped() {
+            break;
         }
         if ctx.watch.take_cleared() {
             let rest = queue.split_off(next);

@@ -13,6 +13,10 @@ pub struct EndpointBase {
     name: String,
     relations: KeyList<Relation>,
     departed: DepartedUnits,
+    /// The ids of the requests created through this instance in this hook,
+    /// in creation order (the request pattern lists them after those read
+    /// from the relations, as charms.reactive's request cache does).
+    created_requests: Vec<String>,
 }
 
 impl EndpointBase {
@@ -21,7 +25,18 @@ impl EndpointBase {
             name: name.to_string(),
             relations: KeyList::new(relations),
             departed,
+            created_requests: Vec::new(),
         }
+    }
+
+    /// The ids of the requests created in this hook, in creation order.
+    pub(crate) fn created_requests(&self) -> &[String] {
+        &self.created_requests
+    }
+
+    /// Note a request created in this hook.
+    pub(crate) fn note_created_request(&mut self, request_id: &str) {
+        self.created_requests.push(request_id.to_string());
     }
 
     /// The endpoint's name, as `metadata.yaml` declares it.

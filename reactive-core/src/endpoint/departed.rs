@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::key_list::KeyList;
 use super::unit::RelatedUnit;
 use crate::tools::DataBag;
+use crate::unit_state::UnitState;
 
 /// The unit-state key of an endpoint's departed units, as charms.reactive
 /// names it.
@@ -16,8 +17,10 @@ pub fn departed_key(endpoint_name: &str) -> String {
 /// Units that were part of a relation of the endpoint and have departed,
 /// kept (with the data they last had) until a handler removes them.
 ///
-/// A [`KeyList`] by unit name. Every change is saved with the hook's unit
-/// state, under `reactive.endpoints.departed.<endpoint>` as a list of
+/// A [`KeyList`] by unit name. A change is written into the hook's unit
+/// state as soon as the handler that made it returns (so a later handler
+/// of the same hook reads it back from the unit state), and committed with
+/// the hook, under `reactive.endpoints.departed.<endpoint>` as a list of
 /// `{"relation": "<rid>", "unit_name": "...", "data": {raw data}}`, the
 /// format charms.reactive uses, so a unit keeps them across a change of
 /// charm language.
@@ -79,6 +82,21 @@ impl DepartedUnits {
                 })
                 .collect(),
         )
+    }
+
+    /// Write the list into `state` under `departed_key(endpoint_name)` if it
+    /// changed since last written (an empty list unsets the key).
+    pub(crate) fn save_if_changed(&mut self, endpoint_name: &str, state: &mut UnitState) {
+        if !self.dirty {
+            return;
+        }
+        let key = departed_key(endpoint_name);
+        if self.units.is_empty() {
+            state.unset(&key);
+        } else {
+            state.set(&key, self.to_saved());
+        }
+        self.dirty = false;
     }
 
     pub(crate) fn is_dirty(&self) -> bool {

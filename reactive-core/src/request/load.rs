@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::RequestError;
 use super::id::{is_canonical_request_id, response_key, REQUEST_PREFIX};
+use super::malformed::MalformedRequest;
 use super::record::{RequestRecord, ResponseRecord, Sender};
 use super::{Request, Response};
 use crate::endpoint::{EndpointBase, Relation};
@@ -54,7 +55,8 @@ pub(crate) fn parse_response<S: Response>(raw: &str) -> Result<(Map<String, Valu
     Ok((object, fields))
 }
 
-fn sort<R: Request>(records: &mut [RequestRecord<R>]) {
+/// Order by request id (charms.reactive's `get_all`).
+pub(crate) fn sort<R: Request>(records: &mut [RequestRecord<R>]) {
     records.sort_by(|a, b| a.request_id.cmp(&b.request_id));
 }
 
@@ -91,7 +93,10 @@ fn remote_response<S: Response>(
 }
 
 /// Every request this unit published on the endpoint's relations, with
-/// the responses the remote units sent, ordered by request id.
+/// the responses the remote units sent, in creation order as
+/// charms.reactive's request cache keeps it: those read from the relations
+/// (relation by relation, each by request id, the order of the keys Juju
+/// lists), then those created in this hook, in the order they were.
 pub(crate) fn created_requests<R: Request>(
     base: &EndpointBase,
     warnings: &mut Vec<String>,
@@ -121,7 +126,10 @@ pub(crate) fn created_requests<R: Request>(
             });
         }
     }
-    sort(&mut records);
+    let created = base.created_requests();
+    let position = |id: &str| created.iter().position(|c| c == id);
+    // Stable: the requests read keep their order, before every one created.
+    records.sort_by_key(|r| position(&r.request_id).map_or(0, |p| p + 1));
     Ok(records)
 }
 
@@ -186,4 +194,39 @@ pub(crate) fn received_requests<R: Request>(
     }
     sort(&mut records);
     Ok(records)
+}
+
+/// Every request the joined remote units sent under a canonical id that
+/// cannot be read as `R`, in the order of the units and then of the ids,
+/// each noting whether this unit answered it.
+pub(crate) fn received_malformed<R: Request>(
+    base: &EndpointBase,
+) -> Result<Vec<MalformedRequest>, RequestError> {
+    let mut malformed = Vec::new();
+    for unit in base.all_joined_units().iter() {
+        let relation = base.relations().by_key(unit.relation_id());
+        for (key, raw) in unit.received_raw()? {
+            let Some(Err(reason)) = parse_request::<R>(key, raw) else {
+                continue;
+            };
+            let Some(id) = key.strip_prefix(REQUEST_PREFIX) else {
+                continue;
+            };
+            if !is_canonical_request_id(id) {
+                continue;
+            }
+            let has_response = match relation {
+                Some(relation) => relation.published()?.contains_key(&response_key(id)),
+                None => false,
+            };
+            malformed.push(MalformedRequest {
+                request_id: id.to_string(),
+                relation_id: unit.relation_id().to_string(),
+                unit_name: unit.unit_name().to_string(),
+                reason,
+                has_response,
+            });
+        }
+    }
+    Ok(malformed)
 }

@@ -80,6 +80,7 @@ mod fields;
 mod handle;
 mod id;
 mod load;
+mod malformed;
 mod record;
 mod requester;
 mod responder;
@@ -95,6 +96,7 @@ pub use id::{
     is_canonical_request_id, new_request_id, request_key, response_key, REQUEST_PREFIX,
     RESPONSE_PREFIX,
 };
+pub use malformed::MalformedRequest;
 pub use reactive_macros::{Request, Response};
 pub use record::{RequestRecord, ResponseRecord};
 pub use requester::{requester_flags, RequesterEndpoint, ResponseOf};

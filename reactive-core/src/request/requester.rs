@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::error::RequestError;
 use super::handle::RequestMut;
 use super::id::{new_request_id, request_key};
-use super::load::{created_requests, parse_request};
+use super::load::{created_requests, parse_request, sort};
 use super::record::{RequestRecord, ResponseRecord};
 use super::Request;
 use crate::endpoint::{AnyEndpoint, Endpoint};
@@ -113,10 +113,12 @@ pub trait RequesterEndpoint: Endpoint {
         relation
             .to_publish()?
             .set(&request_key(&request_id), Value::Object(object));
+        self.base_mut().note_created_request(&request_id);
         Ok(request_id)
     }
 
-    /// Update the first request (by id) on relation `relation_id` whose
+    /// Update the first request (in creation order, as
+    /// [`find_request`](Self::find_request)) on relation `relation_id` whose
     /// `match_fields` equal those of `request`, setting all its fields to
     /// `request`'s; create one when none matches. Returns the request's
     /// id. Calling it again with the same values for `match_fields` never
@@ -225,6 +227,19 @@ pub trait RequesterEndpoint: Endpoint {
     /// Every request this side created, on every relation, ordered by
     /// request id, each with its response if one arrived.
     fn requests(&self) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
+        let mut requests = self.requests_in_creation_order()?;
+        sort(&mut requests);
+        Ok(requests)
+    }
+
+    /// Every request this side created, in creation order: those read
+    /// from the relations (relation by relation, each by request id), then
+    /// those created in this hook, in the order they were (charms.reactive's
+    /// request cache; `find_request` and `find_all_requests` search it in
+    /// this order).
+    fn requests_in_creation_order(
+        &self,
+    ) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
         created_requests(self.base(), &mut Vec::new())
     }
 
@@ -245,27 +260,29 @@ pub trait RequesterEndpoint: Endpoint {
             .find(|r| r.request_id == request_id))
     }
 
-    /// The first request (by id) whose fields equal the given JSON values
-    /// (`request_id` may be matched too; a field a request lacks reads as
-    /// `null`), on relation `relation_id` when given, else on any.
+    /// The first request, in [creation
+    /// order](Self::requests_in_creation_order), whose fields equal the
+    /// given JSON values (`request_id` may be matched too; a field a request
+    /// lacks reads as `null`), on relation `relation_id` when given, else on
+    /// any.
     fn find_request(
         &self,
         relation_id: Option<&str>,
         fields: &[(&str, Value)],
     ) -> Result<Option<RequestRecord<Self::Request>>, RequestError> {
         Ok(self
-            .requests()?
+            .requests_in_creation_order()?
             .into_iter()
             .find(|r| relation_id.is_none_or(|rid| r.relation_id == rid) && r.matches(fields)))
     }
 
-    /// Every request whose fields equal the given JSON values, ordered by
-    /// request id.
+    /// Every request whose fields equal the given JSON values, in
+    /// [creation order](Self::requests_in_creation_order).
     fn find_all_requests(
         &self,
         fields: &[(&str, Value)],
     ) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
-        let mut requests = self.requests()?;
+        let mut requests = self.requests_in_creation_order()?;
         requests.retain(|r| r.matches(fields));
         Ok(requests)
     }

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::error::RequestError;
 use super::id::response_key;
-use super::load::received_requests;
+use super::load::{received_malformed, received_requests};
+use super::malformed::MalformedRequest;
 use super::record::RequestRecord;
 use super::Request;
 use crate::endpoint::{AnyEndpoint, Endpoint};
@@ -27,9 +28,14 @@ use crate::Context;
 ///
 /// Remote data is untrusted: a `request_<id>` whose id is not a canonical
 /// lowercase UUID, whose value is not a JSON object carrying that same
-/// `request_id`, or whose fields do not fit the request type, is skipped,
-/// and a warning naming the unit and key is logged when the endpoint starts
-/// (the hook does not fail).
+/// `request_id`, or whose fields do not fit the request type, is left out
+/// of [`all_requests`](Self::all_requests), and a warning naming the unit
+/// and key is logged when the endpoint starts (the hook does not fail).
+/// The requester waits for an answer to every request, so those with a
+/// canonical id are listed by
+/// [`malformed_requests`](Self::malformed_requests), counted by the flags
+/// (`new_requests` while one is unanswered), and answered with
+/// [`respond_to_malformed`](Self::respond_to_malformed).
 ///
 /// ```
 /// use reactive_core::prelude::*;
@@ -139,6 +145,35 @@ pub trait ResponderEndpoint: Endpoint {
         Ok(())
     }
 
+    /// The requests joined remote units sent under a canonical
+    /// `request_<id>` key that cannot be read as
+    /// [`Request`](ResponderEndpoint::Request), each with the reason (naming
+    /// the field at fault) and whether this unit answered it.
+    fn malformed_requests(&self) -> Result<Vec<MalformedRequest>, RequestError> {
+        received_malformed::<Self::Request>(self.base())
+    }
+
+    /// Answer a malformed request (typically refusing it with its
+    /// [`reason`](MalformedRequest::reason)): publish `response_<id>` on its
+    /// relation, as [`respond`](Self::respond) does.
+    fn respond_to_malformed(
+        &mut self,
+        request: &MalformedRequest,
+        response: &<Self::Request as Request>::Response,
+    ) -> Result<(), RequestError> {
+        let object = super::Response::to_fields(response)?;
+        let relation = self
+            .relations_mut()
+            .by_key_mut(&request.relation_id)
+            .ok_or_else(|| RequestError::UnknownRelation {
+                relation_id: request.relation_id.clone(),
+            })?;
+        relation
+            .to_publish()?
+            .set(&response_key(&request.request_id), Value::Object(object));
+        Ok(())
+    }
+
     /// Alias of [`respond`](Self::respond) (charms.reactive's
     /// `create_response`).
     fn create_response(
@@ -152,7 +187,8 @@ pub trait ResponderEndpoint: Endpoint {
 
 /// The responder pattern's flags (named by `#[endpoint(responder = ...)]`'s
 /// generated code): load the requests, log what was skipped, toggle
-/// `has_requests` and `new_requests`.
+/// `has_requests` and `new_requests` (malformed requests with a canonical
+/// id count as requests, unanswered ones as new).
 pub fn responder_flags<E, R>(
     endpoint: &mut dyn AnyEndpoint,
     ctx: &mut Context,
@@ -176,13 +212,14 @@ where
             &format!("endpoint {}: {warning}", endpoint.endpoint_name()),
         );
     }
+    let malformed = received_malformed::<R>(endpoint.base())?;
     ctx.toggle_flag(
         &endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
-        !requests.is_empty(),
+        !requests.is_empty() || !malformed.is_empty(),
     );
     ctx.toggle_flag(
         &endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
-        requests.iter().any(|r| !r.has_response()),
+        requests.iter().any(|r| !r.has_response()) || malformed.iter().any(|m| !m.has_response),
     );
     Ok(())
 }

@@ -16,17 +16,22 @@ use crate::Context;
 /// Make every endpoint instance of the charm and compute its automatic
 /// flags, endpoints in name order.
 pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
-    if matches!(ctx.hook_name(), "install" | "upgrade-charm") {
-        for name in registry.unserved_endpoints() {
-            ctx.log(
-                LogLevel::Warning,
-                &format!(
-                    "metadata.yaml declares endpoint `{name}` but no endpoint type linked into \
-                     this charm serves its interface and role; is its interface crate used \
-                     (`use interface_crate as _;`)?"
-                ),
-            );
-        }
+    // charms.reactive logs a missing implementation at ERROR in every hook,
+    // once per endpoint.
+    for name in registry.unserved_endpoints() {
+        let declared = ctx
+            .metadata()
+            .endpoint(name)
+            .map(|e| format!(" ({} of interface `{}`)", e.role, e.interface))
+            .unwrap_or_default();
+        ctx.log(
+            LogLevel::Error,
+            &format!(
+                "metadata.yaml declares endpoint `{name}`{declared} but no endpoint type linked \
+                 into this charm implements it; is its interface crate used \
+                 (`use interface_crate as _;`)?"
+            ),
+        );
     }
     for (name, descriptor) in registry.endpoint_types() {
         start_one(ctx, name, descriptor)?;

@@ -37,8 +37,32 @@ use crate::CharmDeclaration;
 pub fn run(charm: CharmDeclaration) -> ! {
     let args: Vec<OsString> = std::env::args_os().collect();
     let env = |key: &str| std::env::var(key).ok();
+    let program = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // This runs first in the charm's `main`, before any thread is started,
+    // and changes only this process's environment (inherited by the
+    // processes its handlers start), as charms.reactive does.
+    if let Some(name) = hook_name_to_export(&env, &program) {
+        std::env::set_var(HOOK_NAME_ENV, name);
+    }
     let code = main_with(&args, &env, charm.registry());
     std::process::exit(code)
+}
+
+/// The variable naming the hook, for the processes a charm starts.
+pub const HOOK_NAME_ENV: &str = "JUJU_HOOK_NAME";
+
+/// The hook name [`run`] exports as `JUJU_HOOK_NAME` so that the processes
+/// the handlers start can tell which hook they run in: the hook's name,
+/// when the process runs a hook and the variable is unset or empty (Juju
+/// does not always set it; charms.reactive exports it too).
+pub fn hook_name_to_export(env: &dyn Fn(&str) -> Option<String>, program: &str) -> Option<String> {
+    if !HookInfo::in_hook(env) || env(HOOK_NAME_ENV).is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    HookInfo::from_env(env, program).ok().map(|hook| hook.name)
 }
 
 /// [`run`] with its inputs given: the command line, the environment, and

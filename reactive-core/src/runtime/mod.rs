@@ -1,6 +1,8 @@
 //! The charm runtime: what happens in one hook, from reading the context to
 //! committing the unit state.
 //!
+//! Every hook first logs `Reactive main running for hook <name>` at INFO
+//! (restricted hooks add `Restricted mode.` and are never traced).
 //! Sequence (non-restricted hooks): open the unit state; publish again
 //! what the last committed hook published and Juju did not keep
 //! ([`republish`]); startup work
@@ -175,7 +177,15 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     };
     ctx.set_tools(tools, true);
     ctx.set_metadata(charm.metadata.clone());
-    ctx.set_tracing(tracing);
+    let restricted = ctx.hook().is_restricted();
+    let announce = format!("Reactive main running for hook {}", ctx.hook_name());
+    ctx.log(LogLevel::Info, &announce);
+    if restricted {
+        ctx.log(LogLevel::Info, "Restricted mode.");
+    }
+    // As in charms.reactive, the tracer is installed by the start-up work,
+    // which restricted hooks skip.
+    ctx.set_tracing(tracing && !restricted);
 
     let mut report = DispatchReport::default();
     let result = run_in_context(
@@ -271,6 +281,7 @@ fn run_in_context(
         config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
         endpoints::start_endpoints(ctx, &charm.registry).map_err(HookError::Startup)?;
+        ctx.save_departed_units();
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
     // The tracer accounts for dispatch only, not for the exit work.

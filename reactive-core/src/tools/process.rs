@@ -383,8 +383,20 @@ fn push_text<'a>(args: &mut Vec<&'a str>, text: &'a str) {
 }
 
 impl HookTools for ProcessTools {
+    /// An id printed without the `<endpoint>:` prefix gets it, as
+    /// charms.reactive does in case Juju ever drops it.
     fn relation_ids(&mut self, endpoint: &str) -> Result<Vec<String>, ToolError> {
-        self.run_list("relation-ids", &["--format=json", endpoint])
+        let ids = self.run_list("relation-ids", &["--format=json", endpoint])?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                if id.contains(':') {
+                    id
+                } else {
+                    format!("{endpoint}:{id}")
+                }
+            })
+            .collect())
     }
 
     fn relation_list(&mut self, relation_id: &str) -> Result<Vec<String>, ToolError> {

@@ -1,6 +1,6 @@
 //! Expanding a hook pattern into hook names, and matching a hook name.
 
-use super::{HookPattern, Part, Role};
+use super::{HookPattern, Part, PatternProblem, Role, MAX_EXPANSIONS};
 
 impl HookPattern {
     /// The concrete hook names this pattern stands for, without duplicates,
@@ -14,18 +14,35 @@ impl HookPattern {
     /// to right, the first group varying slowest. `resolve` is called once per
     /// `{role:interface}` group.
     ///
+    /// Fails with [`PatternProblem::TooManyExpansions`] when the product,
+    /// counted before any name is built, exceeds [`MAX_EXPANSIONS`]: the
+    /// parser caps the alternatives, but several `{role:interface}` groups
+    /// resolving to several endpoints each multiply out exponentially.
+    /// ([`matches`](Self::matches) never builds the names and has no cap.)
+    ///
     /// ```
     /// use reactive_grammar::hook_pattern::parse_hook_pattern;
     ///
     /// let none = |_, _: &str| Vec::new();
     /// let pattern = parse_hook_pattern("{a,b}-{c,d}").unwrap();
-    /// assert_eq!(pattern.expand(&none), ["a-c", "a-d", "b-c", "b-d"]);
+    /// assert_eq!(pattern.expand(&none).unwrap(), ["a-c", "a-d", "b-c", "b-d"]);
     ///
     /// let pattern = parse_hook_pattern("{requires:mysql}-relation-joined").unwrap();
-    /// assert!(pattern.expand(&none).is_empty());
+    /// assert!(pattern.expand(&none).unwrap().is_empty());
     /// ```
-    pub fn expand(&self, resolve: &dyn Fn(Role, &str) -> Vec<String>) -> Vec<String> {
+    pub fn expand(
+        &self,
+        resolve: &dyn Fn(Role, &str) -> Vec<String>,
+    ) -> Result<Vec<String>, PatternProblem> {
         let choices = self.choices(resolve);
+        let count = choices
+            .iter()
+            .fold(1usize, |count, options| count.saturating_mul(options.len()));
+        if count > MAX_EXPANSIONS {
+            return Err(PatternProblem::TooManyExpansions {
+                pattern: self.source.clone(),
+            });
+        }
         let mut expansions: Vec<String> = Vec::new();
         for pieces in product(&choices) {
             let name = pieces.concat();
@@ -33,7 +50,7 @@ impl HookPattern {
                 expansions.push(name);
             }
         }
-        expansions
+        Ok(expansions)
     }
 
     /// Whether `hook_name` is one of the names [`expand`](Self::expand)
@@ -131,7 +148,10 @@ mod tests {
     }
 
     fn expand(pattern: &str, resolve: &dyn Fn(Role, &str) -> Vec<String>) -> Vec<String> {
-        parse_hook_pattern(pattern).unwrap().expand(resolve)
+        parse_hook_pattern(pattern)
+            .unwrap()
+            .expand(resolve)
+            .unwrap()
     }
 
     #[test]
@@ -229,7 +249,7 @@ mod tests {
         };
         let pattern =
             parse_hook_pattern("{requires:mysql}-relation-{joined,changed,departed}").unwrap();
-        pattern.expand(&counting);
+        pattern.expand(&counting).unwrap();
         assert_eq!(calls.get(), 1);
         pattern.matches("db-relation-joined", &counting);
         assert_eq!(calls.get(), 2);
@@ -301,7 +321,7 @@ mod tests {
         ];
         for pattern in patterns {
             let parsed = parse_hook_pattern(pattern).unwrap();
-            let expansions = parsed.expand(&charm);
+            let expansions = parsed.expand(&charm).unwrap();
             for name in names {
                 assert_eq!(
                     parsed.matches(name, &charm),
@@ -310,6 +330,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn role_interface_groups_that_multiply_out_too_far_are_refused_at_once() {
+        // 40 groups of two endpoints each: 2^40 names. Refused before any
+        // is built, with the pattern named.
+        let two = |_: Role, _: &str| vec!["a".to_string(), "b".to_string()];
+        let source = "{requires:x}".repeat(40);
+        let pattern = parse_hook_pattern(&source).unwrap();
+        let started = std::time::Instant::now();
+        let problem = pattern.expand(&two).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            matches!(&problem, PatternProblem::TooManyExpansions { pattern } if *pattern == source),
+            "{problem:?}"
+        );
+        assert!(problem.to_string().contains("more than 1024"), "{problem}");
+        // Matching stays cheap whatever the count.
+        assert!(pattern.matches(&"ab".repeat(20), &two));
+        // Up to the cap, it expands.
+        let pattern = parse_hook_pattern(&"{requires:x}".repeat(10)).unwrap();
+        assert_eq!(pattern.expand(&two).unwrap().len(), 1024);
     }
 
     #[test]

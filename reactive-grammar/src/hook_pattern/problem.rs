@@ -94,8 +94,9 @@ pub enum PatternProblem {
         /// The interface as written.
         interface: String,
     },
-    /// The alternatives multiply out to more hook names than
-    /// [`MAX_EXPANSIONS`](super::MAX_EXPANSIONS).
+    /// The alternatives (or, when expanding, the alternatives and the
+    /// endpoints of the `{role:interface}` groups) multiply out to more hook
+    /// names than [`MAX_EXPANSIONS`](super::MAX_EXPANSIONS).
     TooManyExpansions {
         /// The whole pattern.
         pattern: String,

@@ -228,6 +228,8 @@ impl Scenario {
     /// Parse scenario YAML; `file` names it in errors.
     pub fn parse(text: &str, file: impl AsRef<Path>) -> Result<Scenario, SimError> {
         let file = file.as_ref();
+        reactive_grammar::yaml_nesting::check_yaml_nesting(text)
+            .map_err(|e| invalid(file, &format!("line {}", e.line), e.to_string()))?;
         let doc: Yaml = serde_norway::from_str(text).map_err(|e| {
             let at = e
                 .location()
@@ -457,6 +459,18 @@ impl Deployment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_yaml_nesting_is_refused_at_once_naming_the_file() {
+        let deep = format!("name: t\nsteps: {}", "[".repeat(100_000));
+        let started = std::time::Instant::now();
+        let e = Scenario::parse(&deep, "deep.yaml").unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            e.contains("deep.yaml") && e.contains("nest deeper than 128"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn parses_every_step_kind() {

@@ -29,8 +29,27 @@ pub struct AcceptedJob {
 /// `mode` from creation (so a key is never readable by others, even
 /// briefly).
 fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
+    write_atomic_with(path, contents, mode, |file, contents| {
+        file.write_all(contents)
+    })
+}
+
+/// [`write_atomic`] with the writing of the bytes given (tests inject a
+/// full disk). On any failure the temporary file is removed, and the error
+/// names the file.
+fn write_atomic_with(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    write: impl FnOnce(&mut fs::File, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let named = |what: &str, e: io::Error| {
+        io::Error::new(e.kind(), format!("cannot {what} {}: {e}", path.display()))
+    };
+    let written = (|| {
         let mut file = fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -38,10 +57,17 @@ fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
             .mode(mode)
             .open(&tmp)?;
         fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))?;
-        file.write_all(contents)?;
-        file.sync_all()?;
+        write(&mut file, contents)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(named("write", e));
     }
-    fs::rename(&tmp, path)
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        named("rename into place", e)
+    })
 }
 
 /// Write (or remove) one certificate file of a job; returns its absolute
@@ -150,6 +176,38 @@ mod tests {
             client_cert: None,
             client_key: None,
         }
+    }
+
+    #[test]
+    fn a_full_disk_leaves_no_temporary_file_and_names_the_file() {
+        let dir = tempdir("full-disk");
+        let path = dir.join("prometheus.yml");
+        fs::write(&path, "old\n").unwrap();
+        let full = |file: &mut fs::File, contents: &[u8]| {
+            file.write_all(&contents[..contents.len() / 2])?;
+            Err(io::Error::from_raw_os_error(28))
+        };
+        let e = write_atomic_with(&path, b"new contents\n", 0o644, full).unwrap_err();
+        assert_eq!(e.raw_os_error(), None, "wrapped with the file's name");
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        let left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["prometheus.yml"], "temporary files left behind");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
+        // /dev/full, the real thing, for the data of a write that goes
+        // through the file system too.
+        let e = write_atomic_with(&path, b"x", 0o644, |_, contents| {
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")?
+                .write_all(contents)
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("prometheus.yml"), "{e}");
+        assert!(!dir.join("prometheus.yml.tmp").exists());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The prometheus charm's handlers.
 
-use prometheus_manual::PrometheusManualRequires;
+use prometheus_manual::{JobResponse, PrometheusManualRequires};
 use reactive_core::prelude::*;
 use reactive_core::request::{RequestError, RequestRecord, ResponderEndpoint};
 use reactive_core::tools::WorkloadState;
@@ -33,13 +33,24 @@ fn with_scrape<R>(
     }
 }
 
-/// Judge each new request and answer it.
+/// Judge each new request and answer it; refuse each unanswered request
+/// that cannot be read at all, with the reason naming the field, so that
+/// every requester gets an answer.
 #[when("endpoint.scrape.new_requests")]
 fn answer_new_requests(ctx: &mut Context) -> HandlerResult {
     with_scrape(ctx, |ep, _| {
         for request in ep.new_requests()? {
             let (success, reason) = verdict(&request);
             ep.respond_to(&request, success, reason)?;
+        }
+        for request in ep.malformed_requests()? {
+            if !request.has_response() {
+                let refusal = JobResponse {
+                    success: false,
+                    reason: Some(request.reason().to_string()),
+                };
+                ep.respond_to_malformed(&request, &refusal)?;
+            }
         }
         Ok(())
     })?;
@@ -88,10 +99,11 @@ fn forget_departed(ctx: &mut Context) -> HandlerResult {
     Ok(())
 }
 
-/// Write the certificates and `prometheus.yml` for every accepted job.
+/// Write the certificates and `prometheus.yml` for every accepted job, then
+/// set `active` / `scraping N job(s)`.
 #[when("prometheus.config.stale")]
 fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
-    let (jobs, joined) = with_scrape(ctx, |ep, _| {
+    let jobs = with_scrape(ctx, |ep, _| {
         let jobs: Vec<AcceptedJob> = ep
             .all_requests()?
             .into_iter()
@@ -105,7 +117,7 @@ fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
                 client_key: r.client_key.clone(),
             })
             .collect();
-        Ok((jobs, ep.is_joined()))
+        Ok(jobs)
     })?;
     let charm_dir = ctx
         .hook()
@@ -114,9 +126,9 @@ fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
         .unwrap_or_else(|| std::path::PathBuf::from("."));
     let written = write_config(&charm_dir, &jobs)?;
     ctx.clear_flag("prometheus.config.stale");
-    if joined {
-        ctx.status_set(WorkloadState::Active, &format!("scraping {written} job(s)"))?;
-    }
+    // Always, joined or not: in the last unit's -departed hook the charm
+    // ends active with 0 jobs (the -broken hook then sets waiting).
+    ctx.status_set(WorkloadState::Active, &format!("scraping {written} job(s)"))?;
     Ok(())
 }
 

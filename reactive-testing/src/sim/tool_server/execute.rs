@@ -74,6 +74,8 @@ pub(super) fn parse_settings_file(text: &str) -> Result<DataBag, String> {
     if text.trim().is_empty() {
         return Ok(DataBag::new());
     }
+    reactive_grammar::yaml_nesting::check_yaml_nesting(text)
+        .map_err(|e| format!("cannot parse settings: {e}"))?;
     let doc: serde_norway::Value =
         serde_norway::from_str(text).map_err(|e| format!("cannot parse settings: {e}"))?;
     let mapping = match doc {
