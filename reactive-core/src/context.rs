@@ -5,6 +5,7 @@
 //! handed to every handler. Many contexts can live in one process (tests run
 //! dispatches in parallel threads).
 
+mod action;
 mod model_tools;
 
 use std::cell::RefCell;
@@ -58,6 +59,8 @@ pub struct Context {
     /// The handler being invoked, while dispatch runs one (it tells an
     /// endpoint parameter which endpoint the handler is about).
     pub(crate) current_handler: Option<&'static crate::handler::HandlerDescriptor>,
+    /// The message the running action was failed with (`action-fail`).
+    action_failure: Option<String>,
 }
 
 impl fmt::Debug for Context {
@@ -105,6 +108,7 @@ impl Context {
             registry: None,
             endpoints: std::collections::BTreeMap::new(),
             current_handler: None,
+            action_failure: None,
         })
     }
 

@@ -61,6 +61,8 @@ pub enum HandlerKind {
     Restricted(RestrictedHook),
     /// Flag conditions: the main loop.
     Flags,
+    /// `#[action]`: runs only when Juju runs its action, never in a hook.
+    Action(&'static str),
     /// No phase condition at all (a bare `#[only_once]` or
     /// `#[when_file_changed]`): tested in the hooks phase and in every
     /// iteration of the main loop, as charms.reactive does; never in
@@ -143,6 +145,7 @@ impl HandlerEntry {
                 self.hooks.iter().any(|p| p.matches(hook_name, &resolve))
             }
             HandlerKind::Restricted(hook) => hook.hook_name() == hook_name,
+            HandlerKind::Action(_) => false,
             HandlerKind::Flags | HandlerKind::Unconditioned => true,
         }
     }
@@ -359,6 +362,29 @@ impl Registry {
     /// iteration), in order.
     pub(crate) fn other_unwatched(&self) -> &[usize] {
         &self.other_unwatched
+    }
+
+    /// The handlers of the action `name`, in order.
+    pub fn action_handlers(&self, name: &str) -> Vec<&HandlerEntry> {
+        self.handlers
+            .iter()
+            .filter(|h| matches!(h.kind, HandlerKind::Action(action) if action == name))
+            .collect()
+    }
+
+    /// The actions that have a handler, sorted, each once.
+    pub fn action_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self
+            .handlers
+            .iter()
+            .filter_map(|h| match h.kind {
+                HandlerKind::Action(name) => Some(name),
+                _ => None,
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     /// The restricted-mode handlers, in order.
@@ -647,7 +673,9 @@ fn entry(
         })?;
         hooks.push(parsed);
     }
-    let kind = if let Some(hook) = descriptor.restricted {
+    let kind = if let Some(action) = descriptor.action {
+        HandlerKind::Action(action)
+    } else if let Some(hook) = descriptor.restricted {
         HandlerKind::Restricted(hook)
     } else if !hooks.is_empty() {
         HandlerKind::Hook

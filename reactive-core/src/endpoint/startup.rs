@@ -33,11 +33,23 @@ pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<
     Ok(())
 }
 
-fn start_one(
+/// Make every endpoint instance of the charm without touching a flag: no
+/// automatic flags, no triggers (for an action, whose handlers may read
+/// and write relation data but must not start hook work).
+pub(crate) fn open_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
+    for (name, descriptor) in registry.endpoint_types() {
+        let instance = make_instance(ctx, name, descriptor)?;
+        ctx.put_endpoint(name, instance);
+    }
+    Ok(())
+}
+
+/// The instance of the endpoint `name`, over its relations as they are.
+fn make_instance(
     ctx: &mut Context,
     name: &str,
     descriptor: &super::EndpointDescriptor,
-) -> Result<(), StartupError> {
+) -> Result<Box<dyn super::AnyEndpoint>, StartupError> {
     let tools = ctx.tools().clone();
     let local_unit = ctx.hook().unit_name.clone().unwrap_or_default();
     let mut relation_ids = tools.with(|t| t.relation_ids(name))?;
@@ -49,7 +61,18 @@ fn start_one(
     }
     let saved = ctx.unit_state().get(&departed_key(name))?;
     let departed = DepartedUnits::from_saved(saved.as_ref());
-    let mut instance = (descriptor.create)(EndpointBase::new(name, relations, departed));
+    Ok((descriptor.create)(EndpointBase::new(
+        name, relations, departed,
+    )))
+}
+
+fn start_one(
+    ctx: &mut Context,
+    name: &str,
+    descriptor: &super::EndpointDescriptor,
+) -> Result<(), StartupError> {
+    let tools = ctx.tools().clone();
+    let mut instance = make_instance(ctx, name, descriptor)?;
     instance.register_triggers(ctx);
 
     let hook_name = ctx.hook_name().to_string();

@@ -1,5 +1,6 @@
 //! Handlers: what the attribute macros register and how they are called.
 
+pub mod action;
 pub mod descriptor;
 pub mod invoke;
 

@@ -9,7 +9,12 @@
 //! Any error aborts the hook: it is logged at ERROR through `juju-log` and
 //! stderr, the unit state is rolled back, nothing is published, and the
 //! process exits 1 so that Juju retries the hook.
+//!
+//! An action (`JUJU_DISPATCH_PATH=actions/<name>`) runs only its
+//! `#[action]` handlers, with no start-up flags and no dispatch loop; see
+//! [`action`] for its rules and exit code.
 
+pub mod action;
 pub mod builtin_flags;
 pub mod charm;
 pub mod cli;
@@ -26,6 +31,7 @@ use crate::tools::HookTools;
 use crate::unit_state::{StateError, UnitState};
 use crate::Context;
 
+pub use action::ActionFailure;
 pub use builtin_flags::StartupError;
 pub use charm::{Charm, CharmError};
 pub use entry::run;
@@ -75,6 +81,8 @@ pub enum HookError {
     Commit(StateError),
     /// The config of this hook could not be saved for the next one.
     PreviousConfig(persistent_config::PersistentConfigError),
+    /// The action failed (its handler's error, or `action-fail`).
+    Action(ActionFailure),
 }
 
 impl fmt::Display for HookError {
@@ -85,6 +93,7 @@ impl fmt::Display for HookError {
             HookError::Publish(e) => write!(f, "publishing relation data failed: {e}"),
             HookError::Commit(e) => write!(f, "saving the unit state failed: {e}"),
             HookError::PreviousConfig(e) => write!(f, "saving the config failed: {e}"),
+            HookError::Action(e) => write!(f, "{e}"),
         }
     }
 }
@@ -97,6 +106,7 @@ impl std::error::Error for HookError {
             HookError::Publish(e) => Some(e),
             HookError::Commit(e) => Some(e),
             HookError::PreviousConfig(e) => Some(e),
+            HookError::Action(e) => Some(e),
         }
     }
 }
@@ -147,7 +157,10 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     let result = run_in_context(charm, &mut ctx, &mut report, &previous_config);
     let flags = ctx.get_flags();
     if let Err(e) = &result {
-        let message = format!("hook {} failed: {}", ctx.hook_name(), error_chain(e));
+        let message = match e {
+            HookError::Action(failure) => failure.to_string(),
+            e => format!("hook {} failed: {}", ctx.hook_name(), error_chain(e)),
+        };
         ctx.log(LogLevel::Error, &message);
         eprintln!("ERROR: {message}");
         let tools = ctx.take_tools();
@@ -213,6 +226,9 @@ fn run_in_context(
     report: &mut DispatchReport,
     store: &PreviousConfigStore,
 ) -> Result<(), HookError> {
+    if ctx.hook().is_action() {
+        return action::run_action(charm, ctx, report);
+    }
     let restricted = ctx.hook().is_restricted();
     once_marks::carry_python_marks(ctx, &charm.registry)
         .map_err(|e| HookError::Startup(StartupError::State(e)))?;
