@@ -104,7 +104,7 @@ fn run_juju_hook(
         }
     };
     let tracing = env("REACTIVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
-    let tools = ProcessTools::from_env();
+    let tools = ProcessTools::new(env("PATH").map(Into::into));
     let tool_times = tools.times();
     let (hook_name, unit) = (
         hook.name.clone(),
