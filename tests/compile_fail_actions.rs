@@ -13,10 +13,7 @@
 
 #[test]
 fn ui_actions() {
-    let actions = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/ui/actions/actions.yaml"
-    );
+    let actions = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/actions/actions.yaml");
     std::env::set_var("REACTIVE_ACTIONS_PATH", actions);
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/actions/fail/*.rs");
