@@ -561,6 +561,32 @@ mod tests {
         assert_eq!(get("CHARM_DIR").as_deref(), Some("/u"));
         assert_eq!(get("JUJU_REMOTE_APP").as_deref(), Some("pg"));
         assert_eq!(get("JUJU_DEPARTING_UNIT"), None);
+        assert_eq!(get("JUJU_ACTION_NAME"), None);
+
+        let mut action = HookInfo::named("list-jobs");
+        action.action_name = Some("list-jobs".into());
+        action.action_uuid = Some("5".into());
+        let env = hook_environment(
+            &action,
+            "app/0",
+            Path::new("/u"),
+            Path::new("/t"),
+            Path::new("/s.sock"),
+            Path::new("/timing"),
+        );
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string_lossy().into_owned())
+        };
+        assert_eq!(
+            get("JUJU_DISPATCH_PATH").as_deref(),
+            Some("actions/list-jobs")
+        );
+        assert_eq!(get("JUJU_ACTION_NAME").as_deref(), Some("list-jobs"));
+        assert_eq!(get("JUJU_ACTION_UUID").as_deref(), Some("5"));
+        assert_eq!(get("JUJU_HOOK_NAME"), None);
+        assert_eq!(get("JUJU_UNIT_NAME").as_deref(), Some("app/0"));
     }
 
     #[test]

@@ -82,8 +82,8 @@ pub fn render(jobs: &[JobListing], format: Format) -> String {
     }
 }
 
-/// List every requested job in the `jobs` result, sorted by job name, and
-/// their number in `count`.
+/// List every requested job in the `jobs` result, sorted by job name then
+/// targets, and their number in `count`.
 #[action("list-jobs")]
 fn list_jobs(ctx: &mut Context, params: ListJobsParams) -> HandlerResult {
     let listed = ctx.with_endpoint::<PrometheusManualRequires, _>("scrape", |ep, _| {
@@ -107,7 +107,7 @@ fn list_jobs(ctx: &mut Context, params: ListJobsParams) -> HandlerResult {
         Some(jobs) => jobs?,
         None => Vec::new(),
     };
-    jobs.sort_by(|a, b| a.job.cmp(&b.job));
+    jobs.sort_by(|a, b| (&a.job, &a.targets).cmp(&(&b.job, &b.targets)));
     ctx.action_log(&format!("{} job(s) requested", jobs.len()))?;
     ctx.action_set("count", &jobs.len().to_string())?;
     ctx.action_set("jobs", &render(&jobs, params.format))?;
