@@ -367,7 +367,7 @@ fn bad_scenario_files_are_refused_naming_the_file_and_the_place() {
         (
             "unknown-step.yaml",
             "name: x\nsteps:\n  - deploy: {app: a}\n  - upgrade: {app: a}\n",
-            "steps[1]: unknown step `upgrade`; expected deploy, relate, config, add-unit, remove-unit or remove-relation",
+            "steps[1]: unknown step `upgrade`; expected deploy, relate, config, add-unit, remove-unit, remove-relation or run-action",
         ),
         (
             "values-not-a-mapping.yaml",
