@@ -114,19 +114,27 @@ fn each_archive_holds_what_juju_reads() {
         let entries = entries(&packed.path);
         let listed: Vec<(&str, u32)> = entries.iter().map(|(n, m, _)| (n.as_str(), *m)).collect();
         let binary = format!("bin/{name}");
-        assert_eq!(
-            listed,
-            [
-                ("manifest.yaml", 0o644),
-                ("metadata.yaml", 0o644),
-                ("config.yaml", 0o644),
-                ("dispatch", 0o755),
-                (binary.as_str(), 0o755),
-            ],
-            "{name}"
-        );
+        // The prometheus charm has actions (list-jobs); scrape-target none.
+        let has_actions = source.join("actions.yaml").exists();
+        assert_eq!(has_actions, *name == "prometheus", "{name}");
+        let mut expected = vec![
+            ("manifest.yaml", 0o644),
+            ("metadata.yaml", 0o644),
+            ("config.yaml", 0o644),
+        ];
+        if has_actions {
+            expected.push(("actions.yaml", 0o644));
+        }
+        expected.extend([("dispatch", 0o755), (binary.as_str(), 0o755)]);
+        assert_eq!(listed, expected, "{name}");
         let bytes = |entry: &str| &entries.iter().find(|(n, _, _)| n == entry).unwrap().2;
-        for file in ["metadata.yaml", "config.yaml"] {
+        let mut files = vec!["metadata.yaml", "config.yaml"];
+        if has_actions {
+            files.push("actions.yaml");
+            let text = String::from_utf8(bytes("actions.yaml").clone()).unwrap();
+            assert!(text.contains("list-jobs:"), "{name}: {text}");
+        }
+        for file in files {
             assert_eq!(
                 bytes(file),
                 &fs::read(source.join(file)).unwrap(),
@@ -225,8 +233,14 @@ fn comparable(report: &StepReport) -> serde_json::Value {
             serde_json::json!([u.unit, u.status, flags])
         })
         .collect();
+    let actions: Vec<_> = report
+        .actions
+        .iter()
+        .map(|a| serde_json::json!([a.unit, a.action, a.results, a.logs, a.failure]))
+        .collect();
     let value = serde_json::json!({
         "step": report.step, "error": report.error, "hooks": hooks, "units": units,
+        "actions": actions,
     });
     serde_json::from_str(&without_ids(&value.to_string())).unwrap()
 }
@@ -295,6 +309,12 @@ fn the_telemetry_scenario_runs_on_the_unpacked_archives() {
         }
     }
     assert!(hooks > 20, "{hooks} hooks");
+    // The packed prometheus ran its list-jobs action from its archive's
+    // actions.yaml.
+    let actions: Vec<_> = from_archives.iter().flat_map(|r| &r.actions).collect();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0].failure, None, "{actions:?}");
+    assert_eq!(actions[0].results["count"], "2", "{actions:?}");
     assert!(in_process
         .iter()
         .all(|r| r.hooks.iter().all(|h| h.process.is_none())));

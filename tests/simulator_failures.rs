@@ -373,7 +373,7 @@ fn bad_scenario_files_are_refused_naming_the_file_and_the_place() {
         (
             "unknown-step.yaml",
             "name: x\nsteps:\n  - deploy: {app: a}\n  - upgrade: {app: a}\n",
-            "steps[1]: unknown step `upgrade`; expected deploy, relate, config, add-unit, remove-unit, remove-relation, add-storage, detach-storage, rotate-secret or expire-secret",
+            "steps[1]: unknown step `upgrade`; expected deploy, relate, config, add-unit, remove-unit, remove-relation, add-storage, detach-storage, rotate-secret, expire-secret or run-action",
         ),
         (
             "values-not-a-mapping.yaml",

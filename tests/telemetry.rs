@@ -1,6 +1,7 @@
 //! The telemetry example end to end: the seven steps of
 //! `examples/telemetry/scenario.yaml` (deploy, relate, reconfigure with a
-//! valid, an invalid and a TLS job, remove a unit, remove the relation) on
+//! valid, an invalid and a TLS job, remove a unit, remove the relation),
+//! and the `list-jobs` action run on prometheus/0 after relating, on
 //! the deployment simulator, with the
 //! `scrape-target` and `prometheus` charms run in this process and as real
 //! processes (their binaries, with hook tools served by the simulator).
@@ -670,7 +671,12 @@ fn ca_pem(scenario_step: &Step) -> String {
 /// Check the seven steps of the contract on one run.
 fn check_contract(run: &Run) {
     let mode = run.mode;
-    let s = &run.steps;
+    // The action step is checked by `check_list_jobs`.
+    let s: Vec<&Observed> = run
+        .steps
+        .iter()
+        .filter(|o| !matches!(o.step, Step::RunAction { .. }))
+        .collect();
     assert_eq!(
         s.len(),
         8,
@@ -687,7 +693,7 @@ fn check_contract(run: &Run) {
             );
         }
     };
-    s.iter().for_each(everyone_ran);
+    s.iter().copied().for_each(everyone_ran);
 
     // ---- 1. deploy prometheus, then scrape-target ---------------------------
     let (o, what) = (&s[0], format!("{mode}: step 1 (deploy prometheus)"));
@@ -1023,6 +1029,65 @@ fn check_contract(run: &Run) {
     check_certs(run, o, &[], "");
 }
 
+/// The `list-jobs` action after relating: one run on prometheus/0 that
+/// lists both targets' jobs, accepted, with their targets; it changes no
+/// flag and starts no hook.
+fn check_list_jobs(run: &Run) {
+    let mode = run.mode;
+    let o = &run.steps[3];
+    let what = format!("{mode}: the list-jobs action");
+    assert!(
+        matches!(&o.step, Step::RunAction { unit, action, .. } if unit == PROMETHEUS && action == "list-jobs"),
+        "{what}: {:?}",
+        o.step
+    );
+    assert_eq!(hooks(o), [hook(PROMETHEUS, "list-jobs", None)], "{what}");
+    let h = &o.report.hooks[0];
+    assert_eq!(h.invoked.len(), 1, "{what}: {:?}", h.invoked);
+    assert!(
+        h.invoked[0].ends_with(":list_jobs"),
+        "{what}: {:?}",
+        h.invoked
+    );
+    assert!(
+        h.flags_set.is_empty() && h.flags_cleared.is_empty(),
+        "{what}: {h:?}"
+    );
+    assert_eq!(o.report.actions.len(), 1, "{what}");
+    let a = &o.report.actions[0];
+    assert_eq!(a.failure, None, "{what}");
+    assert_eq!(a.params, json!({"format": "json"}), "{what}");
+    assert_eq!(a.results["count"], "2", "{what}: {}", a.results);
+    assert_eq!(a.logs, ["2 job(s) requested"], "{what}");
+    let jobs: Value = serde_json::from_str(a.results["jobs"].as_str().unwrap()).unwrap();
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 2, "{what}: {jobs:?}");
+    let relate = &run.steps[2];
+    let mut targets = BTreeSet::new();
+    for job in jobs {
+        assert_eq!(job["verdict"], "accepted", "{what}: {job}");
+        assert_eq!(job["reason"], Value::Null, "{what}: {job}");
+        for t in job["targets"].as_array().unwrap() {
+            targets.insert(t.as_str().unwrap().to_string());
+        }
+    }
+    let expected: BTreeSet<String> = [TARGET_0, TARGET_1]
+        .iter()
+        .map(|t| format!("{}:9100", ingress(relate, t)))
+        .collect();
+    assert_eq!(targets, expected, "{what}");
+    let text = o.report.to_text();
+    assert!(
+        text.contains("action list-jobs on prometheus/0: completed"),
+        "{what}: {text}"
+    );
+    assert_eq!(
+        o.report.to_json()["actions"][0]["results"]["count"],
+        "2",
+        "{what}"
+    );
+}
+
 // ---- comparing the modes ------------------------------------------------------------
 
 /// A step's observation as JSON, with the request ids (random) and the
@@ -1054,6 +1119,7 @@ fn normalised(run: &Run, o: &Observed, ids: &BTreeMap<String, String>) -> Value 
             "flags": u.flags,
             "published": u.published,
         })).collect::<Vec<_>>(),
+        "actions": o.report.actions.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
         "prometheus.yml": o.prometheus_yml,
         "cert_files": o.cert_files,
         "cert_dirs": o.cert_dirs,
@@ -1094,12 +1160,14 @@ fn request_ids(run: &Run) -> BTreeMap<String, String> {
 #[test]
 fn the_seven_steps_in_process() {
     check_contract(in_process_run());
+    check_list_jobs(in_process_run());
 }
 
 #[test]
 fn the_seven_steps_as_processes() {
     let run = processes_run();
     check_contract(run);
+    check_list_jobs(run);
     // Every hook ran the charm binary, its hook tools served by the
     // simulator through the production backend.
     for o in &run.steps {

@@ -63,6 +63,7 @@ fn descriptor(
         files_changed: &[],
         only_once: false,
         restricted: None,
+        action: None,
         endpoint: None,
         invoke,
     }))

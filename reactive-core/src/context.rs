@@ -5,6 +5,7 @@
 //! handed to every handler. Many contexts can live in one process (tests run
 //! dispatches in parallel threads).
 
+mod action;
 mod model_tools;
 mod network;
 
@@ -62,6 +63,8 @@ pub struct Context {
     /// Whether a handler asked to end the dispatch (see
     /// [`Context::stop_dispatch`]).
     stop_requested: bool,
+    /// The message the running action was failed with (`action-fail`).
+    action_failure: Option<String>,
 }
 
 impl fmt::Debug for Context {
@@ -110,6 +113,7 @@ impl Context {
             endpoints: std::collections::BTreeMap::new(),
             current_handler: None,
             stop_requested: false,
+            action_failure: None,
         })
     }
 

@@ -25,8 +25,11 @@ pub struct HookInfo {
     pub remote_app: Option<String>,
     /// `JUJU_DEPARTING_UNIT`.
     pub departing_unit: Option<String>,
-    /// `JUJU_ACTION_NAME`.
+    /// `JUJU_ACTION_NAME`: set when the process runs an action (Juju runs
+    /// it through `dispatch` with `JUJU_DISPATCH_PATH=actions/<name>`).
     pub action_name: Option<String>,
+    /// `JUJU_ACTION_UUID`: the id of the running action.
+    pub action_uuid: Option<String>,
     /// `JUJU_CHARM_DIR` (or `CHARM_DIR`): relative paths the framework
     /// reads, such as `#[when_file_changed]` files, are resolved against it.
     pub charm_dir: Option<PathBuf>,
@@ -60,8 +63,9 @@ impl HookInfo {
     /// basename of `program_name` (the hook's symlink, as Juju runs it
     /// without dispatch). The rest comes from `JUJU_UNIT_NAME`,
     /// `JUJU_RELATION`, `JUJU_RELATION_ID`, `JUJU_REMOTE_UNIT`,
-    /// `JUJU_REMOTE_APP`, `JUJU_DEPARTING_UNIT`, `JUJU_ACTION_NAME` and
-    /// `JUJU_CHARM_DIR` (else `CHARM_DIR`). A variable set to the empty
+    /// `JUJU_REMOTE_APP`, `JUJU_DEPARTING_UNIT`, `JUJU_ACTION_NAME` (else,
+    /// for `JUJU_DISPATCH_PATH=actions/<name>`, the name),
+    /// `JUJU_ACTION_UUID` and `JUJU_CHARM_DIR` (else `CHARM_DIR`). A variable set to the empty
     /// string counts as unset (Juju sets some of them empty when they do
     /// not apply).
     ///
@@ -108,14 +112,19 @@ impl HookInfo {
         }
 
         Ok(HookInfo {
-            name,
+            name: name.clone(),
             unit_name: var("JUJU_UNIT_NAME"),
             relation: var("JUJU_RELATION"),
             relation_id,
             remote_unit: var("JUJU_REMOTE_UNIT"),
             remote_app: var("JUJU_REMOTE_APP"),
             departing_unit: var("JUJU_DEPARTING_UNIT"),
-            action_name: var("JUJU_ACTION_NAME"),
+            action_name: var("JUJU_ACTION_NAME").or_else(|| {
+                var("JUJU_DISPATCH_PATH")
+                    .filter(|path| path.starts_with("actions/"))
+                    .map(|_| name.clone())
+            }),
+            action_uuid: var("JUJU_ACTION_UUID"),
             charm_dir: var("JUJU_CHARM_DIR")
                 .or_else(|| var("CHARM_DIR"))
                 .map(PathBuf::from),
@@ -158,6 +167,11 @@ impl HookInfo {
     /// [`HookInfo::in_hook`] on this process's environment.
     pub fn in_hook_process() -> bool {
         HookInfo::in_hook(&process_var)
+    }
+
+    /// A hook that runs an action: [`HookInfo::action_name`] is set.
+    pub fn is_action(&self) -> bool {
+        self.action_name.is_some()
     }
 
     /// True for the hooks that run in restricted mode
@@ -302,6 +316,10 @@ mod tests {
         assert_eq!(hook.name, "install");
         let hook = from(&[("JUJU_DISPATCH_PATH", "actions/do-backup")], "x").unwrap();
         assert_eq!(hook.name, "do-backup");
+        assert_eq!(hook.action_name.as_deref(), Some("do-backup"));
+        assert!(hook.is_action());
+        let hook = from(&[("JUJU_DISPATCH_PATH", "hooks/install")], "x").unwrap();
+        assert!(!hook.is_action());
     }
 
     #[test]
@@ -333,6 +351,7 @@ mod tests {
                 ("JUJU_REMOTE_APP", "postgresql"),
                 ("JUJU_DEPARTING_UNIT", "postgresql/3"),
                 ("JUJU_ACTION_NAME", "backup"),
+                ("JUJU_ACTION_UUID", "42"),
                 ("JUJU_CHARM_DIR", "/var/lib/juju/agents/unit-app-0/charm"),
                 ("CHARM_DIR", "/elsewhere"),
             ],
@@ -350,6 +369,7 @@ mod tests {
                 remote_app: Some("postgresql".into()),
                 departing_unit: Some("postgresql/3".into()),
                 action_name: Some("backup".into()),
+                action_uuid: Some("42".into()),
                 charm_dir: Some(PathBuf::from("/var/lib/juju/agents/unit-app-0/charm")),
                 ..HookInfo::default()
             }

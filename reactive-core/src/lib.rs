@@ -36,6 +36,7 @@
 
 extern crate self as reactive_core;
 
+pub mod actions;
 pub mod charm_file;
 pub mod config;
 pub mod context;
@@ -340,6 +341,53 @@ pub use reactive_macros::collect_metrics;
 /// ```
 pub use reactive_macros::meter_status_changed;
 
+/// Run a handler when Juju runs the charm's action of that name.
+///
+/// ```
+/// use reactive_core::prelude::*;
+///
+/// // The action's parameters, read with `action-get` (defaults of
+/// // actions.yaml filled in by Juju).
+/// #[derive(serde::Deserialize)]
+/// struct BackupParams {
+///     target: String,
+///     #[serde(default)]
+///     keep: u32,
+/// }
+///
+/// #[action("backup")]
+/// fn backup(
+///     ctx: &mut Context,
+///     params: BackupParams,
+/// ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     ctx.action_log(&format!("backing up to {}", params.target))?;
+///     // Dotted keys nest: {"backup": {"path": ..., "kept": ...}}.
+///     ctx.action_set("backup.path", &format!("{}/backup.tar", params.target))?;
+///     ctx.action_set("backup.kept", &params.keep.to_string())?;
+///     // Committed with the action, seen by the flag handlers of the next hook.
+///     ctx.set_flag("app.backed-up");
+///     Ok(())
+/// }
+///
+/// // No parameters; an `Err` fails the action with its message, and
+/// // nothing the action changed is committed.
+/// #[action("restore")]
+/// fn restore(ctx: &mut Context) -> Result<(), std::io::Error> {
+///     ctx.set_flag("app.restoring");
+///     Err(std::io::Error::other("no backup to restore"))
+/// }
+/// # fn main() {
+/// # let registry = Registry::builder().module_prefix(module_path!()).build().unwrap();
+/// # assert_eq!(registry.action_names(), ["backup", "restore"]);
+/// # assert_eq!(registry.action_handlers("backup").len(), 1);
+/// # }
+/// ```
+///
+/// The name is checked at compile time against the charm's `actions.yaml`.
+/// Only the action's handlers run in an action: see
+/// [`runtime::action`] for the rules and the exit code.
+pub use reactive_macros::action;
+
 /// Register an endpoint type and the handlers of its impl block, once per
 /// endpoint of the charm that it serves.
 ///
@@ -474,7 +522,7 @@ pub mod prelude {
     };
     pub use crate::tools::WorkloadState;
     pub use crate::{
-        collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
+        action, collect_metrics, hook, meter_status_changed, not_unless, only_once, when, when_all,
         when_any, when_file_changed, when_none, when_not, when_not_all,
     };
     pub use crate::{endpoint, CharmDeclaration, Context, LogLevel, Registry, Trigger};
@@ -486,6 +534,7 @@ pub mod __private {
     pub use crate::endpoint::{
         call_endpoint_handler, create_instance, EndpointDescriptor, EndpointRef,
     };
+    pub use crate::handler::action::call_action_handler;
     pub use crate::handler::invoke::call_handler;
     pub use crate::handler::{Condition, HandlerDescriptor, HandlerError, RestrictedHook};
     pub use crate::registry::HandlerEntry;

@@ -232,6 +232,29 @@ impl Registry {
         &self.other_unwatched
     }
 
+    /// The handlers of the action `name`, in order.
+    pub fn action_handlers(&self, name: &str) -> Vec<&HandlerEntry> {
+        self.handlers
+            .iter()
+            .filter(|h| matches!(h.kind, HandlerKind::Action(action) if action == name))
+            .collect()
+    }
+
+    /// The actions that have a handler, sorted, each once.
+    pub fn action_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self
+            .handlers
+            .iter()
+            .filter_map(|h| match h.kind {
+                HandlerKind::Action(name) => Some(name),
+                _ => None,
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// The restricted-mode handlers, in order.
     pub(crate) fn restricted_phase(&self) -> &[usize] {
         &self.restricted_phase
@@ -520,7 +543,9 @@ fn entry(
         })?;
         hooks.push(parsed);
     }
-    let kind = if let Some(hook) = descriptor.restricted {
+    let kind = if let Some(action) = descriptor.action {
+        HandlerKind::Action(action)
+    } else if let Some(hook) = descriptor.restricted {
         HandlerKind::Restricted(hook)
     } else if !hooks.is_empty() {
         HandlerKind::Hook

@@ -32,10 +32,11 @@ pub(crate) enum AttrKind {
     NotUnless,
     CollectMetrics,
     MeterStatusChanged,
+    Action,
 }
 
 impl AttrKind {
-    const ALL: [AttrKind; 12] = [
+    const ALL: [AttrKind; 13] = [
         AttrKind::When,
         AttrKind::WhenAll,
         AttrKind::WhenAny,
@@ -48,6 +49,7 @@ impl AttrKind {
         AttrKind::NotUnless,
         AttrKind::CollectMetrics,
         AttrKind::MeterStatusChanged,
+        AttrKind::Action,
     ];
 
     /// The attribute's name as written.
@@ -65,6 +67,7 @@ impl AttrKind {
             AttrKind::NotUnless => "not_unless",
             AttrKind::CollectMetrics => "collect_metrics",
             AttrKind::MeterStatusChanged => "meter_status_changed",
+            AttrKind::Action => "action",
         }
     }
 

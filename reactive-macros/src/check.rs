@@ -12,6 +12,7 @@ use reactive_grammar::flag::{check_flag, has_placeholder};
 use reactive_grammar::hook_pattern::parse_hook_pattern;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type, TypeParamBound};
 
+use crate::actions::Actions;
 use crate::attrs::{AttrKind, HandlerAttr};
 use crate::ctxt::Ctxt;
 use crate::metadata::Endpoints;
@@ -26,6 +27,8 @@ pub(crate) struct HandlerModel {
     pub(crate) only_once: bool,
     pub(crate) restricted: Option<AttrKind>,
     pub(crate) not_unless: Vec<String>,
+    /// `#[action("name")]`: the action it handles.
+    pub(crate) action: Option<String>,
 }
 
 impl HandlerModel {
@@ -36,6 +39,7 @@ impl HandlerModel {
             || !self.files.is_empty()
             || self.only_once
             || self.restricted.is_some()
+            || self.action.is_some()
     }
 }
 
@@ -102,11 +106,13 @@ pub(crate) fn check_attrs_in(
         if attr.kind.takes_strings() && attr.args.is_empty() && !attr.parse_failed {
             let example = match attr.kind {
                 AttrKind::Hook => "\"install\"",
+                AttrKind::Action => "\"backup\"",
                 AttrKind::WhenFileChanged => "\"templates/app.conf\"",
                 _ => "\"db.ready\"",
             };
             let what = match attr.kind {
                 AttrKind::Hook => "hook pattern",
+                AttrKind::Action => "action name",
                 AttrKind::WhenFileChanged => "file",
                 _ => "flag",
             };
@@ -175,11 +181,45 @@ pub(crate) fn check_attrs_in(
                 }
                 model.restricted = Some(attr.kind);
             }
+            AttrKind::Action => {
+                if in_endpoint {
+                    cx.error_spanned(
+                        &attr.tokens,
+                        "`#[action]` handlers are free functions: an action is the charm's, \
+                         not an endpoint's, so it cannot go in an `#[endpoint]` impl block",
+                    );
+                    continue;
+                }
+                check_action(attr, cx, &mut model);
+            }
             _ => {}
         }
     }
     check_combinations(attrs, cx);
     model
+}
+
+/// The one action name of `#[action]`, checked against the charm's actions.
+fn check_action(attr: &HandlerAttr, cx: &mut Ctxt, model: &mut HandlerModel) {
+    if model.action.is_some() {
+        cx.error_spanned(
+            &attr.tokens,
+            "`#[action]` is given twice: a handler runs one action",
+        );
+        return;
+    }
+    let [lit] = attr.args.as_slice() else {
+        cx.error_spanned(
+            &attr.arg_tokens,
+            "`#[action]` takes one action name, e.g. `#[action(\"backup\")]`",
+        );
+        return;
+    };
+    let name = lit.value();
+    match Actions::load().check(&name) {
+        Some(problem) => cx.error_at(lit.span(), problem),
+        None => model.action = Some(name),
+    }
 }
 
 /// What to point at for two attributes that cannot be combined: the one
@@ -197,6 +237,19 @@ fn later<'a>(attrs: &[HandlerAttr], a: &'a HandlerAttr, b: &'a HandlerAttr) -> &
 
 fn check_combinations(attrs: &[HandlerAttr], cx: &mut Ctxt) {
     let first = |pred: fn(AttrKind) -> bool| attrs.iter().find(|a| pred(a.kind));
+    if let Some(action) = first(|k| k == AttrKind::Action) {
+        if let Some(other) = first(|k| !matches!(k, AttrKind::Action | AttrKind::NotUnless)) {
+            cx.error_spanned(
+                later(attrs, action, other),
+                format!(
+                    "`#[action]` cannot be combined with `#[{}]`: an action handler runs only \
+                     when Juju runs its action, never in a hook",
+                    other.kind.name()
+                ),
+            );
+            return;
+        }
+    }
     let hook = first(|k| k == AttrKind::Hook);
     let flag = first(AttrKind::is_flag_condition);
     if let (Some(hook), Some(flag)) = (hook, flag) {

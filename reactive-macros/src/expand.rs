@@ -57,6 +57,11 @@ pub(crate) fn handler(kind: AttrKind, args: TokenStream, item: TokenStream) -> T
         inject_not_unless(&mut func, &model, &id, &mut cx);
     }
     track_metadata(&mut func, &metadata);
+    if model.action.is_some() {
+        let tracking = crate::actions::Actions::load().tracking();
+        let items: syn::Block = syn::parse_quote!({ #tracking });
+        func.block.stmts.splice(0..0, items.stmts);
+    }
     if cx.has_errors() {
         // Still emit the function, so no cascade of secondary errors follows.
         let mut out = cx.into_compile_errors();
@@ -76,7 +81,11 @@ pub(crate) fn handler(kind: AttrKind, args: TokenStream, item: TokenStream) -> T
 
 fn register(func: &ItemFn, model: &HandlerModel, file: &str, line: u32) -> TokenStream {
     let private = paths::private();
-    let call = handler_call(func);
+    let call = if model.action.is_some() {
+        action_call(func)
+    } else {
+        handler_call(func)
+    };
     let invoke = quote! {
         |__reactive_ctx: &mut #private::Context, _entry: &#private::HandlerEntry| {
             #call
@@ -130,6 +139,10 @@ pub(crate) fn submit_descriptor(
         Some(_) => quote!(#private::Some(#private::RestrictedHook::MeterStatusChanged)),
         None => quote!(#private::None),
     };
+    let action = match &model.action {
+        Some(name) => quote!(#private::Some(#name)),
+        None => quote!(#private::None),
+    };
     quote! {
         #private::inventory::submit! {
             #private::HandlerDescriptor {
@@ -143,6 +156,7 @@ pub(crate) fn submit_descriptor(
                 files_changed: #files,
                 only_once: #only_once,
                 restricted: #restricted,
+                action: #action,
                 endpoint: #endpoint,
                 invoke: #invoke,
             }
@@ -213,6 +227,27 @@ fn handler_call(func: &ItemFn) -> TokenStream {
     let field = respan(quote!(.0), last);
     let argument = quote!(#tuple #field);
     let call = quote!(#private::call_handler #generics);
+    spanned_call(call, quote!(#argument, __reactive_ctx), first, last)
+}
+
+/// The call of an `#[action]` handler through `call_action_handler`, whose
+/// trait bounds check the signature; an unmet bound is reported over the
+/// parameter list (or the name, for a function without parameters).
+fn action_call(func: &ItemFn) -> TokenStream {
+    let private = paths::private();
+    let sig = &func.sig;
+    let (first, last) = if sig.inputs.is_empty() {
+        (sig.ident.span(), sig.ident.span())
+    } else {
+        span_range(&sig.inputs)
+    };
+    let mut name = sig.ident.clone();
+    name.set_span(first);
+    let mut tuple = Group::new(Delimiter::Parenthesis, quote!(#name,));
+    tuple.set_span(first);
+    let field = respan(quote!(.0), last);
+    let argument = quote!(#tuple #field);
+    let call = quote!(#private::call_action_handler);
     spanned_call(call, quote!(#argument, __reactive_ctx), first, last)
 }
 

@@ -12,6 +12,7 @@
 
 extern crate proc_macro;
 
+mod actions;
 mod attrs;
 mod check;
 mod ctxt;
@@ -395,6 +396,33 @@ pub fn collect_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn meter_status_changed(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::MeterStatusChanged, args, item)
+}
+
+/// Run the function when Juju runs the charm's action named in the
+/// argument (`juju run unit/0 backup` runs `#[action("backup")]`).
+///
+/// The name must be an action the charm's `actions.yaml` (beside its
+/// `Cargo.toml`) declares; a misspelled name is a compile error that
+/// suggests the closest one. It cannot be combined with any other
+/// attribute of this crate except `#[not_unless]`.
+///
+/// In an action only its `#[action]` handlers run: no flag handler, no
+/// `#[hook]` handler, no start-up flag recomputed. A handler that returns
+/// `Err` (or calls `ctx.action_fail`) fails the action with the message,
+/// and the unit state is not committed; flags set by a successful action
+/// are committed and react in the next hook.
+///
+/// # Handler signatures
+///
+/// `fn()`, `fn(&mut Context)`, `fn(&Context)`, `fn(&mut Context, P)` or
+/// `fn(&Context, P)`, where `P` is any `serde::Deserialize` type that the
+/// action's parameters (`action-get`) are read into; a parameter that does
+/// not fit fails the action with a message naming it. It returns `()` or
+/// `Result<(), E>`. `reactive_core`'s documentation of this attribute has a
+/// compiling example.
+#[proc_macro_attribute]
+pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry(AttrKind::Action, args, item)
 }
 
 /// Register an endpoint type and the handlers of its impl block.

@@ -71,6 +71,9 @@ pub struct HandlerDescriptor {
     pub only_once: bool,
     /// `#[collect_metrics]` / `#[meter_status_changed]`.
     pub restricted: Option<RestrictedHook>,
+    /// `#[action("name")]`: the action of `actions.yaml` it runs; such a
+    /// handler runs only when Juju runs that action, and in no hook.
+    pub action: Option<&'static str>,
     /// For a handler in an `#[endpoint]` impl block: the endpoint type it
     /// belongs to (it is registered once per endpoint instance).
     pub endpoint: Option<&'static EndpointRef>,

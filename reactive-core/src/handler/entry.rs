@@ -79,6 +79,8 @@ pub enum HandlerKind {
     Restricted(RestrictedHook),
     /// Flag conditions: the main loop.
     Flags,
+    /// `#[action]`: runs only when Juju runs its action, never in a hook.
+    Action(&'static str),
     /// No phase condition at all (a bare `#[only_once]` or
     /// `#[when_file_changed]`): tested in the hooks phase and in every
     /// iteration of the main loop, as charms.reactive does; never in
@@ -161,6 +163,7 @@ impl HandlerEntry {
                 self.hooks.iter().any(|p| p.matches(hook_name, &resolve))
             }
             HandlerKind::Restricted(hook) => hook.hook_name() == hook_name,
+            HandlerKind::Action(_) => false,
             HandlerKind::Flags | HandlerKind::Unconditioned => true,
         }
     }

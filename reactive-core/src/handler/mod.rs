@@ -1,6 +1,7 @@
 //! Handlers: what the attribute macros register, how the registry holds
 //! them, and how they are called.
 
+pub mod action;
 pub mod descriptor;
 pub mod entry;
 pub mod invoke;

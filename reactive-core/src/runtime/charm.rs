@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::actions::{ActionsError, ActionsSpec};
 use crate::config::{ConfigError, ConfigOptions};
 use crate::metadata::{CharmMetadata, MetadataError};
 use crate::registry::{Registry, RegistryBuilder, RegistryError};
@@ -16,6 +17,8 @@ pub struct Charm {
     pub metadata: Arc<CharmMetadata>,
     /// `config.yaml`.
     pub config_options: Arc<ConfigOptions>,
+    /// `actions.yaml` (no actions when the charm has none).
+    pub actions: Arc<ActionsSpec>,
     /// Its handlers.
     pub registry: Arc<Registry>,
 }
@@ -27,6 +30,8 @@ pub enum CharmError {
     Metadata(MetadataError),
     /// `config.yaml` is malformed.
     Config(ConfigError),
+    /// `actions.yaml` is malformed.
+    Actions(ActionsError),
     /// The handlers cannot be registered.
     Registry(RegistryError),
 }
@@ -36,6 +41,7 @@ impl fmt::Display for CharmError {
         match self {
             CharmError::Metadata(e) => write!(f, "{e}"),
             CharmError::Config(e) => write!(f, "{e}"),
+            CharmError::Actions(e) => write!(f, "{e}"),
             CharmError::Registry(e) => write!(f, "{e}"),
         }
     }
@@ -46,13 +52,15 @@ impl std::error::Error for CharmError {
         match self {
             CharmError::Metadata(e) => Some(e),
             CharmError::Config(e) => Some(e),
+            CharmError::Actions(e) => Some(e),
             CharmError::Registry(e) => Some(e),
         }
     }
 }
 
 impl Charm {
-    /// Load the charm in `dir` (its `metadata.yaml` and `config.yaml`) with
+    /// Load the charm in `dir` (its `metadata.yaml`, `config.yaml` and
+    /// `actions.yaml`) with
     /// every handler linked into this program.
     pub fn load(dir: &Path) -> Result<Charm, CharmError> {
         Charm::load_with(dir, Registry::builder())
@@ -63,10 +71,18 @@ impl Charm {
     pub fn load_with(dir: &Path, registry: RegistryBuilder) -> Result<Charm, CharmError> {
         let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
         let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
-        Charm::from_parts(metadata, options, registry)
+        let actions = ActionsSpec::load(dir).map_err(CharmError::Actions)?;
+        Ok(Charm::from_parts(metadata, options, registry)?.with_actions(actions))
     }
 
-    /// A charm from its parts.
+    /// The charm with the actions `actions` (what `actions.yaml` declares).
+    pub fn with_actions(mut self, actions: ActionsSpec) -> Charm {
+        self.actions = Arc::new(actions);
+        self
+    }
+
+    /// A charm from its parts, without actions (see
+    /// [`Charm::with_actions`]).
     pub fn from_parts(
         metadata: CharmMetadata,
         config_options: ConfigOptions,
@@ -80,6 +96,7 @@ impl Charm {
         Ok(Charm {
             metadata,
             config_options: Arc::new(config_options),
+            actions: Arc::new(ActionsSpec::default()),
             registry: Arc::new(registry),
         })
     }

@@ -164,6 +164,7 @@ fn handlers(
                     .join(", ")
             )),
             HandlerKind::Restricted(hook) => conditions.push(hook.hook_name().replace('-', "_")),
+            HandlerKind::Action(name) => conditions.push(format!("action({name})")),
             HandlerKind::Flags | HandlerKind::Unconditioned => {}
         }
         let descriptor = entry.descriptor();

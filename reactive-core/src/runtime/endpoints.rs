@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use super::StartupError;
 use crate::endpoint::{
-    departed_key, expand_name, relation_order, DepartedUnits, EndpointBase, EndpointDescriptor,
-    RelatedUnit, Relation,
+    departed_key, expand_name, relation_order, AnyEndpoint, DepartedUnits, EndpointBase,
+    EndpointDescriptor, RelatedUnit, Relation,
 };
 use crate::log::LogLevel;
 use crate::pyjson::decode_or_raw;
@@ -39,11 +39,23 @@ pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<
     Ok(())
 }
 
-fn start_one(
+/// Make every endpoint instance of the charm without touching a flag: no
+/// automatic flags, no triggers (for an action, whose handlers may read
+/// and write relation data but must not start hook work).
+pub(crate) fn open_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
+    for (name, descriptor) in registry.endpoint_types() {
+        let instance = make_instance(ctx, name, descriptor)?;
+        ctx.put_endpoint(name, instance);
+    }
+    Ok(())
+}
+
+/// The instance of the endpoint `name`, over its relations as they are.
+fn make_instance(
     ctx: &mut Context,
     name: &str,
     descriptor: &EndpointDescriptor,
-) -> Result<(), StartupError> {
+) -> Result<Box<dyn AnyEndpoint>, StartupError> {
     let tools = ctx.tools().clone();
     let local_unit = ctx.hook().unit_name.clone().unwrap_or_default();
     let mut relation_ids = tools.with(|t| t.relation_ids(name))?;
@@ -55,7 +67,18 @@ fn start_one(
     }
     let saved = ctx.unit_state().get(&departed_key(name))?;
     let departed = DepartedUnits::from_saved(saved.as_ref());
-    let mut instance = (descriptor.create)(EndpointBase::new(name, relations, departed));
+    Ok((descriptor.create)(EndpointBase::new(
+        name, relations, departed,
+    )))
+}
+
+fn start_one(
+    ctx: &mut Context,
+    name: &str,
+    descriptor: &EndpointDescriptor,
+) -> Result<(), StartupError> {
+    let tools = ctx.tools().clone();
+    let mut instance = make_instance(ctx, name, descriptor)?;
     instance.register_triggers(ctx);
 
     let hook_name = ctx.hook_name().to_string();

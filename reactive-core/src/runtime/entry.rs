@@ -18,7 +18,8 @@ use crate::CharmDeclaration;
 /// runs the hook; otherwise it is a small command-line tool for the charm
 /// (`--help`, `flags`, `handlers`, `graph`, `set-flag`, `clear-flag`).
 /// Never returns: the process exits 0 on success and 1 on failure, so that
-/// Juju retries a failed hook.
+/// Juju retries a failed hook. A failed action exits 0 once `action-fail`
+/// recorded its message (see [`runtime::action`](crate::runtime::action)).
 ///
 /// `charm` is the charm's declaration ([`charm!`](crate::charm)): the
 /// handlers of the charm's package and of the endpoint types its
@@ -127,7 +128,7 @@ fn run_juju_hook(
         }
     };
     let tracing = env("REACTIVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
-    let tools = ProcessTools::from_env();
+    let tools = ProcessTools::new(env("PATH").map(Into::into));
     let tool_times = tools.times();
     let (hook_name, unit) = (
         hook.name.clone(),
@@ -143,8 +144,11 @@ fn run_juju_hook(
             previous_config: PreviousConfigStore::in_charm_dir(&charm_dir),
         },
     );
-    let code = match outcome.result {
+    let code = match &outcome.result {
         Ok(()) => 0,
+        // Recorded by action-fail: a non-zero exit would make Juju replace
+        // its message with `exit status 1` (see `runtime::action`).
+        Err(super::HookError::Action(failure)) if failure.reported => 0,
         Err(_) => 1,
     };
     drop(outcome);

@@ -14,7 +14,12 @@
 //! Any error aborts the hook: it is logged at ERROR through `juju-log` and
 //! stderr, the unit state is rolled back, nothing is published, and the
 //! process exits 1 so that Juju retries the hook.
+//!
+//! An action (`JUJU_DISPATCH_PATH=actions/<name>`) runs only its
+//! `#[action]` handlers, with no start-up flags and no dispatch loop; see
+//! [`action`] for its rules and exit code.
 
+pub mod action;
 pub mod builtin_flags;
 pub mod charm;
 pub mod cli;
@@ -33,6 +38,7 @@ use crate::tools::HookTools;
 use crate::unit_state::{StateError, UnitState};
 use crate::Context;
 
+pub use action::ActionFailure;
 pub use builtin_flags::StartupError;
 pub use charm::{Charm, CharmError};
 pub use entry::run;
@@ -85,6 +91,8 @@ pub enum HookError {
     /// What the last committed hook published could not be checked or
     /// published again.
     Republish(republish::ReconcileError),
+    /// The action failed (its handler's error, or `action-fail`).
+    Action(ActionFailure),
 }
 
 impl fmt::Display for HookError {
@@ -96,6 +104,7 @@ impl fmt::Display for HookError {
             HookError::Commit(e) => write!(f, "saving the unit state failed: {e}"),
             HookError::PreviousConfig(e) => write!(f, "saving the config failed: {e}"),
             HookError::Republish(e) => write!(f, "{e}"),
+            HookError::Action(e) => write!(f, "{e}"),
         }
     }
 }
@@ -109,6 +118,7 @@ impl std::error::Error for HookError {
             HookError::Commit(e) => Some(e),
             HookError::PreviousConfig(e) => Some(e),
             HookError::Republish(e) => Some(e),
+            HookError::Action(e) => Some(e),
         }
     }
 }
@@ -197,7 +207,10 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     );
     let flags = ctx.get_flags();
     if let Err(e) = &result {
-        let message = format!("hook {} failed: {}", ctx.hook_name(), error_chain(e));
+        let message = match e {
+            HookError::Action(failure) => failure.to_string(),
+            e => format!("hook {} failed: {}", ctx.hook_name(), error_chain(e)),
+        };
         ctx.log(LogLevel::Error, &message);
         eprintln!("ERROR: {message}");
         let tools = ctx.take_tools();
@@ -264,6 +277,9 @@ fn run_in_context(
     store: &PreviousConfigStore,
     republished: Option<&republish::SentBags>,
 ) -> Result<(), HookError> {
+    if ctx.hook().is_action() {
+        return action::run_action(charm, ctx, report);
+    }
     let restricted = ctx.hook().is_restricted();
     once_marks::carry_python_marks(ctx, &charm.registry)
         .map_err(|e| HookError::Startup(StartupError::State(e)))?;

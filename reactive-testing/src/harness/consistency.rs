@@ -2,6 +2,7 @@
 //! before anything runs. One small function per concern, each checking the
 //! input against the charm's files or the simulated model.
 
+use reactive_core::actions::ActionsSpec;
 use reactive_core::config::ConfigOptions;
 use reactive_core::metadata::CharmMetadata;
 use reactive_core::names::app_of;
@@ -164,6 +165,30 @@ pub(crate) fn config(
     Ok(())
 }
 
+/// An action `actions.yaml` declares, with parameters that fit its schema;
+/// returns the parameters with the schema's defaults filled in, as Juju
+/// passes them to the charm.
+pub(crate) fn action(
+    actions: &ActionsSpec,
+    action: &str,
+    params: &Value,
+) -> Result<Value, HarnessError> {
+    let Some(spec) = actions.get(action) else {
+        let declared: Vec<String> = actions.names().into_iter().map(str::to_string).collect();
+        return Err(HarnessError::UnknownAction {
+            action: action.to_string(),
+            suggestion: closest(action, declared.iter().map(String::as_str)).map(str::to_string),
+            declared,
+        });
+    };
+    spec.check_params(params)
+        .map_err(|problem| HarnessError::ActionParams {
+            action: action.to_string(),
+            param: problem.param,
+            problem: problem.message,
+        })
+}
+
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -193,6 +218,33 @@ mod tests {
             err,
             HarnessError::RelationHookWithoutRelation { .. }
         ));
+    }
+
+    #[test]
+    fn actions_and_their_params_are_checked() {
+        let actions = ActionsSpec::parse(
+            "backup:\n  params:\n    to: {type: string, default: /srv}\n    keep: {type: integer}\n",
+            "actions.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            action(&actions, "backup", &serde_json::json!({"keep": 2})).unwrap(),
+            serde_json::json!({"keep": 2, "to": "/srv"})
+        );
+        let err = action(&actions, "bakup", &Value::Null)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "actions.yaml declares no action `bakup` (it declares: backup); did you mean `backup`?"
+        );
+        let err = action(&actions, "backup", &serde_json::json!({"keep": "x"}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "action `backup`: parameter `keep` must be of type integer, not a string"
+        );
     }
 
     #[test]

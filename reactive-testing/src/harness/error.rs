@@ -98,6 +98,26 @@ pub enum HarnessError {
         /// The hook.
         hook: String,
     },
+    /// The charm's `actions.yaml` declares no such action.
+    UnknownAction {
+        /// The action given.
+        action: String,
+        /// The actions it declares.
+        declared: Vec<String>,
+        /// The nearest declared action, if one is close.
+        suggestion: Option<String>,
+    },
+    /// Action parameters that do not fit the action's schema in
+    /// `actions.yaml` (Juju refuses to queue such an action).
+    ActionParams {
+        /// The action.
+        action: String,
+        /// The parameter at fault (dotted for nested ones), empty when the
+        /// parameters as a whole do not fit.
+        param: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The hook ran and failed; its record says how.
     HookFailed(Box<HookRecord>),
     /// A storage, storage instance, secret or application the model does
@@ -188,6 +208,30 @@ impl fmt::Display for HarnessError {
                 "`{hook}` runs only on the leader; make the unit leader with `set_leader(true)` \
                  first"
             ),
+            HarnessError::UnknownAction {
+                action,
+                declared,
+                suggestion,
+            } => write!(
+                f,
+                "actions.yaml declares no action `{action}` (it declares: {}){}",
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                },
+                did_you_mean(suggestion)
+            ),
+            HarnessError::ActionParams {
+                action,
+                param,
+                problem,
+            } if param.is_empty() => write!(f, "action `{action}`: {problem}"),
+            HarnessError::ActionParams {
+                action,
+                param,
+                problem,
+            } => write!(f, "action `{action}`: parameter `{param}` {problem}"),
             HarnessError::HookFailed(record) => {
                 let message = record.result.as_ref().err().cloned().unwrap_or_default();
                 write!(f, "hook `{}` failed: {message}", record.hook)

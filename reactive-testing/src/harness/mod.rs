@@ -87,6 +87,38 @@ impl HookRecord {
     }
 }
 
+/// What one action run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    /// The action.
+    pub action: String,
+    /// The parameters it ran with (the schema's defaults filled in).
+    pub params: Value,
+    /// Its results (`action-set`), dotted keys nested as Juju reports them.
+    pub results: Value,
+    /// Its progress messages (`action-log`), in order.
+    pub logs: Vec<String>,
+    /// Its failure message: given to `action-fail` (by the handler, or by
+    /// the framework for a handler's `Err`), or the error that stopped it.
+    pub failure: Option<String>,
+    /// The run as a hook record (handlers invoked, tool calls, flags).
+    pub record: HookRecord,
+}
+
+impl ActionOutcome {
+    /// Whether the action succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The result at the dotted `key` (`backup.path`), as a string.
+    pub fn result(&self, key: &str) -> Option<&str> {
+        key.split('.')
+            .try_fold(&self.results, |node, segment| node.get(segment))?
+            .as_str()
+    }
+}
+
 /// One unit of a charm, run hook by hook in process.
 pub struct Harness {
     charm: Charm,
@@ -98,6 +130,7 @@ pub struct Harness {
     charm_dir: Option<std::path::PathBuf>,
     checks: bool,
     ever_joined: BTreeSet<(u32, String)>,
+    actions_run: u64,
 }
 
 impl Harness {
@@ -147,10 +180,12 @@ impl Harness {
             charm_dir: None,
             checks: true,
             ever_joined: BTreeSet::new(),
+            actions_run: 0,
         }
     }
 
-    /// A harness for the charm whose `metadata.yaml` and `config.yaml` are in
+    /// A harness for the charm whose `metadata.yaml`, `config.yaml` and
+    /// `actions.yaml` are in
     /// `dir`, with the handlers `registry` chooses. Relative paths the
     /// charm reads (`#[when_file_changed]`) resolve against `dir`.
     pub fn from_charm_dir(
@@ -177,6 +212,16 @@ impl Harness {
             options,
             registry.into(),
         )?))
+    }
+
+    /// Give the charm's `actions.yaml` as text (for a harness made with
+    /// [`from_yaml`](Self::from_yaml); one made from the charm's directory
+    /// reads its file).
+    pub fn set_actions_yaml(&mut self, text: &str) -> Result<(), CharmError> {
+        let actions = reactive_core::actions::ActionsSpec::parse(text, "actions.yaml")
+            .map_err(CharmError::Actions)?;
+        self.charm = self.charm.clone().with_actions(actions);
+        Ok(())
     }
 
     /// Check every call against what Juju would do (the default), or not:
@@ -484,15 +529,75 @@ impl Harness {
 
     /// Run a hook described in full, unchecked (a test of what Juju's
     /// environment may hold beyond what the harness models).
-    pub fn fire_with(&mut self, mut hook: HookInfo) -> Result<&HookRecord, HarnessError> {
+    pub fn fire_with(&mut self, hook: HookInfo) -> Result<&HookRecord, HarnessError> {
+        self.run(hook, None);
+        match self.history.last() {
+            Some(record) if record.result.is_ok() => Ok(record),
+            Some(record) => Err(HarnessError::HookFailed(Box::new(record.clone()))),
+            None => unreachable!("a record was just pushed"),
+        }
+    }
+
+    /// Run the action `action` of `actions.yaml` with `params` (a JSON
+    /// object, or `null` for none), as `juju run <unit> <action>` does:
+    /// only the action's `#[action]` handlers run (see
+    /// [`reactive_core::runtime::action`]). A failed action is an `Ok`
+    /// outcome with its [`failure`](ActionOutcome::failure); nothing it
+    /// changed is committed then.
+    ///
+    /// Refused: an action `actions.yaml` does not declare, parameters that
+    /// do not fit its schema (types, required, undeclared ones when
+    /// `additionalProperties` is false). Defaults of the schema are filled
+    /// in, as Juju does.
+    pub fn run_action(
+        &mut self,
+        action: &str,
+        params: Value,
+    ) -> Result<ActionOutcome, HarnessError> {
+        let params = match consistency::action(&self.charm.actions, action, &params) {
+            Ok(filled) => filled,
+            Err(e) if self.checks => return Err(e),
+            Err(_) => params,
+        };
+        self.actions_run += 1;
+        let mut hook = HookInfo::named(action);
+        hook.action_name = Some(action.to_string());
+        hook.action_uuid = Some(self.actions_run.to_string());
+        let state = self.run(hook, Some(params.clone())).unwrap_or_default();
+        let record = self
+            .history
+            .last()
+            .cloned()
+            .expect("a record was just pushed");
+        let failure = state.failed.clone().or_else(|| record.result.clone().err());
+        Ok(ActionOutcome {
+            action: action.to_string(),
+            params,
+            results: state.nested_results(),
+            logs: state.logs.clone(),
+            failure,
+            record,
+        })
+    }
+
+    /// Run `hook` (an action when `action_params` is given), push its
+    /// record, and hand back the action's state.
+    fn run(
+        &mut self,
+        mut hook: HookInfo,
+        action_params: Option<Value>,
+    ) -> Option<crate::sim::unit_tools::ActionState> {
         hook.unit_name = Some(self.unit.clone());
         if hook.charm_dir.is_none() {
             hook.charm_dir = self.charm_dir.clone();
         }
         let name = hook.name.clone();
-        let tools = Arc::new(Mutex::new(
-            UnitTools::new(self.model.clone(), &self.unit).with_storage(hook.storage_id.clone()),
-        ));
+        let mut unit_tools =
+            UnitTools::new(self.model.clone(), &self.unit).with_storage(hook.storage_id.clone());
+        if let Some(params) = action_params {
+            unit_tools = unit_tools.with_action(params);
+        }
+        let tools = Arc::new(Mutex::new(unit_tools));
         let state = self.state.take().unwrap_or_else(UnitState::in_memory);
         let outcome = run_hook(
             &self.charm,
@@ -516,13 +621,10 @@ impl Harness {
             flags: outcome.flags,
             result: outcome.result.map_err(|e| error_chain(&e)),
         };
+        let action = tools.action().cloned();
         drop(tools);
         self.history.push(record);
-        match self.history.last() {
-            Some(record) if record.result.is_ok() => Ok(record),
-            Some(record) => Err(HarnessError::HookFailed(Box::new(record.clone()))),
-            None => unreachable!("a record was just pushed"),
-        }
+        action
     }
 
     /// The last hook's record.

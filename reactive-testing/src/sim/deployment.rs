@@ -190,6 +190,10 @@ pub struct Deployment {
     /// The hook-tool server and tool links of charms run as processes,
     /// started at the first such deployment.
     processes: Option<ProcessHost>,
+    /// The actions run in the current step.
+    action_results: Vec<super::action::ActionResult>,
+    /// How many actions ran (their ids).
+    actions_run: u64,
 }
 
 impl fmt::Debug for Deployment {
@@ -222,12 +226,20 @@ impl Deployment {
             max_hooks: DEFAULT_MAX_HOOKS,
             tracing: false,
             processes: None,
+            action_results: Vec::new(),
+            actions_run: 0,
         })
     }
 
     /// Set the cap on hooks per step.
     pub fn set_max_hooks(&mut self, max_hooks: usize) {
         self.max_hooks = max_hooks;
+    }
+
+    /// The id of the next action (`JUJU_ACTION_UUID`).
+    pub(super) fn next_action_id(&mut self) -> u64 {
+        self.actions_run += 1;
+        self.actions_run
     }
 
     /// Log the dispatch tracer's account in every hook (in-process charms).
@@ -267,6 +279,34 @@ impl Deployment {
     /// The hooks run since the last call.
     pub fn take_runs(&mut self) -> Vec<HookRun> {
         std::mem::take(&mut self.runs)
+    }
+
+    /// Record a run (an action's) among the runs of the step.
+    pub(super) fn push_run(&mut self, run: HookRun) {
+        self.runs.push(run);
+    }
+
+    /// The actions run since the last call.
+    pub fn take_action_results(&mut self) -> Vec<super::action::ActionResult> {
+        std::mem::take(&mut self.action_results)
+    }
+
+    /// Record an action's result for the step's report.
+    pub(super) fn push_action_result(&mut self, result: super::action::ActionResult) {
+        self.action_results.push(result);
+    }
+
+    /// The actions `actions.yaml` declares for the application `app`.
+    pub(super) fn app_actions(&self, app: &str) -> Option<&reactive_core::actions::ActionsSpec> {
+        self.apps.get(app).map(|a| match &a.runner {
+            CharmRunner::InProcess(charm) => charm.actions.as_ref(),
+            CharmRunner::Process(p) => &p.actions,
+        })
+    }
+
+    /// Whether `unit` is a unit of the model.
+    pub(super) fn has_unit(&self, unit: &str) -> bool {
+        self.units.contains_key(unit)
     }
 
     /// The hooks still queued.
@@ -747,7 +787,7 @@ impl Deployment {
         Ok((app.to_string(), endpoint.to_string()))
     }
 
-    fn push(&mut self, unit: &str, mut hook: HookInfo) {
+    pub(super) fn push(&mut self, unit: &str, mut hook: HookInfo) {
         hook.unit_name = Some(unit.to_string());
         self.queue.push_hook(QueuedHook {
             unit: unit.to_string(),
@@ -775,6 +815,16 @@ impl Deployment {
     }
 
     fn run_one(&mut self, queued: &QueuedHook) -> Result<HookRun, SimError> {
+        self.run_one_with(queued, None).map(|(run, _)| run)
+    }
+
+    /// Run one hook, or the action whose parameters are `action_params`;
+    /// the action's state is handed back.
+    pub(super) fn run_one_with(
+        &mut self,
+        queued: &QueuedHook,
+        action_params: Option<Value>,
+    ) -> Result<(HookRun, Option<super::unit_tools::ActionState>), SimError> {
         self.before_hook(queued);
         let unit = queued.unit.clone();
         let app = app_of(&unit).to_string();
@@ -784,9 +834,12 @@ impl Deployment {
         })?;
         let mut hook = queued.hook.clone();
         hook.charm_dir = Some(runtime.dir.clone());
-        let tools = Arc::new(Mutex::new(
-            UnitTools::new(self.model.clone(), &unit).with_storage(hook.storage_id.clone()),
-        ));
+        let mut unit_tools =
+            UnitTools::new(self.model.clone(), &unit).with_storage(hook.storage_id.clone());
+        if let Some(params) = action_params {
+            unit_tools = unit_tools.with_action(params);
+        }
+        let tools = Arc::new(Mutex::new(unit_tools));
         let started = Instant::now();
         let app_runtime = self.apps.get(&app).ok_or_else(|| SimError::Unknown {
             what: "application",
@@ -830,7 +883,8 @@ impl Deployment {
         let mut tools = tools.lock().unwrap_or_else(|p| p.into_inner());
         let changed = tools.finish(result.is_ok());
         let before = std::mem::replace(&mut runtime.flags, flags.clone());
-        Ok(HookRun {
+        let action = tools.action().cloned();
+        let run = HookRun {
             unit,
             hook: hook.name.clone(),
             remote_unit: hook.remote_unit.clone(),
@@ -850,12 +904,13 @@ impl Deployment {
             result,
             duration,
             process: process_timing,
-        })
+        };
+        Ok((run, action))
     }
 
     /// Queue the `-relation-changed` hooks that a successful hook's published
     /// data causes on the units that see it.
-    fn after_hook(&mut self, queued: &QueuedHook, changed: &[ChangedBag]) {
+    pub(super) fn after_hook(&mut self, queued: &QueuedHook, changed: &[ChangedBag]) {
         let mut to_queue = Vec::new();
         {
             let model = self.model();
@@ -924,11 +979,16 @@ fn relation_hook(
 }
 
 /// Make a unit's charm directory: a copy of the charm's `metadata.yaml`,
-/// `config.yaml` (and `charmcraft.yaml`) when present.
+/// `config.yaml`, `actions.yaml` (and `charmcraft.yaml`) when present.
 fn prepare_charm_dir(source: &Path, dir: &Path) -> Result<(), SimError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| SimError::Io(format!("cannot create {}: {e}", dir.display())))?;
-    for name in ["metadata.yaml", "config.yaml", "charmcraft.yaml"] {
+    for name in [
+        "metadata.yaml",
+        "config.yaml",
+        "actions.yaml",
+        "charmcraft.yaml",
+    ] {
         let from = source.join(name);
         if from.exists() {
             std::fs::copy(&from, dir.join(name))

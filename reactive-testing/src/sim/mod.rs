@@ -2,6 +2,7 @@
 //! tools that answer from it, and a deployment simulator that runs charms
 //! through whole scenarios without Juju.
 
+pub mod action;
 pub mod deployment;
 pub mod model;
 pub mod process;
@@ -13,6 +14,7 @@ pub mod tool_client;
 pub mod tool_server;
 pub mod unit_tools;
 
+pub use action::ActionResult;
 pub use deployment::{AppSpec, CharmRunner, Deployment, HookRun, QueuedHook, SimError};
 pub use model::{ModelState, Status};
 pub use process::{ProcessCharm, ProcessHost, ProcessTiming};

@@ -78,6 +78,8 @@ pub struct ProcessCharm {
     pub endpoints: BTreeMap<String, String>,
     /// Its config defaults, from its `config.yaml`.
     pub config_defaults: Map<String, Value>,
+    /// Its actions, from its `actions.yaml`.
+    pub actions: reactive_core::actions::ActionsSpec,
     /// The hook-tool client binary the tool links point at.
     pub tool_client: PathBuf,
     /// Extra environment variables for every hook (e.g. `REACTIVE_TRACE`),
@@ -265,13 +267,14 @@ fn socket_path(dir: &Path) -> PathBuf {
 
 /// The environment of a hook run as a process, exactly as Juju sets it
 /// (plus the simulator's socket, the unit state DB's path and the timing
-/// file): `JUJU_DISPATCH_PATH=hooks/<hook>`, `JUJU_HOOK_NAME`,
+/// file): `JUJU_DISPATCH_PATH=hooks/<hook>` and `JUJU_HOOK_NAME` (for an
+/// action `JUJU_DISPATCH_PATH=actions/<name>` instead),
 /// `JUJU_UNIT_NAME`, `JUJU_MODEL_NAME`, `JUJU_CHARM_DIR` and `CHARM_DIR`
 /// (the unit's directory), `JUJU_RELATION`, `JUJU_RELATION_ID`,
 /// `JUJU_REMOTE_UNIT`, `JUJU_REMOTE_APP`, `JUJU_DEPARTING_UNIT` and
-/// `JUJU_ACTION_NAME`, `JUJU_STORAGE_ID`, `JUJU_SECRET_ID`,
-/// `JUJU_SECRET_LABEL` and `JUJU_SECRET_REVISION` when the hook has them,
-/// `PATH=<tool dir>:/usr/bin:/bin`,
+/// `JUJU_ACTION_NAME`, `JUJU_ACTION_UUID`, `JUJU_STORAGE_ID`,
+/// `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and `JUJU_SECRET_REVISION` when
+/// the hook has them, `PATH=<tool dir>:/usr/bin:/bin`,
 /// `REACTIVE_SIM_SOCKET`, `UNIT_STATE_DB=<unit dir>/.unit-state.db` and
 /// `REACTIVE_TIMING_FILE`.
 pub fn hook_environment(
@@ -282,14 +285,19 @@ pub fn hook_environment(
     socket: &Path,
     timing_file: &Path,
 ) -> Vec<(&'static str, OsString)> {
-    let mut env: Vec<(&'static str, OsString)> = vec![
-        ("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name).into()),
-        ("JUJU_HOOK_NAME", hook.name.clone().into()),
+    let mut env: Vec<(&'static str, OsString)> = match &hook.action_name {
+        Some(action) => vec![("JUJU_DISPATCH_PATH", format!("actions/{action}").into())],
+        None => vec![
+            ("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name).into()),
+            ("JUJU_HOOK_NAME", hook.name.clone().into()),
+        ],
+    };
+    env.extend([
         ("JUJU_UNIT_NAME", unit.into()),
         ("JUJU_MODEL_NAME", MODEL_NAME.into()),
         ("JUJU_CHARM_DIR", unit_dir.into()),
         ("CHARM_DIR", unit_dir.into()),
-    ];
+    ]);
     let optional = [
         ("JUJU_RELATION", &hook.relation),
         ("JUJU_RELATION_ID", &hook.relation_id),
@@ -297,6 +305,7 @@ pub fn hook_environment(
         ("JUJU_REMOTE_APP", &hook.remote_app),
         ("JUJU_DEPARTING_UNIT", &hook.departing_unit),
         ("JUJU_ACTION_NAME", &hook.action_name),
+        ("JUJU_ACTION_UUID", &hook.action_uuid),
         ("JUJU_STORAGE_ID", &hook.storage_id),
         ("JUJU_SECRET_ID", &hook.secret_id),
         ("JUJU_SECRET_LABEL", &hook.secret_label),
@@ -357,6 +366,8 @@ impl ProcessCharm {
             .map_err(|e| SimError::Invalid(format!("cannot load the charm: {e}")))?;
         let options = ConfigOptions::load(charm_dir)
             .map_err(|e| SimError::Invalid(format!("cannot load the charm: {e}")))?;
+        let actions = reactive_core::actions::ActionsSpec::load(charm_dir)
+            .map_err(|e| SimError::Invalid(format!("cannot load the charm: {e}")))?;
         Ok(ProcessCharm {
             binary,
             endpoints: metadata
@@ -365,6 +376,7 @@ impl ProcessCharm {
                 .map(|e| (e.name.clone(), e.interface.clone()))
                 .collect(),
             config_defaults: options.defaults(),
+            actions,
             tool_client,
             env: BTreeMap::new(),
         })
@@ -557,6 +569,32 @@ mod tests {
         assert_eq!(get("CHARM_DIR").as_deref(), Some("/u"));
         assert_eq!(get("JUJU_REMOTE_APP").as_deref(), Some("pg"));
         assert_eq!(get("JUJU_DEPARTING_UNIT"), None);
+        assert_eq!(get("JUJU_ACTION_NAME"), None);
+
+        let mut action = HookInfo::named("list-jobs");
+        action.action_name = Some("list-jobs".into());
+        action.action_uuid = Some("5".into());
+        let env = hook_environment(
+            &action,
+            "app/0",
+            Path::new("/u"),
+            Path::new("/t"),
+            Path::new("/s.sock"),
+            Path::new("/timing"),
+        );
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string_lossy().into_owned())
+        };
+        assert_eq!(
+            get("JUJU_DISPATCH_PATH").as_deref(),
+            Some("actions/list-jobs")
+        );
+        assert_eq!(get("JUJU_ACTION_NAME").as_deref(), Some("list-jobs"));
+        assert_eq!(get("JUJU_ACTION_UUID").as_deref(), Some("5"));
+        assert_eq!(get("JUJU_HOOK_NAME"), None);
+        assert_eq!(get("JUJU_UNIT_NAME").as_deref(), Some("app/0"));
     }
 
     #[test]

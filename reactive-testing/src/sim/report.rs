@@ -41,6 +41,8 @@ pub struct StepReport {
     pub hooks: Vec<HookRun>,
     /// Every unit afterwards.
     pub units: Vec<UnitSnapshot>,
+    /// The actions the step ran, with their results.
+    pub actions: Vec<super::action::ActionResult>,
     /// Chosen files afterwards.
     pub files: Vec<FileSnapshot>,
     /// The error that stopped the step, if any.
@@ -200,6 +202,7 @@ impl StepReport {
                 "flags": u.flags,
                 "published": u.published.iter().map(|(rid, bag)| (rid.to_string(), bag_json(bag))).collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
+            "actions": self.actions.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
             "files": self.files.iter().map(|f| json!({"name": f.name, "content": f.content})).collect::<Vec<_>>(),
         })
     }
@@ -235,6 +238,20 @@ impl StepReport {
             }
             if !h.flags_cleared.is_empty() {
                 let _ = writeln!(out, "         -flags {}", h.flags_cleared.join(" "));
+            }
+        }
+        for a in &self.actions {
+            let status = match &a.failure {
+                None => "completed".to_string(),
+                Some(message) => format!("FAILED: {message}"),
+            };
+            let _ = writeln!(out, "   action {} on {}: {status}", a.action, a.unit);
+            for line in &a.logs {
+                let _ = writeln!(out, "     log: {line}");
+            }
+            let results = serde_json::to_string_pretty(&a.results).unwrap_or_default();
+            for line in results.lines() {
+                let _ = writeln!(out, "     | {}", redact_secrets(line));
             }
         }
         let _ = writeln!(out, "   units:");

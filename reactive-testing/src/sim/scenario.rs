@@ -10,6 +10,7 @@
 //!   - config: {app: scrape-target, values: {port: 9200}}
 //!   - add-unit: {app: scrape-target, count: 1}
 //!   - remove-unit: scrape-target/1
+//!   - run-action: {unit: prometheus/0, action: list-jobs, params: {format: json}}
 //!   - remove-relation: [scrape-target:metrics, prometheus:scrape]
 //!   - add-storage: {unit: prometheus/0, storage: data, count: 1}
 //!   - detach-storage: {unit: prometheus/0, id: data/1}
@@ -91,6 +92,15 @@ pub enum Step {
         /// The owner's label of the secret.
         label: String,
     },
+    /// Run an action on a unit.
+    RunAction {
+        /// The unit.
+        unit: String,
+        /// The action.
+        action: String,
+        /// Its parameters.
+        params: Map<String, Value>,
+    },
 }
 
 impl Step {
@@ -125,6 +135,21 @@ impl Step {
             Step::DetachStorage { unit, id } => format!("detach-storage {unit} {id}"),
             Step::RotateSecret { app, label } => format!("rotate-secret {app} {label}"),
             Step::ExpireSecret { app, label } => format!("expire-secret {app} {label}"),
+            Step::RunAction {
+                unit,
+                action,
+                params,
+            } => {
+                let mut text = format!("run-action {unit} {action}");
+                for (k, v) in params {
+                    let shown = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    text.push_str(&format!(" {k}={shown}"));
+                }
+                text
+            }
         }
     }
 }
@@ -306,9 +331,20 @@ impl Scenario {
                     app: string_field(file, &at, m, "app")?,
                     label: string_field(file, &at, m, "label")?,
                 },
+                ("run-action", Yaml::Mapping(m)) => {
+                    let unit = string_field(file, &at, m, "unit")?;
+                    if !unit.contains('/') {
+                        return Err(invalid(file, &format!("{at}.unit"), "must name a unit (`app/N`)"));
+                    }
+                    Step::RunAction {
+                        unit,
+                        action: string_field(file, &at, m, "action")?,
+                        params: object_field(file, &at, m, "params")?,
+                    }
+                }
                 (
                     "deploy" | "config" | "add-unit" | "add-storage" | "detach-storage"
-                    | "rotate-secret" | "expire-secret",
+                    | "rotate-secret" | "expire-secret" | "run-action",
                     _,
                 ) => {
                     return Err(invalid(file, &at, "must be a mapping"))
@@ -319,7 +355,7 @@ impl Scenario {
                         file,
                         &format!("steps[{i}]"),
                         format!(
-                            "unknown step `{other}`; expected deploy, relate, config, add-unit, remove-unit, remove-relation, add-storage, detach-storage, rotate-secret or expire-secret"
+                            "unknown step `{other}`; expected deploy, relate, config, add-unit, remove-unit, remove-relation, add-storage, detach-storage, rotate-secret, expire-secret or run-action"
                         ),
                     ))
                 }
@@ -422,10 +458,18 @@ impl Deployment {
                     }),
                 }
             }
+            Step::RunAction {
+                unit,
+                action,
+                params,
+            } => self
+                .run_action(unit, action, Value::Object(params.clone()))
+                .map(drop),
         };
         let mut report = StepReport {
             step: step.describe(),
             hooks: self.take_runs(),
+            actions: self.take_action_results(),
             units: self.snapshot_units(),
             files: self.snapshot_files(files),
             error: result.err().map(|e| e.to_string()),
@@ -475,11 +519,26 @@ mod tests {
     #[test]
     fn parses_every_step_kind() {
         let s = Scenario::parse(
-            "name: t\nsteps:\n  - deploy: {app: a, units: 2, config: {x: 1}}\n  - relate: [a:x, b:y]\n  - config: {app: a, values: {x: 2}}\n  - add-unit: {app: a}\n  - remove-unit: a/1\n  - remove-relation: [a:x, b:y]\nfiles: ['a/0:f.txt']\n",
+            "name: t\nsteps:\n  - deploy: {app: a, units: 2, config: {x: 1}}\n  - relate: [a:x, b:y]\n  - config: {app: a, values: {x: 2}}\n  - add-unit: {app: a}\n  - remove-unit: a/1\n  - remove-relation: [a:x, b:y]\n  - run-action: {unit: a/0, action: list-jobs, params: {format: text}}\nfiles: ['a/0:f.txt']\n",
             "s.yaml",
         )
         .unwrap();
-        assert_eq!(s.steps.len(), 6);
+        assert_eq!(s.steps.len(), 7);
+        assert_eq!(
+            s.steps[6],
+            Step::RunAction {
+                unit: "a/0".into(),
+                action: "list-jobs".into(),
+                params: serde_json::json!({"format": "text"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            }
+        );
+        assert_eq!(
+            s.steps[6].describe(),
+            "run-action a/0 list-jobs format=text"
+        );
         assert_eq!(
             s.steps[0],
             Step::Deploy {
@@ -517,6 +576,14 @@ mod tests {
             (
                 "steps:\n  - remove-unit: a",
                 "s.yaml: steps[0].remove-unit: must name a unit",
+            ),
+            (
+                "steps:\n  - run-action: {unit: a, action: x}",
+                "s.yaml: steps[0].run-action.unit: must name a unit",
+            ),
+            (
+                "steps:\n  - run-action: {unit: a/0}",
+                "s.yaml: steps[0].run-action: missing `action`",
             ),
             (
                 "steps:\n  - {deploy: {app: a}, relate: [a:x, b:y]}",

@@ -64,6 +64,18 @@ pub struct ActionState {
     pub results: DataBag,
     /// Its failure message (`action-fail`).
     pub failed: Option<String>,
+    /// Its progress messages (`action-log`), in order.
+    pub logs: Vec<String>,
+}
+
+impl ActionState {
+    /// The results as Juju reports them: dotted keys nested
+    /// (`a.b=1` → `{"a": {"b": "1"}}`).
+    pub fn nested_results(&self) -> Value {
+        reactive_core::actions::nest_results(
+            self.results.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
 }
 
 /// The hook tools of one unit during one hook, over a shared model.
@@ -536,6 +548,11 @@ impl HookTools for UnitTools {
     fn action_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
         let args: Vec<String> = data.iter().map(|(k, v)| format!("{k}={v}")).collect();
         self.record("action-set", &args);
+        for key in data.keys() {
+            if let Err(problem) = reactive_core::actions::check_result_key(key) {
+                return Err(failed("action-set", &args, &format!("ERROR {problem}")));
+            }
+        }
         match &mut self.action {
             Some(a) => {
                 a.results.extend(data.clone());
@@ -554,6 +571,18 @@ impl HookTools for UnitTools {
                 Ok(())
             }
             None => Err(failed("action-fail", &args, "ERROR not running an action")),
+        }
+    }
+
+    fn action_log(&mut self, message: &str) -> Result<(), ToolError> {
+        let args = [s(message)];
+        self.record("action-log", &args);
+        match &mut self.action {
+            Some(a) => {
+                a.logs.push(message.to_string());
+                Ok(())
+            }
+            None => Err(failed("action-log", &args, "ERROR not running an action")),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod config_file;
 mod handlers;
+pub mod list_jobs;
 pub mod validate;
 
 reactive_core::charm!();

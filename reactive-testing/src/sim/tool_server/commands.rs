@@ -89,6 +89,9 @@ pub(super) enum Call {
     ActionFail {
         message: String,
     },
+    ActionLog {
+        message: String,
+    },
 }
 
 pub(super) fn help(tool: &str) -> String {
@@ -109,6 +112,7 @@ pub(super) fn help(tool: &str) -> String {
         "action-get" => "action-get [options] [<key>[.<key>.<key>...]]",
         "action-set" => "action-set <key>=<value> [<key>=<value> ...]",
         "action-fail" => "action-fail [\"<failure message>\"]",
+        "action-log" => "action-log <message>",
         other => model_commands::usage(other).unwrap_or(""),
     };
     format!("Usage: {usage}\n\n(served by the reactive-rs simulator)\n")
@@ -379,6 +383,15 @@ pub(super) fn parse(tool: &str, args: &[String]) -> Result<Call, Parse> {
                 }),
             })
         }
+        "action-log" => {
+            let a = split_args(tool, &[], args)?;
+            if a.positional.is_empty() {
+                return Err(Parse::Usage("no message specified".into()));
+            }
+            Ok(Call::ActionLog {
+                message: a.positional.join(" "),
+            })
+        }
         other if MODEL_TOOLS.contains(&other) => {
             model_commands::parse(other, args).map(Call::Model)
         }
@@ -584,6 +597,7 @@ mod tests {
             ("action-get", &["a", "b"], "unrecognized args"),
             ("action-set", &["x"], "expected \"key=value\""),
             ("action-fail", &["a", "b"], "unrecognized args"),
+            ("action-log", &[], "no message specified"),
             ("--", &[], "unknown hook tool"),
             ("rm", &["-rf", "/"], "unknown hook tool"),
             ("", &[], "unknown hook tool"),

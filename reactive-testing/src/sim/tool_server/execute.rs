@@ -306,6 +306,7 @@ pub(super) fn execute(
             done(tools.action_set(&to_bag(settings)).map(|()| String::new()))
         }
         Call::ActionFail { message } => done(tools.action_fail(&message).map(|()| String::new())),
+        Call::ActionLog { message } => done(tools.action_log(&message).map(|()| String::new())),
     }
 }
 
@@ -424,10 +425,14 @@ mod tests {
         assert_eq!(f.json("action-get", &["--format=json", "a.x"]), json!(null));
         assert_eq!(f.ok("action-set", &["out=1"]), "");
         assert_eq!(f.ok("action-fail", &["broken"]), "");
+        assert_eq!(f.ok("action-log", &["half", "way"]), "");
+        let bad_key = f.error("action-set", &["Out=1"]);
+        assert!(bad_key.contains("\"Out\""), "{bad_key}");
         let tools = lock(&f.tools);
         let action = tools.action().unwrap();
         assert_eq!(action.results.get("out").map(String::as_str), Some("1"));
         assert_eq!(action.failed.as_deref(), Some("broken"));
+        assert_eq!(action.logs, ["half way"]);
     }
 
     #[test]

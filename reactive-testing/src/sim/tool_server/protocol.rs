@@ -18,6 +18,7 @@ pub const SOCKET_ENV: &str = "REACTIVE_SIM_SOCKET";
 pub const HOOK_TOOLS: &[&str] = &[
     "action-fail",
     "action-get",
+    "action-log",
     "action-set",
     "application-version-set",
     "close-port",
