@@ -107,8 +107,15 @@ pub use reactive_grammar::hook_pattern::Role;
 /// # }
 /// ```
 ///
-/// A handler can also take an endpoint of the charm as a parameter,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)` (see `#[endpoint]`).
+/// A handler can also take an endpoint of the charm as a parameter:
+/// `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)`, `fn(&mut E)` or
+/// `fn(&E)`, where `E` is an endpoint type. It is given the charm's one
+/// endpoint of type `E`; when several endpoints are of that type, the one
+/// the handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the
+/// one whose relation the hook is about; else the hook fails with
+/// [`EndpointParamError::Ambiguous`](endpoint::EndpointParamError::Ambiguous).
+/// See [`endpoint`](macro@endpoint) for examples. Every other signature
+/// is a compile error that lists these.
 pub use reactive_macros::when;
 
 /// Run a handler when every listed flag is set (same as [`when`]).
@@ -423,17 +430,36 @@ pub use reactive_macros::action;
 ///     fn departed(&self) {}
 /// }
 ///
-/// // A charm's handlers can take the endpoint as a parameter: the charm's
-/// // one endpoint of that type.
+/// // A charm's handlers can take the endpoint as a parameter, `&mut` to
+/// // publish, `&` to read. This charm has two `http` endpoints, `website`
+/// // and `admin`: each handler gets the one its flags name.
 /// #[when("endpoint.website.joined")]
 /// fn with_context(ctx: &mut Context, website: &mut HttpProvides) {
 ///     ctx.toggle_flag("app.website-up", website.is_joined());
 /// }
 ///
 /// #[when("endpoint.website.changed")]
-/// fn endpoint_only(website: &mut HttpProvides) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// fn endpoint_only(website: &mut HttpProvides) -> HandlerResult {
 ///     let _units = website.all_joined_units().len();
 ///     Ok(())
+/// }
+///
+/// #[when("endpoint.admin.joined")]
+/// fn read_only(ctx: &mut Context, admin: &HttpProvides) -> HandlerResult {
+///     for unit in admin.all_joined_units().iter() {
+///         if let Some(address) = unit.ingress_address()? {
+///             ctx.log(LogLevel::Info, &format!("admin client at {address}"));
+///         }
+///     }
+///     Ok(())
+/// }
+///
+/// // No flag names an endpoint: in `website-relation-*` hooks it is
+/// // `website`, in `admin-relation-*` hooks `admin`, and in any other
+/// // hook the parameter is ambiguous and the hook fails.
+/// #[hook("{provides:http}-relation-changed")]
+/// fn endpoint_of_the_hook(web: &HttpProvides) {
+///     let _name = web.endpoint_name();
 /// }
 /// # fn main() {
 /// # use std::sync::Arc;

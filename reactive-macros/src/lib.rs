@@ -54,15 +54,29 @@ fn entry(kind: AttrKind, args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::When, args, item)
@@ -91,15 +105,29 @@ pub fn when(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_all(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenAll, args, item)
@@ -128,15 +156,29 @@ pub fn when_all(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_any(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenAny, args, item)
@@ -166,15 +208,29 @@ pub fn when_any(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_not(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenNot, args, item)
@@ -204,15 +260,29 @@ pub fn when_not(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_none(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenNone, args, item)
@@ -241,15 +311,29 @@ pub fn when_none(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_not_all(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenNotAll, args, item)
@@ -274,15 +358,29 @@ pub fn when_not_all(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn hook(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::Hook, args, item)
@@ -302,15 +400,29 @@ pub fn hook(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn when_file_changed(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::WhenFileChanged, args, item)
@@ -327,15 +439,29 @@ pub fn when_file_changed(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn only_once(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::OnlyOnce, args, item)
@@ -355,21 +481,35 @@ pub fn not_unless(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Run the function in the `collect-metrics` hook.
 ///
 /// Takes no arguments. `collect-metrics` runs in restricted mode: no
-/// start-up flags and no endpoints, and only the `#[collect_metrics]`
-/// handlers run, each once. It cannot be combined with any other
+/// start-up flags and no endpoints (so a handler taking an endpoint fails
+/// the hook), and only the `#[collect_metrics]` handlers run, each once. It cannot be combined with any other
 /// attribute of this crate except `#[not_unless]`.
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn collect_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::CollectMetrics, args, item)
@@ -378,21 +518,36 @@ pub fn collect_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Run the function in the `meter-status-changed` hook.
 ///
 /// Takes no arguments. `meter-status-changed` runs in restricted mode: no
-/// start-up flags and no endpoints, and only the `#[meter_status_changed]`
-/// handlers run, each once. It cannot be combined with any other attribute
+/// start-up flags and no endpoints (so a handler taking an endpoint fails
+/// the hook), and only the `#[meter_status_changed]` handlers run, each
+/// once. It cannot be combined with any other attribute
 /// of this crate except `#[not_unless]`.
 ///
 /// # Handler signatures
 ///
-/// A free function may be `fn()`, `fn(&mut Context)`, `fn(&Context)`,
-/// `fn(&mut Context, &mut E)` or `fn(&mut E)`, where `E` is an endpoint
-/// type (the charm's one endpoint of that type is passed); it returns `()`
-/// or `Result<(), E>` for any `E: std::error::Error + Send + Sync +
-/// 'static` (such as `Box<dyn std::error::Error + Send + Sync>`). It may
-/// not be generic or `async`. In an `#[endpoint]` impl block a handler
-/// takes `&self` or `&mut self`, then optionally `&mut Context` or
-/// `&Context`. `reactive_core`'s documentation of this attribute has
-/// compiling examples.
+/// A free function takes one of
+///
+/// | parameters | |
+/// |---|---|
+/// | `fn()` | nothing |
+/// | `fn(&mut Context)`, `fn(&Context)` | the hook's context |
+/// | `fn(&mut Context, &mut E)`, `fn(&mut Context, &E)` | the context and an endpoint |
+/// | `fn(&mut E)`, `fn(&E)` | an endpoint alone |
+///
+/// where `E` is an endpoint type (a type with an `#[endpoint]` impl
+/// block). The endpoint passed is the charm's one endpoint of type `E`;
+/// when several endpoints of the charm are of that type, it is the one the
+/// handler's flags name (`endpoint.<name>.…` or `<name>.…`), else the one
+/// whose relation the hook is about, else the hook fails with
+/// `EndpointParamError::Ambiguous`. The function returns `()` or
+/// `Result<(), Err>` for any `Err: std::error::Error + Send + Sync +
+/// 'static` (`reactive_core::prelude::HandlerResult` is
+/// `Result<(), Box<dyn std::error::Error + Send + Sync>>`). It may not be
+/// generic or `async`; any other signature is a compile error listing
+/// these. In an `#[endpoint]` impl block a handler takes `&self` or
+/// `&mut self`, then optionally `&mut Context` or `&Context`.
+/// `reactive_core`'s documentation of this attribute has compiling
+/// examples.
 #[proc_macro_attribute]
 pub fn meter_status_changed(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(AttrKind::MeterStatusChanged, args, item)
@@ -444,6 +599,10 @@ pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `&mut Context` or `&Context`, and returns `()` or `Result<(), E>`. An
 /// associated function without `self` takes the free-function signatures
 /// of `#[when]`. Endpoint handlers cannot be generic.
+///
+/// A charm's own handlers (free functions) may take the endpoint type as a
+/// parameter, `&mut E` or `&E`, with or without `&mut Context` before it;
+/// see `#[when]` for which endpoint they are given.
 #[proc_macro_attribute]
 pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     endpoint::endpoint(args.into(), item.into()).into()
