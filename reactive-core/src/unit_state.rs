@@ -598,6 +598,112 @@ impl UnitState {
         Ok(found.into_iter().collect())
     }
 
+    /// Every key that starts with `prefix`, with its stored JSON text as
+    /// is (not decoded, not cached), sorted by key, with pending changes
+    /// applied (as [`to_python_json`] text). One indexed range query, like
+    /// [`get_range`](Self::get_range), for callers that decode only some of
+    /// the values, or decode them into their own types.
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::ReadRange`] if SQLite fails; [`StateError::NotText`],
+    /// naming the key, if a key or value is not UTF-8 text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("bags.a", json!({"x": "1"}));
+    /// state.commit().unwrap();
+    /// state.set("bags.b", json!([]));
+    /// assert_eq!(
+    ///     state.get_range_raw("bags.").unwrap(),
+    ///     vec![
+    ///         ("bags.a".to_string(), r#"{"x": "1"}"#.to_string()),
+    ///         ("bags.b".to_string(), "[]".to_string()),
+    ///     ]
+    /// );
+    /// ```
+    pub fn get_range_raw(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
+        let mut found: BTreeMap<String, String> = BTreeMap::new();
+        {
+            let range_err = |source| StateError::ReadRange {
+                file: self.path.clone(),
+                prefix: prefix.to_owned(),
+                source,
+            };
+            let upper = prefix_upper_bound(prefix);
+            let sql = if upper.is_some() {
+                SELECT_RANGE
+            } else {
+                SELECT_FROM
+            };
+            let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
+            let mut rows = match &upper {
+                Some(upper) => stmt.query([prefix, upper.as_str()]),
+                None => stmt.query([prefix]),
+            }
+            .map_err(range_err)?;
+            while let Some(row) = rows.next().map_err(range_err)? {
+                let ValueRef::Text(key_bytes) = row.get_ref(0).map_err(range_err)? else {
+                    continue;
+                };
+                let not_text = |key: String, column, e| StateError::NotText {
+                    file: self.path.clone(),
+                    key,
+                    column,
+                    found: "invalid UTF-8 text",
+                    source: Some(e),
+                };
+                let key = std::str::from_utf8(key_bytes).map_err(|e| {
+                    not_text(String::from_utf8_lossy(key_bytes).into_owned(), "key", e)
+                })?;
+                let text = match row.get_ref(1).map_err(range_err)? {
+                    ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                        .map_err(|e| not_text(key.to_owned(), "data", e))?
+                        .to_owned(),
+                    ValueRef::Integer(i) => i.to_string(),
+                    ValueRef::Real(f) => to_python_json(&Value::from(f)),
+                    other => {
+                        return Err(StateError::NotText {
+                            file: self.path.clone(),
+                            key: key.to_owned(),
+                            column: "data",
+                            found: if matches!(other, ValueRef::Null) {
+                                "NULL"
+                            } else {
+                                "a BLOB"
+                            },
+                            source: None,
+                        })
+                    }
+                };
+                found.insert(key.to_owned(), text);
+            }
+        }
+        for (key, change) in self
+            .pending
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(key, _)| key.starts_with(prefix))
+        {
+            match change {
+                Some(value) => {
+                    found.insert(key.clone(), to_python_json(value));
+                }
+                None => {
+                    found.remove(key);
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
     /// Write every pending change to the database in one transaction, then
     /// clear them.
     ///

@@ -568,7 +568,7 @@ mod plain_charm {
 }
 
 #[test]
-fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
+fn a_plain_hook_makes_two_startup_calls_and_one_log_per_handler() {
     let mut harness = Harness::from_yaml(
         "name: app\n",
         "options:\n  port: {type: int, default: 80}\n",
@@ -580,15 +580,13 @@ fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
     assert_eq!(tools(&record), ["config-get", "is-leader", "leader-get"]);
     let record = harness.fire("update-status").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
-    assert_eq!(
-        tools(&record),
-        ["config-get", "is-leader", "leader-get", "juju-log"]
-    );
+    // The leader settings were read in install; no leadership hook since.
+    assert_eq!(tools(&record), ["config-get", "is-leader", "juju-log"]);
     assert_eq!(record.calls_of("config-get"), 1);
     assert_eq!(record.calls_of("is-leader"), 1);
-    assert_eq!(record.calls_of("leader-get"), 1);
+    assert_eq!(record.calls_of("leader-get"), 0);
     assert_eq!(record.calls_of("juju-log"), 1);
-    assert_eq!(record.calls.len(), 4);
+    assert_eq!(record.calls.len(), 3);
 }
 
 #[derive(Default)]
@@ -638,7 +636,6 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
         [
             "config-get",
             "is-leader",
-            "leader-get",
             "relation-ids",
             "relation-list",
             "relation-get"
@@ -648,15 +645,9 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
     let record = harness.fire("update-status").unwrap().clone();
     assert_eq!(
         tools(&record),
-        [
-            "config-get",
-            "is-leader",
-            "leader-get",
-            "relation-ids",
-            "relation-list"
-        ]
+        ["config-get", "is-leader", "relation-ids", "relation-list"]
     );
-    assert_eq!(record.calls.len(), 5);
+    assert_eq!(record.calls.len(), 4);
 }
 
 // ---- a charm directory ----------------------------------------------------------------

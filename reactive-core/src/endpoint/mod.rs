@@ -63,6 +63,7 @@ mod data;
 mod departed;
 mod key_list;
 mod relation;
+pub mod snapshot;
 pub(crate) mod startup;
 mod unit;
 
@@ -73,6 +74,7 @@ pub use data::{DataView, PublishData};
 pub use departed::{departed_key, DepartedUnits};
 pub use key_list::{KeyList, Keyed};
 pub use relation::{Relation, RelationDataError};
+pub use snapshot::RelationDataMode;
 pub use unit::{CombinedUnits, RelatedUnit};
 
 use crate::handler::HandlerError;

@@ -1,7 +1,7 @@
 //! `Relation`: one relation of an endpoint, its remote units and the data
 //! this side publishes on it.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 
 use super::data::{DataView, PublishData};
@@ -77,6 +77,11 @@ pub struct Relation {
     to_publish_read: OnceCell<PublishData>,
     to_publish_app: Option<PublishData>,
     received_app: OnceCell<DataBag>,
+    /// The snapshot's JSON text of the remote application's data (with the
+    /// application's name), decoded on first use.
+    app_snapshot: Option<(String, String)>,
+    /// Whether `received_app` was read with `relation-get --app` in this hook.
+    app_read_by_tool: Cell<bool>,
     tools: ToolsHandle,
 }
 
@@ -93,16 +98,14 @@ impl PartialEq for Relation {
 }
 
 impl Relation {
-    pub(crate) fn new(
+    /// A relation whose remote units are already made (their data from the
+    /// snapshot, or to be read).
+    pub(crate) fn from_units(
         relation_id: &str,
         local_unit: &str,
-        unit_names: &[String],
+        mut units: Vec<RelatedUnit>,
         tools: ToolsHandle,
     ) -> Self {
-        let mut units: Vec<RelatedUnit> = unit_names
-            .iter()
-            .map(|u| RelatedUnit::new(relation_id, u, tools.clone()))
-            .collect();
         units.sort_by(|a, b| crate::names::unit_order(a.unit_name(), b.unit_name()));
         Relation {
             endpoint_name: relation_id
@@ -116,8 +119,45 @@ impl Relation {
             to_publish_read: OnceCell::new(),
             to_publish_app: None,
             received_app: OnceCell::new(),
+            app_snapshot: None,
+            app_read_by_tool: Cell::new(false),
             tools,
         }
+    }
+
+    /// Give the snapshot's JSON text of application `app`'s data.
+    pub(crate) fn set_app_snapshot(&mut self, app: &str, raw: String) {
+        self.app_snapshot = Some((app.to_string(), raw));
+    }
+
+    /// The remote application's data read with `relation-get --app` in this
+    /// hook, with the application's name, if it was.
+    pub(crate) fn app_data_read_by_tool(&self) -> Option<(&str, &DataBag)> {
+        if self.app_read_by_tool.get() {
+            self.received_app
+                .get()
+                .map(|data| (self.application_name(), data))
+        } else {
+            None
+        }
+    }
+
+    /// Every remote unit's data and the remote application's data (when it
+    /// was read in this hook or the snapshot holds it) read again with
+    /// `relation-get`, whatever the snapshot holds. See
+    /// [`RelatedUnit::refresh`].
+    pub fn refresh(&mut self) -> Result<(), ToolError> {
+        for unit in self.units.iter_mut() {
+            unit.refresh()?;
+        }
+        if (self.received_app.get().is_some() || self.app_snapshot.is_some())
+            && !self.app_read_by_tool.get()
+        {
+            self.received_app = OnceCell::new();
+            self.app_snapshot = None;
+            self.received_app_raw()?;
+        }
+        Ok(())
     }
 
     /// The relation's id (`db:3`).
@@ -241,20 +281,29 @@ impl Relation {
             return Ok(data);
         }
         let app = self.application_name().to_string();
+        if let Some((_, raw)) = self.app_snapshot.as_ref().filter(|(a, _)| *a == app) {
+            if let Ok(bag) = serde_json::from_str::<DataBag>(raw) {
+                return Ok(self.received_app.get_or_init(|| bag));
+            }
+        }
         let data = self
             .tools
             .with(|t| t.relation_get_app(&self.relation_id, &app))?;
+        self.app_read_by_tool.set(true);
         Ok(self.received_app.get_or_init(|| data))
     }
 
-    /// Publish what changed: one `relation-set` per modified bag.
-    pub(crate) fn flush(&mut self) -> Result<(), ToolError> {
+    /// Publish what changed: one `relation-set` per modified bag. Returns
+    /// whether this unit's own bag was published.
+    pub(crate) fn flush(&mut self) -> Result<bool, ToolError> {
+        let mut unit_published = false;
         if let Some(data) = &mut self.to_publish {
             if data.is_modified() {
                 let changes = data.changes();
                 self.tools
                     .with(|t| t.relation_set(&self.relation_id, false, &changes))?;
                 data.mark_published();
+                unit_published = true;
             }
         }
         if let Some(data) = &mut self.to_publish_app {
@@ -265,6 +314,6 @@ impl Relation {
                 data.mark_published();
             }
         }
-        Ok(())
+        Ok(unit_published)
     }
 }

@@ -333,6 +333,13 @@ where
         )
         .into());
     };
+    let names = [
+        endpoint.expand_name("endpoint.{endpoint_name}.has_responses"),
+        endpoint.expand_name("endpoint.{endpoint_name}.all_responses"),
+    ];
+    if super::recompute::up_to_date(ctx, endpoint.base(), &names)? {
+        return Ok(());
+    }
     let mut warnings = Vec::new();
     let requests = created_requests::<R>(endpoint.base(), &mut warnings)?;
     for warning in &warnings {
@@ -341,13 +348,14 @@ where
             &format!("endpoint {}: {warning}", endpoint.endpoint_name()),
         );
     }
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.has_responses"),
-        requests.iter().any(|r| r.has_response()),
-    );
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.all_responses"),
-        requests.iter().all(|r| r.has_response()),
-    );
+    let [first, second] = names;
+    let values = [
+        (first, requests.iter().any(|r| r.has_response())),
+        (second, requests.iter().all(|r| r.has_response())),
+    ];
+    for (flag, set) in &values {
+        ctx.toggle_flag(flag, *set);
+    }
+    super::recompute::remember(ctx, endpoint.base(), &values);
     Ok(())
 }

@@ -168,6 +168,13 @@ where
         )
         .into());
     };
+    let names = [
+        endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
+        endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
+    ];
+    if super::recompute::up_to_date(ctx, endpoint.base(), &names)? {
+        return Ok(());
+    }
     let mut warnings = Vec::new();
     let requests = received_requests::<R>(endpoint.base(), &mut warnings)?;
     for warning in &warnings {
@@ -176,13 +183,14 @@ where
             &format!("endpoint {}: {warning}", endpoint.endpoint_name()),
         );
     }
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
-        !requests.is_empty(),
-    );
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
-        requests.iter().any(|r| !r.has_response()),
-    );
+    let [first, second] = names;
+    let values = [
+        (first, !requests.is_empty()),
+        (second, requests.iter().any(|r| !r.has_response())),
+    ];
+    for (flag, set) in &values {
+        ctx.toggle_flag(flag, *set);
+    }
+    super::recompute::remember(ctx, endpoint.base(), &values);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, ConfigOptions};
+use crate::endpoint::RelationDataMode;
 use crate::metadata::{CharmMetadata, MetadataError};
 use crate::registry::{Registry, RegistryBuilder, RegistryError};
 
@@ -18,6 +19,9 @@ pub struct Charm {
     pub config_options: Arc<ConfigOptions>,
     /// Its handlers.
     pub registry: Arc<Registry>,
+    /// How its endpoints read remote relation data (the snapshot by
+    /// default; see [`crate::endpoint::snapshot`]).
+    pub relation_data: RelationDataMode,
 }
 
 /// A charm that cannot be loaded.
@@ -81,6 +85,13 @@ impl Charm {
             metadata,
             config_options: Arc::new(config_options),
             registry: Arc::new(registry),
+            relation_data: RelationDataMode::default(),
         })
+    }
+
+    /// The same charm, reading remote relation data as `mode` says.
+    pub fn with_relation_data(mut self, mode: RelationDataMode) -> Charm {
+        self.relation_data = mode;
+        self
     }
 }

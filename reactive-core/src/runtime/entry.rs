@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{cli, run_hook, Charm, HookInput, PreviousConfigStore};
+use crate::endpoint::RelationDataMode;
 use crate::hook::HookInfo;
 use crate::registry::RegistryBuilder;
 use crate::tools::process::ProcessTools;
@@ -88,7 +89,7 @@ fn run_juju_hook(
     };
     let charm_dir = charm_dir(&hook);
     let charm = match Charm::load_with(&charm_dir, registry) {
-        Ok(charm) => charm,
+        Ok(charm) => charm.with_relation_data(RelationDataMode::from_env(env)),
         Err(e) => {
             let _ = writeln!(err, "ERROR: cannot load the charm: {e}");
             return 1;

@@ -229,7 +229,7 @@ fn run_in_context(
         let saved = persistent_config::to_save(&current, previous.values.as_ref());
         config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
-        crate::endpoint::startup::start_endpoints(ctx, &charm.registry)
+        crate::endpoint::startup::start_endpoints(ctx, &charm.registry, charm.relation_data)
             .map_err(HookError::Startup)?;
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
@@ -238,6 +238,7 @@ fn run_in_context(
     record_observed_sets(ctx, report).map_err(HookError::Commit)?;
     if !restricted {
         crate::endpoint::startup::finish_endpoints(ctx).map_err(HookError::Publish)?;
+        builtin_flags::leadership_exit(ctx);
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
     }

@@ -55,6 +55,8 @@ pub struct CachedTools {
     /// Relation id → application → data.
     relation_get_app: HashMap<String, HashMap<String, DataBag>>,
     model: ModelCache,
+    /// Whether `leader-set` succeeded since the cache was made or cleared.
+    leader_settings_written: bool,
 }
 
 /// The cached answers of the model tools.
@@ -105,7 +107,14 @@ impl CachedTools {
             relation_get: HashMap::new(),
             relation_get_app: HashMap::new(),
             model: ModelCache::default(),
+            leader_settings_written: false,
         }
+    }
+
+    /// Whether this unit changed the leader settings (`leader-set`
+    /// succeeded) since the cache was made or cleared.
+    pub fn leader_settings_written(&self) -> bool {
+        self.leader_settings_written
     }
 
     /// The wrapped tools, dropping the cache.
@@ -128,6 +137,7 @@ impl CachedTools {
         self.config = None;
         self.is_leader = None;
         self.leader = None;
+        self.leader_settings_written = false;
         self.relation_ids.clear();
         self.relation_list.clear();
         self.relation_get.clear();
@@ -222,6 +232,7 @@ impl HookTools for CachedTools {
 
     fn leader_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
         self.inner.leader_set(data)?;
+        self.leader_settings_written = true;
         if let Some(cached) = &mut self.leader {
             for (key, value) in data {
                 if value.is_empty() {
