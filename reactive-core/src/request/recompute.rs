@@ -25,7 +25,9 @@ pub(crate) fn up_to_date(
     if base.remote_data_changed() {
         return Ok(false);
     }
-    let Some(Value::Object(kept)) = ctx.unit_state().get(&pattern_flags_key(base.endpoint_name()))?
+    let Some(Value::Object(kept)) = ctx
+        .unit_state()
+        .get(&pattern_flags_key(base.endpoint_name()))?
     else {
         return Ok(false);
     };
@@ -40,6 +42,8 @@ pub(crate) fn remember(ctx: &mut Context, base: &EndpointBase, flags: &[(String,
         .iter()
         .map(|(flag, set)| (flag.clone(), Value::Bool(*set)))
         .collect();
-    ctx.unit_state()
-        .set(&pattern_flags_key(base.endpoint_name()), Value::Object(kept));
+    ctx.unit_state().set(
+        &pattern_flags_key(base.endpoint_name()),
+        Value::Object(kept),
+    );
 }
