@@ -602,6 +602,21 @@ impl Deployment {
         Ok(())
     }
 
+    /// Queue `hook` on `unit` (as Juju would, for a hook the other steps do
+    /// not cause, such as `update-status`); [`run_until_quiet`](Self::run_until_quiet)
+    /// runs it. The unit's name is filled in; a hook already queued on the
+    /// unit is not queued twice.
+    pub fn queue_hook(&mut self, unit: &str, hook: HookInfo) -> Result<(), SimError> {
+        if !self.units.contains_key(unit) {
+            return Err(SimError::Unknown {
+                what: "unit",
+                name: unit.to_string(),
+            });
+        }
+        self.push(unit, hook);
+        Ok(())
+    }
+
     /// Run the failed hook at the head of the queue again, then the rest.
     pub fn retry(&mut self) -> Result<(), SimError> {
         self.run_until_quiet()
