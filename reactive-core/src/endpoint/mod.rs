@@ -52,11 +52,17 @@
 //! 4. unless the endpoint was already joined and the hook is not one of its
 //!    relation hooks (which saves hook-tool calls; step 5 is skipped too):
 //!    `endpoint.<name>.changed` and `endpoint.<name>.changed.<key>` for every
-//!    received key whose value changed since last seen;
+//!    received key whose value changed since last seen, over the units
+//!    read in this hook (every unit when the endpoint was not joined);
 //! 5. the type's own [`manage_flags`](Endpoint::manage_flags).
 //!
 //! `changed` and `changed.<key>` are never cleared by the framework: the
 //! handler that deals with a change clears them.
+//!
+//! Remote data comes from the relation-data snapshot kept in the unit
+//! state: a relation hook re-reads only the unit or application it is
+//! about, and every other bag is the one last read (see [`snapshot`] for
+//! the rule, and [`RelationDataMode`] for reading everything fresh).
 
 mod base;
 mod data;

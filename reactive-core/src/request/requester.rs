@@ -23,7 +23,8 @@ pub type ResponseOf<E> = <<E as RequesterEndpoint>::Request as Request>::Respons
 ///
 /// Implement it (one line: the request type) and name the same type in
 /// `#[endpoint(..., requester = JobRequest)]`; the framework then manages,
-/// in every hook, after the endpoint's own flags:
+/// at startup, after the endpoint's own flags (computed again only when
+/// their inputs may have changed, see [the module documentation](super)):
 /// * `endpoint.{endpoint_name}.has_responses`: some request has a
 ///   response;
 /// * `endpoint.{endpoint_name}.all_responses`: every request has a response

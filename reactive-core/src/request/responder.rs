@@ -19,7 +19,8 @@ use crate::Context;
 ///
 /// Implement it (one line: the request type) and name the same type in
 /// `#[endpoint(..., responder = JobRequest)]`; the framework then manages,
-/// in every hook, after the endpoint's own flags:
+/// at startup, after the endpoint's own flags (computed again only when
+/// their inputs may have changed, see [the module documentation](super)):
 /// * `endpoint.{endpoint_name}.has_requests`: some joined remote unit sent
 ///   a request;
 /// * `endpoint.{endpoint_name}.new_requests`: some request has no response
