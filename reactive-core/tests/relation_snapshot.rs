@@ -14,6 +14,7 @@ use reactive_core::metadata::CharmMetadata;
 use reactive_core::prelude::*;
 use reactive_core::registry::Registry;
 use reactive_core::runtime::Charm;
+use reactive_core::tools::HookTools;
 use reactive_testing::harness::{Harness, HookRecord};
 use serde_json::{json, Value};
 
@@ -80,9 +81,13 @@ impl Jobs {
     }
 }
 
-/// The charm's own handler (a charm needs one).
-#[hook("stop")]
-fn on_stop() {}
+/// The charm's own handler: the leader writes a setting.
+#[hook("leader-elected")]
+fn on_leader_elected(ctx: &mut Context) -> Result<(), reactive_core::tools::ToolError> {
+    let mut settings = reactive_core::tools::DataBag::new();
+    settings.insert("token".into(), "from-leader".into());
+    ctx.tools().with(|t| t.leader_set(&settings))
+}
 
 const METADATA: &str = "name: prom\nrequires:\n  scrape:\n    interface: snapshot-jobs\n";
 
@@ -455,7 +460,15 @@ fn leader_get_is_asked_in_leadership_hooks_and_after_leader_set() {
     assert!(!h.is_flag_set("leadership.changed.token"));
     assert!(!h.is_flag_set("leadership.changed"));
     h.set_leader(true);
-    assert_eq!(fire(&mut h, "leader-elected").calls_of("leader-get"), 1);
+    let record = fire(&mut h, "leader-elected");
+    assert_eq!(record.calls_of("leader-get"), 1);
+    assert_eq!(record.calls_of("leader-set"), 1);
+    // The leader gets no hook for its own write: the next hook reads the
+    // settings again, and sees the change.
+    assert_eq!(fire(&mut h, "update-status").calls_of("leader-get"), 1);
+    assert!(h.is_flag_set("leadership.changed.token"));
+    assert_eq!(fire(&mut h, "update-status").calls_of("leader-get"), 0);
+    assert!(!h.is_flag_set("leadership.changed.token"));
     // A unit state without the marker (charms.reactive's) reads once.
     h.unit_state().unset("reactive.leadership.snapshot");
     h.unit_state().commit().unwrap();
