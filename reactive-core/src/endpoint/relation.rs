@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::data::{DataView, PublishData};
 use super::key_list::{KeyList, Keyed};
+use super::snapshot::RowRef;
 use super::unit::{CombinedUnits, RelatedUnit};
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
@@ -77,9 +78,9 @@ pub struct Relation {
     to_publish_read: OnceCell<PublishData>,
     to_publish_app: Option<PublishData>,
     received_app: OnceCell<DataBag>,
-    /// The snapshot's JSON text of the remote application's data (with the
-    /// application's name), decoded on first use.
-    app_snapshot: Option<(String, String)>,
+    /// The snapshot's row of the remote application's data (with the
+    /// application's name), read and decoded on first use.
+    app_snapshot: Option<(String, RowRef)>,
     /// Whether `received_app` was read with `relation-get --app` in this hook.
     app_read_by_tool: Cell<bool>,
     tools: ToolsHandle,
@@ -125,9 +126,9 @@ impl Relation {
         }
     }
 
-    /// Give the snapshot's JSON text of application `app`'s data.
-    pub(crate) fn set_app_snapshot(&mut self, app: &str, raw: String) {
-        self.app_snapshot = Some((app.to_string(), raw));
+    /// Give the snapshot's row of application `app`'s data.
+    pub(crate) fn set_app_snapshot(&mut self, app: &str, row: RowRef) {
+        self.app_snapshot = Some((app.to_string(), row));
     }
 
     /// The remote application's data read with `relation-get --app` in this
@@ -281,8 +282,8 @@ impl Relation {
             return Ok(data);
         }
         let app = self.application_name().to_string();
-        if let Some((_, raw)) = self.app_snapshot.as_ref().filter(|(a, _)| *a == app) {
-            if let Ok(bag) = serde_json::from_str::<DataBag>(raw) {
+        if let Some((_, row)) = self.app_snapshot.as_ref().filter(|(a, _)| *a == app) {
+            if let Some(bag) = row.bag() {
                 return Ok(self.received_app.get_or_init(|| bag));
             }
         }

@@ -23,7 +23,9 @@
 //!   unit, or a unit state written by charms.reactive or before the
 //!   snapshot existed) is read when its data is first needed, then kept;
 //!   a row for a unit `relation-list` no longer names is dropped;
-//! - every other bag comes from the snapshot.
+//! - every other bag comes from the snapshot: at startup only the rows'
+//!   keys are read; a relation's values are read, all at once, when one of
+//!   its units' data is first needed.
 //!
 //! Juju runs a `-changed` hook after every change of a remote unit's or
 //! application's data, so the data, and the flags computed from it, change
@@ -39,12 +41,13 @@
 //! [`RelationDataMode::Snapshot`] starts with one full read.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 
 use super::relation::Relation;
 use crate::tools::DataBag;
-use crate::unit_state::StateError;
+use crate::unit_state::{CommittedReader, StateError};
 use crate::Context;
 
 /// The unit-state prefix of every relation-data snapshot row.
@@ -95,27 +98,118 @@ pub fn app_data_key(relation_id: &str, app: &str) -> String {
     format!("{RELATION_DATA_PREFIX}{relation_id}.app.{app}")
 }
 
-/// One relation's rows, as read with one prefix read.
+/// One relation's rows, read when first needed with one prefix read of
+/// the committed unit state (or given at once, for an in-memory store).
+#[derive(Debug)]
+pub(crate) struct LazyRows {
+    prefix: String,
+    reader: Option<Arc<Mutex<CommittedReader>>>,
+    rows: OnceLock<BTreeMap<String, String>>,
+}
+
+impl LazyRows {
+    /// The JSON text of row `key`, reading the relation's rows first if
+    /// they were not. A failed read counts as no row: the unit is then
+    /// read with `relation-get`.
+    fn get(&self, key: &str) -> Option<&str> {
+        let rows = self.rows.get_or_init(|| {
+            let Some(reader) = &self.reader else {
+                return BTreeMap::new();
+            };
+            let reader = reader.lock().unwrap_or_else(|p| p.into_inner());
+            reader
+                .get_range_raw(&self.prefix)
+                .map(|rows| rows.into_iter().collect())
+                .unwrap_or_default()
+        });
+        rows.get(key).map(String::as_str)
+    }
+}
+
+/// One snapshot row: where it is and how to read it.
+#[derive(Debug, Clone)]
+pub(crate) struct RowRef {
+    rows: Arc<LazyRows>,
+    key: String,
+}
+
+impl RowRef {
+    /// The row's JSON text (`None` if it could not be read).
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.rows.get(&self.key)
+    }
+
+    /// The row as a data bag (`None` if it cannot be read, or is not an
+    /// object of strings).
+    pub(crate) fn bag(&self) -> Option<DataBag> {
+        self.text()
+            .and_then(|raw| serde_json::from_str::<DataBag>(raw).ok())
+    }
+}
+
+/// The connection that reads snapshot rows for a hook, opened when first
+/// needed (`None` inside: an in-memory store, or it could not be opened;
+/// the rows are then read at once).
+pub(crate) type ReaderSlot = Option<Option<Arc<Mutex<CommittedReader>>>>;
+
+/// One relation's rows: their keys now, their values when first needed.
 #[derive(Debug, Default)]
 pub(crate) struct SavedRelation {
-    /// Unit → JSON text of its bag.
-    pub(crate) units: BTreeMap<String, String>,
-    /// Application and the JSON text of its bag.
-    pub(crate) app: Option<(String, String)>,
+    /// Unit → its row.
+    pub(crate) units: BTreeMap<String, RowRef>,
+    /// Application and its row.
+    pub(crate) app: Option<(String, RowRef)>,
     /// Every row's key.
     pub(crate) keys: Vec<String>,
 }
 
-/// Read one relation's rows.
-pub(crate) fn load(ctx: &mut Context, relation_id: &str) -> Result<SavedRelation, StateError> {
+/// Find one relation's rows (their keys only, from the key index).
+pub(crate) fn load(
+    ctx: &mut Context,
+    relation_id: &str,
+    reader: &mut ReaderSlot,
+) -> Result<SavedRelation, StateError> {
     let prefix = relation_data_prefix(relation_id);
+    let keys = ctx.unit_state().get_range_keys(&prefix)?;
     let mut saved = SavedRelation::default();
-    for (key, raw) in ctx.unit_state().get_range_raw(&prefix)? {
+    if keys.is_empty() {
+        return Ok(saved);
+    }
+    let reader = reader
+        .get_or_insert_with(|| {
+            ctx.unit_state()
+                .committed_reader()
+                .ok()
+                .flatten()
+                .map(|r| Arc::new(Mutex::new(r)))
+        })
+        .clone();
+    let rows = match reader {
+        Some(reader) => LazyRows {
+            prefix: prefix.clone(),
+            reader: Some(reader),
+            rows: OnceLock::new(),
+        },
+        None => {
+            let all = ctx.unit_state().get_range_raw(&prefix)?;
+            LazyRows {
+                prefix: prefix.clone(),
+                reader: None,
+                rows: OnceLock::from(all.into_iter().collect::<BTreeMap<_, _>>()),
+            }
+        }
+    };
+    let rows = Arc::new(rows);
+    for key in keys {
         let rest = &key[prefix.len()..];
+        let row = RowRef {
+            rows: rows.clone(),
+            key: key.clone(),
+        };
         if let Some(unit) = rest.strip_prefix("unit.") {
-            saved.units.insert(unit.to_string(), raw);
+            saved.units.insert(unit.to_string(), row);
         } else if let Some(app) = rest.strip_prefix("app.") {
-            saved.app = Some((app.to_string(), raw));
+            saved.app = Some((app.to_string(), row));
         }
         saved.keys.push(key);
     }

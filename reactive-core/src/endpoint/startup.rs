@@ -11,7 +11,7 @@ use crate::log::LogLevel;
 use crate::pyjson::decode_or_raw;
 use crate::registry::Registry;
 use crate::runtime::StartupError;
-use crate::tools::{DataBag, HookTools, ToolError};
+use crate::tools::{HookTools, ToolError};
 use crate::Context;
 
 /// Make every endpoint instance of the charm and compute its automatic
@@ -71,18 +71,19 @@ fn start_one(
     let mut relation_ids = tools.with(|t| t.relation_ids(name))?;
     relation_ids.sort_by(|a, b| relation_order(a, b));
     let mut relations = Vec::with_capacity(relation_ids.len());
-    let mut departing_raw = None;
+    let mut departing_row = None;
+    let mut reader: snapshot::ReaderSlot = None;
     for rid in &relation_ids {
         let listed = tools.with(|t| t.relation_list(rid))?;
         let this_hook = hook_rid == Some(rid.as_str());
-        let mut saved = snapshot::load(ctx, rid)?;
+        let mut saved = snapshot::load(ctx, rid, &mut reader)?;
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
             snapshot::forget(ctx, &saved.keys);
             saved = Default::default();
         }
         if this_hook {
             if let Some(unit) = &departing {
-                departing_raw = saved.units.get(unit).cloned();
+                departing_row = saved.units.get(unit).cloned();
             }
         }
         let mut units = Vec::with_capacity(listed.len());
@@ -90,8 +91,8 @@ fn start_one(
             let row = saved.units.remove(unit);
             let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
             match row {
-                Some(raw) if !about_this_unit => {
-                    units.push(RelatedUnit::from_snapshot(rid, unit, raw, tools.clone()))
+                Some(row) if !about_this_unit => {
+                    units.push(RelatedUnit::from_snapshot(rid, unit, row, tools.clone()))
                 }
                 _ => {
                     remote_changed = true;
@@ -106,11 +107,11 @@ fn start_one(
             ctx.unit_state().unset(&unit_data_key(rid, unit));
         }
         let mut relation = Relation::from_units(rid, &local_unit, units, tools.clone());
-        if let Some((app, raw)) = saved.app {
+        if let Some((app, row)) = saved.app {
             if this_hook && app_changed {
                 ctx.unit_state().unset(&app_data_key(rid, &app));
             } else {
-                relation.set_app_snapshot(&app, raw);
+                relation.set_app_snapshot(&app, row);
             }
         }
         relations.push(relation);
@@ -130,9 +131,9 @@ fn start_one(
     if let (Some(rid), Some(unit)) = (hook_rid, departing.as_deref()) {
         let data = match tools.with(|t| t.relation_get(rid, unit)) {
             Ok(data) => data,
-            Err(ToolError::RelationNotFound { .. }) => departing_raw
-                .as_deref()
-                .and_then(|raw| serde_json::from_str::<DataBag>(raw).ok())
+            Err(ToolError::RelationNotFound { .. }) => departing_row
+                .as_ref()
+                .and_then(snapshot::RowRef::bag)
                 .unwrap_or_default(),
             Err(e) => return Err(e.into()),
         };

@@ -4,6 +4,7 @@ use std::cell::{Cell, OnceCell};
 
 use super::data::DataView;
 use super::key_list::Keyed;
+use super::snapshot::RowRef;
 use crate::names::app_of;
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
@@ -20,8 +21,8 @@ pub struct RelatedUnit {
     relation_id: String,
     unit_name: String,
     data: OnceCell<DataBag>,
-    /// The snapshot's JSON text of the data, decoded on first use.
-    snapshot: Option<String>,
+    /// The snapshot's row of the data, read and decoded on first use.
+    snapshot: Option<Box<RowRef>>,
     /// Whether `data` was read with `relation-get` in this hook (and so
     /// goes into the snapshot at the end of it).
     read_by_tool: Cell<bool>,
@@ -52,15 +53,15 @@ impl RelatedUnit {
         }
     }
 
-    /// A unit whose data the snapshot holds (JSON text of the raw bag).
+    /// A unit whose data the snapshot holds.
     pub(crate) fn from_snapshot(
         relation_id: &str,
         unit_name: &str,
-        snapshot: String,
+        snapshot: RowRef,
         tools: ToolsHandle,
     ) -> Self {
         let mut unit = RelatedUnit::new(relation_id, unit_name, tools);
-        unit.snapshot = Some(snapshot);
+        unit.snapshot = Some(Box::new(snapshot));
         unit
     }
 
@@ -105,11 +106,7 @@ impl RelatedUnit {
         }
         // A snapshot entry that is not a bag of strings (edited by hand,
         // say) is not trusted: the unit is read again.
-        if let Some(bag) = self
-            .snapshot
-            .as_deref()
-            .and_then(|raw| serde_json::from_str::<DataBag>(raw).ok())
-        {
+        if let Some(bag) = self.snapshot.as_deref().and_then(RowRef::bag) {
             return Ok(self.data.get_or_init(|| bag));
         }
         let data = self
