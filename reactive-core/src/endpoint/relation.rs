@@ -14,14 +14,10 @@ use crate::tools::{DataBag, HookTools, ToolError};
 /// Order relation ids by endpoint, then by number as a number (so `db:2`
 /// sorts before `db:10`; charms.reactive compares the strings).
 pub(crate) fn relation_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let split = |rid: &str| {
+    fn split(rid: &str) -> (&str, u64, &str) {
         let (name, n) = rid.rsplit_once(':').unwrap_or((rid, ""));
-        (
-            name.to_string(),
-            n.parse::<u64>().unwrap_or(u64::MAX),
-            rid.to_string(),
-        )
-    };
+        (name, n.parse::<u64>().unwrap_or(u64::MAX), rid)
+    }
     split(a).cmp(&split(b))
 }
 
