@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use reactive_core::endpoint::RelationDataMode;
 use reactive_core::runtime::Charm;
 use reactive_testing::sim::{CharmRunner, ProcessCharm, SimError};
 
@@ -29,13 +30,27 @@ pub fn charm_dir(name: &str) -> Result<PathBuf, SimError> {
 /// A charm run in this process, with its own handlers (and its
 /// endpoints').
 pub fn in_process(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
+    in_process_reading(name, RelationDataMode::Snapshot)
+}
+
+/// [`in_process`], reading remote relation data as charms.reactive does:
+/// every bag a hook needs with `relation-get`.
+pub fn in_process_fresh(name: &str) -> Result<(CharmRunner, PathBuf), SimError> {
+    in_process_reading(name, RelationDataMode::Fresh)
+}
+
+fn in_process_reading(
+    name: &str,
+    mode: RelationDataMode,
+) -> Result<(CharmRunner, PathBuf), SimError> {
     let dir = charm_dir(name)?;
     let registry = match name {
         "scrape-target" => scrape_target::charm(),
         _ => prometheus::charm(),
     };
     let charm = Charm::load_with(&dir, registry.registry())
-        .map_err(|e| SimError::Invalid(e.to_string()))?;
+        .map_err(|e| SimError::Invalid(e.to_string()))?
+        .with_relation_data(mode);
     Ok((CharmRunner::InProcess(charm), dir))
 }
 

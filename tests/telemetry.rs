@@ -47,6 +47,9 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 enum Mode {
     InProcess,
     Processes,
+    /// In process, every remote bag read with `relation-get` as
+    /// charms.reactive does (no relation-data snapshot).
+    InProcessFresh,
 }
 
 impl std::fmt::Display for Mode {
@@ -54,6 +57,7 @@ impl std::fmt::Display for Mode {
         f.write_str(match self {
             Mode::InProcess => "in process",
             Mode::Processes => "as processes",
+            Mode::InProcessFresh => "in process, fresh reads",
         })
     }
 }
@@ -247,10 +251,12 @@ fn run(mode: Mode) -> Run {
     let workdir = scratch(match mode {
         Mode::InProcess => "in-process",
         Mode::Processes => "processes",
+        Mode::InProcessFresh => "in-process-fresh",
     });
     let catalog = match mode {
         Mode::InProcess => telemetry::in_process,
         Mode::Processes => as_process,
+        Mode::InProcessFresh => telemetry::in_process_fresh,
     };
     if mode == Mode::Processes {
         charm_binaries(); // built before the clock starts
@@ -1239,7 +1245,7 @@ fn a_target_added_after_relating_joins_in_both_modes() {
     for mode in [Mode::InProcess, Mode::Processes] {
         let workdir = scratch("add-unit");
         let catalog = match mode {
-            Mode::InProcess => telemetry::in_process,
+            Mode::InProcess | Mode::InProcessFresh => telemetry::in_process,
             Mode::Processes => as_process,
         };
         let mut deployment = Deployment::new(&workdir).unwrap();
@@ -1324,4 +1330,62 @@ fn a_target_added_after_relating_joins_in_both_modes() {
         units.iter().map(|u| u.status.clone()).collect()
     };
     assert_eq!(statuses(&observed[0]), statuses(&observed[1]));
+}
+
+/// The relation-data snapshot changes nothing a step leaves behind (the
+/// hooks run, every unit's flags, published data and status, the files):
+/// only the hook-tool calls, never more in a step than with fresh reads.
+/// Within a step a handler may run in another hook: with fresh reads, a
+/// prometheus hook sees a target's new data before that target's own
+/// -changed hook, as charms.reactive does.
+#[test]
+fn the_relation_data_snapshot_changes_only_the_calls() {
+    let a = in_process_run();
+    let b = run(Mode::InProcessFresh);
+    let (ids_a, ids_b) = (request_ids(a), request_ids(&b));
+    assert_eq!(a.steps.len(), b.steps.len());
+    let (mut calls_a, mut calls_b) = (0, 0);
+    for (x, y) in a.steps.iter().zip(&b.steps) {
+        let count = |o: &Observed| -> usize {
+            o.report
+                .hooks
+                .iter()
+                .flat_map(|h| &h.calls)
+                .filter(|c| c.tool != "juju-log")
+                .count()
+        };
+        let (cx, cy) = (count(x), count(y));
+        assert!(
+            cx <= cy,
+            "{}: {cx} calls with the snapshot, {cy} without",
+            x.report.step
+        );
+        calls_a += cx;
+        calls_b += cy;
+        let (mut x, mut y) = (normalised(a, x, &ids_a), normalised(&b, y, &ids_b));
+        for v in [&mut x, &mut y] {
+            v.as_object_mut().unwrap().remove("logs");
+            for h in v["hooks"].as_array_mut().unwrap() {
+                let h = h.as_object_mut().unwrap();
+                for key in ["calls", "invoked", "flags_set", "flags_cleared"] {
+                    h.remove(key);
+                }
+            }
+        }
+        if x != y {
+            panic!(
+                "step `{}` differs with fresh reads\n--- snapshot:\n{}\n--- fresh:\n{}",
+                x["step"],
+                serde_json::to_string_pretty(&x).unwrap(),
+                serde_json::to_string_pretty(&y).unwrap()
+            );
+        }
+    }
+    assert!(
+        calls_a < calls_b,
+        "{calls_a} calls with the snapshot, {calls_b} without"
+    );
+    eprintln!(
+        "telemetry scenario: {calls_a} hook-tool calls (juju-log aside) with the snapshot, {calls_b} with fresh reads"
+    );
 }

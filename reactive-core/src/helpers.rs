@@ -13,7 +13,7 @@ use crate::pyjson;
 use crate::unit_state::StateError;
 use crate::Context;
 
-const DATA_CHANGED_PREFIX: &str = "reactive.data_changed.";
+pub(crate) const DATA_CHANGED_PREFIX: &str = "reactive.data_changed.";
 const FILES_CHANGED_PREFIX: &str = "reactive.files_changed.";
 const INVOKED_PREFIX: &str = "reactive.invoked.";
 

@@ -65,6 +65,10 @@ const SELECT_FROM: &str =
     "select key, data from kv where key >= ?1 and typeof(key) = 'text' order by key";
 const SELECT_RANGE: &str =
     "select key, data from kv where key >= ?1 and key < ?2 and typeof(key) = 'text' order by key";
+const SELECT_KEYS_FROM: &str =
+    "select key from kv where key >= ?1 and typeof(key) = 'text' order by key";
+const SELECT_KEYS_RANGE: &str =
+    "select key from kv where key >= ?1 and key < ?2 and typeof(key) = 'text' order by key";
 const UPSERT: &str = "insert or replace into kv (key, data) values (?1, ?2)";
 const DELETE: &str = "delete from kv where key = ?1";
 
@@ -598,6 +602,116 @@ impl UnitState {
         Ok(found.into_iter().collect())
     }
 
+    /// Every key that starts with `prefix`, with its stored JSON text as
+    /// is (not decoded, not cached), sorted by key, with pending changes
+    /// applied (as [`to_python_json`] text). One indexed range query, like
+    /// [`get_range`](Self::get_range), for callers that decode only some of
+    /// the values, or decode them into their own types.
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::ReadRange`] if SQLite fails; [`StateError::NotText`],
+    /// naming the key, if a key or value is not UTF-8 text.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("bags.a", json!({"x": "1"}));
+    /// state.commit().unwrap();
+    /// state.set("bags.b", json!([]));
+    /// assert_eq!(
+    ///     state.get_range_raw("bags.").unwrap(),
+    ///     vec![
+    ///         ("bags.a".to_string(), r#"{"x": "1"}"#.to_string()),
+    ///         ("bags.b".to_string(), "[]".to_string()),
+    ///     ]
+    /// );
+    /// ```
+    pub fn get_range_raw(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
+        let mut found = read_range_raw(&self.conn, &self.path, prefix)?;
+        for (key, change) in self
+            .pending
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(key, _)| key.starts_with(prefix))
+        {
+            match change {
+                Some(value) => {
+                    found.insert(key.clone(), to_python_json(value));
+                }
+                None => {
+                    found.remove(key);
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// Every key that starts with `prefix`, sorted, with pending changes
+    /// applied; the values are not read.
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("bags.a", json!({}));
+    /// state.set("bags.b", json!({}));
+    /// state.commit().unwrap();
+    /// state.unset("bags.a");
+    /// assert_eq!(state.get_range_keys("bags.").unwrap(), ["bags.b"]);
+    /// ```
+    pub fn get_range_keys(&mut self, prefix: &str) -> Result<Vec<String>, StateError> {
+        let mut keys: std::collections::BTreeSet<String> =
+            read_range_keys(&self.conn, &self.path, prefix)?
+                .into_iter()
+                .collect();
+        for (key, change) in self
+            .pending
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(key, _)| key.starts_with(prefix))
+        {
+            if change.is_some() {
+                keys.insert(key.clone());
+            } else {
+                keys.remove(key);
+            }
+        }
+        Ok(keys.into_iter().collect())
+    }
+
+    /// A second, read-only connection to the same database file, reading
+    /// what is committed (not this store's pending changes); `None` for an
+    /// in-memory store. For data read later in the hook, if at all.
+    pub fn committed_reader(&self) -> Result<Option<CommittedReader>, StateError> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StateError::Open {
+            file: Some(path.clone()),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|source| StateError::Open {
+                file: Some(path.clone()),
+                source,
+            })?;
+        Ok(Some(CommittedReader {
+            conn,
+            path: Some(path.clone()),
+        }))
+    }
+
     /// Write every pending change to the database in one transaction, then
     /// clear them.
     ///
@@ -660,6 +774,31 @@ impl UnitState {
     /// commit or rollback).
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
+    }
+}
+
+/// A read-only connection to a unit state's file (see
+/// [`UnitState::committed_reader`]): what the last commit left.
+pub struct CommittedReader {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl fmt::Debug for CommittedReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommittedReader")
+            .field("file", &format_args!("{}", Location(self.path.as_deref())))
+            .finish()
+    }
+}
+
+impl CommittedReader {
+    /// Every committed row under `prefix` as stored (JSON text), sorted by
+    /// key: one indexed range query.
+    pub fn get_range_raw(&self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
+        Ok(read_range_raw(&self.conn, &self.path, prefix)?
+            .into_iter()
+            .collect())
     }
 }
 
@@ -730,6 +869,110 @@ fn write_transaction<'a>(
         let _ = conn.execute_batch("ROLLBACK");
     }
     result
+}
+
+/// The rows under `prefix` as stored (JSON text), sorted by key; pending
+/// changes are the caller's business.
+fn read_range_raw(
+    conn: &Connection,
+    path: &Option<PathBuf>,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>, StateError> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    {
+        let range_err = |source| StateError::ReadRange {
+            file: path.clone(),
+            prefix: prefix.to_owned(),
+            source,
+        };
+        let upper = prefix_upper_bound(prefix);
+        let sql = if upper.is_some() {
+            SELECT_RANGE
+        } else {
+            SELECT_FROM
+        };
+        let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
+        let mut rows = match &upper {
+            Some(upper) => stmt.query([prefix, upper.as_str()]),
+            None => stmt.query([prefix]),
+        }
+        .map_err(range_err)?;
+        while let Some(row) = rows.next().map_err(range_err)? {
+            let ValueRef::Text(key_bytes) = row.get_ref(0).map_err(range_err)? else {
+                continue;
+            };
+            let not_text = |key: String, column, e| StateError::NotText {
+                file: path.clone(),
+                key,
+                column,
+                found: "invalid UTF-8 text",
+                source: Some(e),
+            };
+            let key = std::str::from_utf8(key_bytes)
+                .map_err(|e| not_text(String::from_utf8_lossy(key_bytes).into_owned(), "key", e))?;
+            let text = match row.get_ref(1).map_err(range_err)? {
+                ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map_err(|e| not_text(key.to_owned(), "data", e))?
+                    .to_owned(),
+                ValueRef::Integer(i) => i.to_string(),
+                ValueRef::Real(f) => to_python_json(&Value::from(f)),
+                other => {
+                    return Err(StateError::NotText {
+                        file: path.clone(),
+                        key: key.to_owned(),
+                        column: "data",
+                        found: if matches!(other, ValueRef::Null) {
+                            "NULL"
+                        } else {
+                            "a BLOB"
+                        },
+                        source: None,
+                    })
+                }
+            };
+            found.insert(key.to_owned(), text);
+        }
+    }
+    Ok(found)
+}
+
+/// The keys under `prefix`, sorted (read from the key index only).
+fn read_range_keys(
+    conn: &Connection,
+    path: &Option<PathBuf>,
+    prefix: &str,
+) -> Result<Vec<String>, StateError> {
+    let range_err = |source| StateError::ReadRange {
+        file: path.clone(),
+        prefix: prefix.to_owned(),
+        source,
+    };
+    let upper = prefix_upper_bound(prefix);
+    let sql = if upper.is_some() {
+        SELECT_KEYS_RANGE
+    } else {
+        SELECT_KEYS_FROM
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
+    let mut rows = match &upper {
+        Some(upper) => stmt.query([prefix, upper.as_str()]),
+        None => stmt.query([prefix]),
+    }
+    .map_err(range_err)?;
+    let mut keys = Vec::new();
+    while let Some(row) = rows.next().map_err(range_err)? {
+        if let ValueRef::Text(bytes) = row.get_ref(0).map_err(range_err)? {
+            let key = std::str::from_utf8(bytes).map_err(|e| StateError::NotText {
+                file: path.clone(),
+                key: String::from_utf8_lossy(bytes).into_owned(),
+                column: "key",
+                found: "invalid UTF-8 text",
+                source: Some(e),
+            })?;
+            keys.push(key.to_owned());
+        }
+    }
+    Ok(keys)
 }
 
 /// Decode a stored `data` column, or a typed error naming the key.

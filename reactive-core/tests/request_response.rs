@@ -627,6 +627,7 @@ fn forbidden_operations_give_typed_errors() {
     .unwrap();
     h.fire_relation("changed", &s_rid, Some("target/0"))
         .unwrap();
+    h.fire_relation("changed", &m_rid, Some("prom/0")).unwrap();
 
     let out = std::rc::Rc::new(RefCell::new(Vec::<RequestError>::new()));
     let slot = out.clone();

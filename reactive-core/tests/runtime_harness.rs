@@ -772,7 +772,7 @@ mod plain_charm {
 }
 
 #[test]
-fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
+fn a_plain_hook_makes_two_startup_calls_and_one_log_per_handler() {
     let mut harness = Harness::from_yaml(
         "name: app\n",
         "options:\n  port: {type: int, default: 80}\n",
@@ -787,22 +787,17 @@ fn a_plain_hook_makes_three_startup_calls_and_one_log_per_handler() {
     );
     let record = harness.fire("update-status").unwrap().clone();
     assert_eq!(record.invoked.len(), 1);
+    // The hook's announcement and the handler's line; the leader settings
+    // were read in install, and no leadership hook ran since.
     assert_eq!(
         tools(&record),
-        [
-            "juju-log",
-            "config-get",
-            "is-leader",
-            "leader-get",
-            "juju-log"
-        ]
+        ["juju-log", "config-get", "is-leader", "juju-log"]
     );
     assert_eq!(record.calls_of("config-get"), 1);
     assert_eq!(record.calls_of("is-leader"), 1);
-    assert_eq!(record.calls_of("leader-get"), 1);
-    // The hook's announcement and the handler's line.
+    assert_eq!(record.calls_of("leader-get"), 0);
     assert_eq!(record.calls_of("juju-log"), 2);
-    assert_eq!(record.calls.len(), 5);
+    assert_eq!(record.calls.len(), 4);
 }
 
 #[derive(Default)]
@@ -859,7 +854,6 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
             "juju-log",
             "config-get",
             "is-leader",
-            "leader-get",
             "relation-ids",
             "relation-list",
             "relation-get"
@@ -873,12 +867,11 @@ fn a_joined_endpoint_reads_no_relation_data_outside_its_relation_hooks() {
             "juju-log",
             "config-get",
             "is-leader",
-            "leader-get",
             "relation-ids",
             "relation-list"
         ]
     );
-    assert_eq!(record.calls.len(), 6);
+    assert_eq!(record.calls.len(), 5);
 }
 
 // ---- a charm directory ----------------------------------------------------------------

@@ -17,6 +17,8 @@ pub struct EndpointBase {
     /// in creation order (the request pattern lists them after those read
     /// from the relations, as charms.reactive's request cache does).
     created_requests: Vec<String>,
+    remote_changed: bool,
+    mode: super::RelationDataMode,
 }
 
 impl EndpointBase {
@@ -26,6 +28,8 @@ impl EndpointBase {
             relations: KeyList::new(relations),
             departed,
             created_requests: Vec::new(),
+            remote_changed: true,
+            mode: super::RelationDataMode::Snapshot,
         }
     }
 
@@ -37,6 +41,42 @@ impl EndpointBase {
     /// Note a request created in this hook.
     pub(crate) fn note_created_request(&mut self, request_id: &str) {
         self.created_requests.push(request_id.to_string());
+    }
+
+    pub(crate) fn set_relation_data_mode(&mut self, mode: super::RelationDataMode) {
+        self.mode = mode;
+    }
+
+    /// How this hook reads the remote side's relation data.
+    pub fn relation_data_mode(&self) -> super::RelationDataMode {
+        self.mode
+    }
+
+    pub(crate) fn set_remote_changed(&mut self, changed: bool) {
+        self.remote_changed = changed;
+    }
+
+    /// Whether what the remote side holds may differ, in this hook, from
+    /// what the unit state's snapshot held at its start: the endpoint's
+    /// relation hooks (units joining, changing or leaving), a unit or
+    /// relation the snapshot did not hold, `upgrade-charm` and `install`,
+    /// and every hook when the charm reads relation data fresh
+    /// ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh)).
+    /// When `false`, flags computed from remote data alone are as the
+    /// previous hook left them.
+    pub fn remote_data_changed(&self) -> bool {
+        self.remote_changed
+    }
+
+    /// Read every remote unit's data (and each remote application's data,
+    /// where it was read) again with `relation-get`, whatever the snapshot
+    /// holds: for a handler that must see the relations as Juju has them
+    /// now. See [`Relation::refresh`].
+    pub fn refresh_remote_data(&mut self) -> Result<(), crate::tools::ToolError> {
+        for relation in self.relations.iter_mut() {
+            relation.refresh()?;
+        }
+        Ok(())
     }
 
     /// The endpoint's name, as `metadata.yaml` declares it.

@@ -52,11 +52,17 @@
 //! 4. unless the endpoint was already joined and the hook is not one of its
 //!    relation hooks (which saves hook-tool calls; step 5 is skipped too):
 //!    `endpoint.<name>.changed` and `endpoint.<name>.changed.<key>` for every
-//!    received key whose value changed since last seen;
+//!    received key whose value changed since last seen, over the units
+//!    read in this hook (every unit when the endpoint was not joined);
 //! 5. the type's own [`manage_flags`](Endpoint::manage_flags).
 //!
 //! `changed` and `changed.<key>` are never cleared by the framework: the
 //! handler that deals with a change clears them.
+//!
+//! Remote data comes from the relation-data snapshot kept in the unit
+//! state: a relation hook re-reads only the unit or application it is
+//! about, and every other bag is the one last read (see [`snapshot`] for
+//! the rule, and [`RelationDataMode`] for reading everything fresh).
 
 mod base;
 mod data;
@@ -64,6 +70,7 @@ mod departed;
 mod key_list;
 mod param;
 mod relation;
+pub mod snapshot;
 mod unit;
 
 use std::any::Any;
@@ -75,6 +82,7 @@ pub use key_list::{KeyList, Keyed};
 pub use param::EndpointParamError;
 pub(crate) use relation::relation_order;
 pub use relation::{Relation, RelationDataError};
+pub use snapshot::RelationDataMode;
 pub use unit::{CombinedUnits, RelatedUnit};
 
 use crate::handler::HandlerEntry;

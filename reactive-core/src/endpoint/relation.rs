@@ -1,11 +1,12 @@
 //! `Relation`: one relation of an endpoint, its remote units and the data
 //! this side publishes on it.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 
 use super::data::{DataView, PublishData};
 use super::key_list::{KeyList, Keyed};
+use super::snapshot::RowRef;
 use super::unit::{CombinedUnits, RelatedUnit};
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
@@ -13,14 +14,10 @@ use crate::tools::{DataBag, HookTools, ToolError};
 /// Order relation ids by endpoint, then by number as a number (so `db:2`
 /// sorts before `db:10`; charms.reactive compares the strings).
 pub(crate) fn relation_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let split = |rid: &str| {
+    fn split(rid: &str) -> (&str, u64, &str) {
         let (name, n) = rid.rsplit_once(':').unwrap_or((rid, ""));
-        (
-            name.to_string(),
-            n.parse::<u64>().unwrap_or(u64::MAX),
-            rid.to_string(),
-        )
-    };
+        (name, n.parse::<u64>().unwrap_or(u64::MAX), rid)
+    }
     split(a).cmp(&split(b))
 }
 
@@ -77,6 +74,11 @@ pub struct Relation {
     to_publish_read: OnceCell<PublishData>,
     to_publish_app: Option<PublishData>,
     received_app: OnceCell<DataBag>,
+    /// The snapshot's row of the remote application's data (with the
+    /// application's name), read and decoded on first use.
+    app_snapshot: Option<(String, RowRef)>,
+    /// Whether `received_app` was read with `relation-get --app` in this hook.
+    app_read_by_tool: Cell<bool>,
     tools: ToolsHandle,
 }
 
@@ -93,16 +95,14 @@ impl PartialEq for Relation {
 }
 
 impl Relation {
-    pub(crate) fn new(
+    /// A relation whose remote units are already made (their data from the
+    /// snapshot, or to be read).
+    pub(crate) fn from_units(
         relation_id: &str,
         local_unit: &str,
-        unit_names: &[String],
+        mut units: Vec<RelatedUnit>,
         tools: ToolsHandle,
     ) -> Self {
-        let mut units: Vec<RelatedUnit> = unit_names
-            .iter()
-            .map(|u| RelatedUnit::new(relation_id, u, tools.clone()))
-            .collect();
         units.sort_by(|a, b| crate::names::unit_order(a.unit_name(), b.unit_name()));
         Relation {
             endpoint_name: relation_id
@@ -116,8 +116,45 @@ impl Relation {
             to_publish_read: OnceCell::new(),
             to_publish_app: None,
             received_app: OnceCell::new(),
+            app_snapshot: None,
+            app_read_by_tool: Cell::new(false),
             tools,
         }
+    }
+
+    /// Give the snapshot's row of application `app`'s data.
+    pub(crate) fn set_app_snapshot(&mut self, app: &str, row: RowRef) {
+        self.app_snapshot = Some((app.to_string(), row));
+    }
+
+    /// The remote application's data read with `relation-get --app` in this
+    /// hook, with the application's name, if it was.
+    pub(crate) fn app_data_read_by_tool(&self) -> Option<(&str, &DataBag)> {
+        if self.app_read_by_tool.get() {
+            self.received_app
+                .get()
+                .map(|data| (self.application_name(), data))
+        } else {
+            None
+        }
+    }
+
+    /// Every remote unit's data and the remote application's data (when it
+    /// was read in this hook or the snapshot holds it) read again with
+    /// `relation-get`, whatever the snapshot holds. See
+    /// [`RelatedUnit::refresh`].
+    pub fn refresh(&mut self) -> Result<(), ToolError> {
+        for unit in self.units.iter_mut() {
+            unit.refresh()?;
+        }
+        if (self.received_app.get().is_some() || self.app_snapshot.is_some())
+            && !self.app_read_by_tool.get()
+        {
+            self.received_app = OnceCell::new();
+            self.app_snapshot = None;
+            self.received_app_raw()?;
+        }
+        Ok(())
     }
 
     /// The relation's id (`db:3`).
@@ -241,20 +278,29 @@ impl Relation {
             return Ok(data);
         }
         let app = self.application_name().to_string();
+        if let Some((_, row)) = self.app_snapshot.as_ref().filter(|(a, _)| *a == app) {
+            if let Some(bag) = row.bag() {
+                return Ok(self.received_app.get_or_init(|| bag));
+            }
+        }
         let data = self
             .tools
             .with(|t| t.relation_get_app(&self.relation_id, &app))?;
+        self.app_read_by_tool.set(true);
         Ok(self.received_app.get_or_init(|| data))
     }
 
-    /// Publish what changed: one `relation-set` per modified bag.
-    pub(crate) fn flush(&mut self) -> Result<(), ToolError> {
+    /// Publish what changed: one `relation-set` per modified bag. Returns
+    /// whether this unit's own bag was published.
+    pub(crate) fn flush(&mut self) -> Result<bool, ToolError> {
+        let mut unit_published = false;
         if let Some(data) = &mut self.to_publish {
             if data.is_modified() {
                 let changes = data.changes();
                 self.tools
                     .with(|t| t.relation_set(&self.relation_id, false, &changes))?;
                 data.mark_published();
+                unit_published = true;
             }
         }
         if let Some(data) = &mut self.to_publish_app {
@@ -265,6 +311,6 @@ impl Relation {
                 data.mark_published();
             }
         }
-        Ok(())
+        Ok(unit_published)
     }
 }

@@ -1,22 +1,31 @@
 //! `RelatedUnit`: a remote unit on a relation, with its data read lazily.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use super::data::DataView;
 use super::key_list::Keyed;
+use super::snapshot::RowRef;
 use crate::names::app_of;
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
 
 /// A remote unit on a relation.
 ///
-/// Its data is read with one `relation-get` the first time it is asked
-/// for, and kept for the rest of the hook.
+/// Its data comes from the relation-data snapshot in the unit state when
+/// the snapshot holds it (see [the endpoint module](super) for when it is
+/// re-read), else it is read with one `relation-get` the first time it is
+/// asked for; either way it is kept for the rest of the hook.
+/// [`refresh`](RelatedUnit::refresh) reads it again with `relation-get`.
 #[derive(Debug, Clone)]
 pub struct RelatedUnit {
     relation_id: String,
     unit_name: String,
     data: OnceCell<DataBag>,
+    /// The snapshot's row of the data, read and decoded on first use.
+    snapshot: Option<Box<RowRef>>,
+    /// Whether `data` was read with `relation-get` in this hook (and so
+    /// goes into the snapshot at the end of it).
+    read_by_tool: Cell<bool>,
     tools: ToolsHandle,
 }
 
@@ -38,8 +47,22 @@ impl RelatedUnit {
             relation_id: relation_id.to_string(),
             unit_name: unit_name.to_string(),
             data: OnceCell::new(),
+            snapshot: None,
+            read_by_tool: Cell::new(false),
             tools,
         }
+    }
+
+    /// A unit whose data the snapshot holds.
+    pub(crate) fn from_snapshot(
+        relation_id: &str,
+        unit_name: &str,
+        snapshot: RowRef,
+        tools: ToolsHandle,
+    ) -> Self {
+        let mut unit = RelatedUnit::new(relation_id, unit_name, tools);
+        unit.snapshot = Some(Box::new(snapshot));
+        unit
     }
 
     /// A unit whose data is already known (a departed unit's saved data).
@@ -50,6 +73,8 @@ impl RelatedUnit {
             relation_id: relation_id.to_string(),
             unit_name: unit_name.to_string(),
             data: cell,
+            snapshot: None,
+            read_by_tool: Cell::new(false),
             tools: ToolsHandle::default(),
         }
     }
@@ -91,10 +116,54 @@ impl RelatedUnit {
         if let Some(data) = self.data.get() {
             return Ok(data);
         }
+        // A snapshot entry that is not a bag of strings (edited by hand,
+        // say) is not trusted: the unit is read again.
+        if let Some(bag) = self.snapshot.as_deref().and_then(RowRef::bag) {
+            return Ok(self.data.get_or_init(|| bag));
+        }
         let data = self
             .tools
             .with(|t| t.relation_get(&self.relation_id, &self.unit_name))?;
+        self.read_by_tool.set(true);
         Ok(self.data.get_or_init(|| data))
+    }
+
+    /// Read the unit's data again with `relation-get`, whatever the
+    /// snapshot holds, for a handler that must see the relation as Juju
+    /// has it now (see [the endpoint module](super) for the snapshot rule).
+    /// The data read replaces the snapshot's at the end of a successful
+    /// hook. The flags computed at startup are not recomputed.
+    ///
+    /// Within one hook Juju answers `relation-get` for a unit with the
+    /// same data every time, so a unit already read in this hook is not
+    /// read twice.
+    pub fn refresh(&mut self) -> Result<&DataBag, ToolError> {
+        if !self.read_by_tool.get() {
+            let data = self
+                .tools
+                .with(|t| t.relation_get(&self.relation_id, &self.unit_name))?;
+            self.data = OnceCell::new();
+            let _ = self.data.set(data);
+            self.snapshot = None;
+            self.read_by_tool.set(true);
+        }
+        self.received_raw()
+    }
+
+    /// Whether the data comes from the unit state's snapshot rather than
+    /// from `relation-get` in this hook (`false` until it is read, when the
+    /// snapshot does not hold the unit).
+    pub fn is_from_snapshot(&self) -> bool {
+        self.snapshot.is_some() && !self.read_by_tool.get()
+    }
+
+    /// The data read with `relation-get` in this hook, if it was.
+    pub(crate) fn data_read_by_tool(&self) -> Option<&DataBag> {
+        if self.read_by_tool.get() {
+            self.data.get()
+        } else {
+            None
+        }
     }
 }
 

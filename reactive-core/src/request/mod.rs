@@ -51,8 +51,13 @@
 //! A requester endpoint implements [`RequesterEndpoint`] and is declared
 //! with `#[endpoint(..., requester = JobRequest)]`; a responder endpoint
 //! implements [`ResponderEndpoint`] with `responder = JobRequest`. Their
-//! flags are computed at startup in every hook, after the endpoint's own
-//! flags.
+//! flags are kept up to date at startup in every hook, after the endpoint's
+//! own flags: computed again when remote data may have changed (the
+//! endpoint's relation hooks, see
+//! [`EndpointBase::remote_data_changed`](crate::endpoint::EndpointBase::remote_data_changed)),
+//! when this unit published on the endpoint in an earlier hook, or when a
+//! handler changed one of them; otherwise left as the previous hook
+//! computed them.
 //!
 //! Requests come back as [`RequestRecord`]s: owned, read-only snapshots
 //! (ask again to see later changes). A request this side created is
@@ -81,6 +86,7 @@ mod handle;
 mod id;
 mod load;
 mod malformed;
+mod recompute;
 mod record;
 mod requester;
 mod responder;

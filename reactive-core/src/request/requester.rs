@@ -23,7 +23,8 @@ pub type ResponseOf<E> = <<E as RequesterEndpoint>::Request as Request>::Respons
 ///
 /// Implement it (one line: the request type) and name the same type in
 /// `#[endpoint(..., requester = JobRequest)]`; the framework then manages,
-/// in every hook, after the endpoint's own flags:
+/// at startup, after the endpoint's own flags (computed again only when
+/// their inputs may have changed, see [the module documentation](super)):
 /// * `endpoint.{endpoint_name}.has_responses`: some request has a
 ///   response;
 /// * `endpoint.{endpoint_name}.all_responses`: every request has a response
@@ -350,6 +351,13 @@ where
         )
         .into());
     };
+    let names = [
+        endpoint.expand_name("endpoint.{endpoint_name}.has_responses"),
+        endpoint.expand_name("endpoint.{endpoint_name}.all_responses"),
+    ];
+    if super::recompute::up_to_date(ctx, endpoint.base(), &names)? {
+        return Ok(());
+    }
     let mut warnings = Vec::new();
     let requests = created_requests::<R>(endpoint.base(), &mut warnings)?;
     for warning in &warnings {
@@ -358,13 +366,14 @@ where
             &format!("endpoint {}: {warning}", endpoint.endpoint_name()),
         );
     }
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.has_responses"),
-        requests.iter().any(|r| r.has_response()),
-    );
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.all_responses"),
-        requests.iter().all(|r| r.has_response()),
-    );
+    let [first, second] = names;
+    let values = [
+        (first, requests.iter().any(|r| r.has_response())),
+        (second, requests.iter().all(|r| r.has_response())),
+    ];
+    for (flag, set) in &values {
+        ctx.toggle_flag(flag, *set);
+    }
+    super::recompute::remember(ctx, endpoint.base(), &values);
     Ok(())
 }

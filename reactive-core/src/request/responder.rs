@@ -20,7 +20,8 @@ use crate::Context;
 ///
 /// Implement it (one line: the request type) and name the same type in
 /// `#[endpoint(..., responder = JobRequest)]`; the framework then manages,
-/// in every hook, after the endpoint's own flags:
+/// at startup, after the endpoint's own flags (computed again only when
+/// their inputs may have changed, see [the module documentation](super)):
 /// * `endpoint.{endpoint_name}.has_requests`: some joined remote unit sent
 ///   a request;
 /// * `endpoint.{endpoint_name}.new_requests`: some request has no response
@@ -204,6 +205,13 @@ where
         )
         .into());
     };
+    let names = [
+        endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
+        endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
+    ];
+    if super::recompute::up_to_date(ctx, endpoint.base(), &names)? {
+        return Ok(());
+    }
     let mut warnings = Vec::new();
     let requests = received_requests::<R>(endpoint.base(), &mut warnings)?;
     for warning in &warnings {
@@ -213,13 +221,17 @@ where
         );
     }
     let malformed = received_malformed::<R>(endpoint.base())?;
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
-        !requests.is_empty() || !malformed.is_empty(),
-    );
-    ctx.toggle_flag(
-        &endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
-        requests.iter().any(|r| !r.has_response()) || malformed.iter().any(|m| !m.has_response),
-    );
+    let [first, second] = names;
+    let values = [
+        (first, !requests.is_empty() || !malformed.is_empty()),
+        (
+            second,
+            requests.iter().any(|r| !r.has_response()) || malformed.iter().any(|m| !m.has_response),
+        ),
+    ];
+    for (flag, set) in &values {
+        ctx.toggle_flag(flag, *set);
+    }
+    super::recompute::remember(ctx, endpoint.base(), &values);
     Ok(())
 }

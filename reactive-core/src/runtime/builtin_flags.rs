@@ -18,6 +18,10 @@ use crate::Context;
 pub const PREVIOUS_CONFIG_KEY: &str = super::persistent_config::LEGACY_KEY;
 /// Prefix of layer-leadership's copy of the leader settings.
 pub const LEADER_SETTINGS_PREFIX: &str = "leadership.settings.";
+/// Set (`true`) once [`leadership_flags`] has taken the copy of the leader
+/// settings with `leader-get`; unset after a hook in which this unit ran
+/// `leader-set`, so that the next hook reads them again.
+pub const LEADER_SNAPSHOT_KEY: &str = "reactive.leadership.snapshot";
 
 /// A startup step that failed.
 #[derive(Debug)]
@@ -189,16 +193,41 @@ pub fn clear_config_flags(ctx: &mut Context, flags: &[String]) {
 /// `leadership.is_leader`, `leadership.set.<key>`,
 /// `leadership.changed.<key>` and `leadership.changed`, comparing the
 /// leader settings with the copy kept under `leadership.settings.<key>`.
+///
+/// `is-leader` is asked in every hook: Juju can take leadership away
+/// without running a hook. `leader-get` is asked only where the leader
+/// settings can have changed since the copy was taken: in
+/// `leader-elected`, `leader-settings-changed` (Juju runs it on every other
+/// unit after the leader changes them), `install` and `upgrade-charm`, in
+/// the first hook that finds no copy taken by this code
+/// ([`LEADER_SNAPSHOT_KEY`] unset: a fresh unit, or a unit state written
+/// by charms.reactive), and in the hook after this unit ran `leader-set`
+/// (the leader gets no hook for its own changes). Elsewhere the copy
+/// stands for the settings, and the flags come out as `leader-get` would
+/// make them.
 pub fn leadership_flags(ctx: &mut Context) -> Result<(), StartupError> {
     let is_leader = ctx.tools().with(|t| t.is_leader())?;
     ctx.toggle_flag("leadership.is_leader", is_leader);
-    let current = ctx.tools().with(|t| t.leader_get())?;
     let previous: Map<String, Value> = ctx
         .unit_state()
         .get_range(LEADER_SETTINGS_PREFIX)?
         .into_iter()
         .map(|(k, v)| (k[LEADER_SETTINGS_PREFIX.len()..].to_string(), v))
         .collect();
+    let must_read = matches!(
+        ctx.hook_name(),
+        "leader-elected" | "leader-settings-changed" | "install" | "upgrade-charm"
+    ) || ctx.unit_state().get(LEADER_SNAPSHOT_KEY)? != Some(Value::Bool(true));
+    let current = if must_read {
+        let current = ctx.tools().with(|t| t.leader_get())?;
+        ctx.unit_state().set(LEADER_SNAPSHOT_KEY, Value::Bool(true));
+        current
+    } else {
+        previous
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+            .collect()
+    };
     let mut merged: Map<String, Value> = current
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -217,4 +246,13 @@ pub fn leadership_flags(ctx: &mut Context) -> Result<(), StartupError> {
     }
     ctx.toggle_flag("leadership.changed", any_changed);
     Ok(())
+}
+
+/// Exit work for the leadership flags: after this unit ran `leader-set`,
+/// the next hook reads the leader settings again (see
+/// [`leadership_flags`]).
+pub fn leadership_exit(ctx: &mut Context) {
+    if ctx.tools().with(|t| t.leader_settings_written()) {
+        ctx.unit_state().unset(LEADER_SNAPSHOT_KEY);
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::actions::{ActionsError, ActionsSpec};
 use crate::config::{ConfigError, ConfigOptions};
+use crate::endpoint::RelationDataMode;
 use crate::metadata::{CharmMetadata, MetadataError};
 use crate::registry::{Registry, RegistryBuilder, RegistryError};
 
@@ -21,6 +22,9 @@ pub struct Charm {
     pub actions: Arc<ActionsSpec>,
     /// Its handlers.
     pub registry: Arc<Registry>,
+    /// How its endpoints read remote relation data (the snapshot by
+    /// default; see [`crate::endpoint::snapshot`]).
+    pub relation_data: RelationDataMode,
 }
 
 /// A charm that cannot be loaded.
@@ -98,6 +102,13 @@ impl Charm {
             config_options: Arc::new(config_options),
             actions: Arc::new(ActionsSpec::default()),
             registry: Arc::new(registry),
+            relation_data: RelationDataMode::default(),
         })
+    }
+
+    /// The same charm, reading remote relation data as `mode` says.
+    pub fn with_relation_data(mut self, mode: RelationDataMode) -> Charm {
+        self.relation_data = mode;
+        self
     }
 }

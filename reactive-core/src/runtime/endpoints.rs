@@ -3,10 +3,14 @@
 use serde_json::Value;
 
 use super::StartupError;
+use crate::endpoint::snapshot::{
+    self, app_data_key, pattern_flags_key, unit_data_key, RelationDataMode,
+};
 use crate::endpoint::{
     departed_key, expand_name, relation_order, AnyEndpoint, DepartedUnits, EndpointBase,
     EndpointDescriptor, RelatedUnit, Relation,
 };
+use crate::helpers::DATA_CHANGED_PREFIX;
 use crate::log::LogLevel;
 use crate::pyjson::decode_or_raw;
 use crate::registry::Registry;
@@ -15,7 +19,11 @@ use crate::Context;
 
 /// Make every endpoint instance of the charm and compute its automatic
 /// flags, endpoints in name order.
-pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
+pub(crate) fn start_endpoints(
+    ctx: &mut Context,
+    registry: &Registry,
+    mode: RelationDataMode,
+) -> Result<(), StartupError> {
     // charms.reactive logs a missing implementation at ERROR in every hook,
     // once per endpoint.
     for name in registry.unserved_endpoints() {
@@ -34,7 +42,7 @@ pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<
         );
     }
     for (name, descriptor) in registry.endpoint_types() {
-        start_one(ctx, name, descriptor)?;
+        start_one(ctx, name, descriptor, mode)?;
     }
     Ok(())
 }
@@ -44,10 +52,23 @@ pub(crate) fn start_endpoints(ctx: &mut Context, registry: &Registry) -> Result<
 /// and write relation data but must not start hook work).
 pub(crate) fn open_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
     for (name, descriptor) in registry.endpoint_types() {
-        let instance = make_instance(ctx, name, descriptor)?;
-        ctx.put_endpoint(name, instance);
+        let built = make_instance(ctx, name, descriptor, RelationDataMode::Snapshot)?;
+        ctx.put_endpoint(name, built.instance);
     }
     Ok(())
+}
+
+/// An endpoint instance just made, with what its hook says about it.
+struct Built {
+    instance: Box<dyn AnyEndpoint>,
+    /// The relation of this hook, when it is one of the endpoint's.
+    hook_rid: Option<String>,
+    /// The unit departing in this hook.
+    departing: Option<String>,
+    /// The departing unit's row of the snapshot.
+    departing_row: Option<snapshot::RowRef>,
+    relation_hook: bool,
+    departed_hook: bool,
 }
 
 /// The instance of the endpoint `name`, over its relations as they are.
@@ -55,56 +76,134 @@ fn make_instance(
     ctx: &mut Context,
     name: &str,
     descriptor: &EndpointDescriptor,
-) -> Result<Box<dyn AnyEndpoint>, StartupError> {
+    mode: RelationDataMode,
+) -> Result<Built, StartupError> {
     let tools = ctx.tools().clone();
-    let local_unit = ctx.hook().unit_name.clone().unwrap_or_default();
+    let hook = ctx.hook().clone();
+    let local_unit = hook.unit_name.clone().unwrap_or_default();
+    let hook_name = hook.name.as_str();
+    let relation_hook = hook_name.starts_with(&format!("{name}-relation-"));
+    let departed_hook = relation_hook && hook_name.ends_with("-departed");
+    let broken_hook = relation_hook && hook_name.ends_with("-broken");
+    let changed_or_joined =
+        relation_hook && (hook_name.ends_with("-changed") || hook_name.ends_with("-joined"));
+    let hook_rid = hook.relation_id.as_deref().filter(|_| relation_hook);
+    // The unit whose data this hook is about, and whether it is about the
+    // remote application's data.
+    let hook_unit = hook.remote_unit.as_deref().filter(|_| changed_or_joined);
+    let app_changed = changed_or_joined && hook.remote_unit.is_none();
+    let departing = hook
+        .remote_unit
+        .clone()
+        .or(hook.departing_unit.clone())
+        .filter(|_| departed_hook);
+    let mut remote_changed = relation_hook
+        || matches!(hook_name, "install" | "upgrade-charm")
+        || mode == RelationDataMode::Fresh;
+
     let mut relation_ids = tools.with(|t| t.relation_ids(name))?;
     relation_ids.sort_by(|a, b| relation_order(a, b));
     let mut relations = Vec::with_capacity(relation_ids.len());
+    let mut departing_row = None;
+    let mut reader: snapshot::ReaderSlot = None;
     for rid in &relation_ids {
-        let units = tools.with(|t| t.relation_list(rid))?;
-        relations.push(Relation::new(rid, &local_unit, &units, tools.clone()));
+        let listed = tools.with(|t| t.relation_list(rid))?;
+        let this_hook = hook_rid == Some(rid.as_str());
+        let mut saved = snapshot::load(ctx, rid, &mut reader)?;
+        if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
+            snapshot::forget(ctx, &saved.keys);
+            saved = Default::default();
+        }
+        if this_hook {
+            if let Some(unit) = &departing {
+                departing_row = saved.units.get(unit).cloned();
+            }
+        }
+        let mut units = Vec::with_capacity(listed.len());
+        for unit in &listed {
+            let row = saved.units.remove(unit);
+            let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
+            match row {
+                Some(row) if !about_this_unit => {
+                    units.push(RelatedUnit::from_snapshot(rid, unit, row, tools.clone()))
+                }
+                _ => {
+                    remote_changed = true;
+                    units.push(RelatedUnit::new(rid, unit, tools.clone()));
+                }
+            }
+        }
+        // Rows of units relation-list no longer names (the departing one
+        // included) are dropped.
+        for unit in saved.units.keys() {
+            remote_changed = true;
+            ctx.unit_state().unset(&unit_data_key(rid, unit));
+        }
+        let mut relation = Relation::from_units(rid, &local_unit, units, tools.clone());
+        if let Some((app, row)) = saved.app {
+            if this_hook && app_changed {
+                ctx.unit_state().unset(&app_data_key(rid, &app));
+            } else {
+                relation.set_app_snapshot(&app, row);
+            }
+        }
+        relations.push(relation);
     }
     let saved = ctx.unit_state().get(&departed_key(name))?;
     let departed = DepartedUnits::from_saved(saved.as_ref());
-    Ok((descriptor.create)(EndpointBase::new(
-        name, relations, departed,
-    )))
+    let mut base = EndpointBase::new(name, relations, departed);
+    base.set_remote_changed(remote_changed);
+    base.set_relation_data_mode(mode);
+    Ok(Built {
+        instance: (descriptor.create)(base),
+        hook_rid: hook_rid.map(str::to_string),
+        departing,
+        departing_row,
+        relation_hook,
+        departed_hook,
+    })
 }
 
 fn start_one(
     ctx: &mut Context,
     name: &str,
     descriptor: &EndpointDescriptor,
+    mode: RelationDataMode,
 ) -> Result<(), StartupError> {
     let tools = ctx.tools().clone();
-    let mut instance = make_instance(ctx, name, descriptor)?;
+    let Built {
+        mut instance,
+        hook_rid,
+        departing,
+        departing_row,
+        relation_hook,
+        departed_hook,
+    } = make_instance(ctx, name, descriptor, mode)?;
     instance.register_triggers(ctx);
 
-    let hook_name = ctx.hook_name().to_string();
-    let relation_hook = hook_name.starts_with(&format!("{name}-relation-"));
-    let departed_hook = relation_hook && hook_name.ends_with("-departed");
-
-    // 1. The departing unit joins the departed list.
-    if departed_hook {
-        let hook = ctx.hook().clone();
-        let departing = hook.remote_unit.or(hook.departing_unit);
-        if let (Some(rid), Some(unit)) = (hook.relation_id, departing) {
-            let data = match tools.with(|t| t.relation_get(&rid, &unit)) {
-                Ok(data) => data,
-                Err(ToolError::RelationNotFound { .. }) => Default::default(),
-                Err(e) => return Err(e.into()),
-            };
-            let base = instance.base_mut();
-            if let Some(relation) = base.relations_mut().by_key_mut(&rid) {
-                relation.remove_unit(&unit);
-                if relation.unit_list().is_empty() {
-                    base.relations_mut().remove_key(&rid);
-                }
+    // 1. The departing unit joins the departed list, with its last data:
+    // read (Juju answers for the departing unit in its -departed hook, and
+    // may have dropped the -changed hook of its last change), else as the
+    // snapshot had it.
+    if let (Some(rid), Some(unit)) = (hook_rid.as_deref(), departing.as_deref()) {
+        let data = match tools.with(|t| t.relation_get(rid, unit)) {
+            Ok(data) => data,
+            Err(ToolError::RelationNotFound { .. }) => departing_row
+                .as_ref()
+                .and_then(snapshot::RowRef::bag)
+                .unwrap_or_default(),
+            Err(e) => return Err(e.into()),
+        };
+        ctx.unit_state().unset(&unit_data_key(rid, unit));
+        let base = instance.base_mut();
+        if let Some(relation) = base.relations_mut().by_key_mut(rid) {
+            relation.remove_unit(unit);
+            if relation.unit_list().is_empty() {
+                base.relations_mut().remove_key(rid);
             }
-            base.all_departed_units_mut()
-                .push(RelatedUnit::with_data(&rid, &unit, data));
         }
+        base.all_departed_units_mut()
+            .push(RelatedUnit::with_data(rid, unit, data));
     }
 
     // 2. joined; 3. departed.
@@ -121,19 +220,11 @@ fn start_one(
 
     // 4. changed; 5. the type's own flags.
     if !already_joined || relation_hook {
-        let mut changed_keys = Vec::new();
-        for unit in instance.base().all_joined_units().iter() {
-            for (key, raw) in unit.received_raw()? {
-                let data_id = format!(
-                    "endpoint.{name}.{}.{}.{key}",
-                    unit.relation_id(),
-                    unit.unit_name()
-                );
-                if ctx.data_changed(&data_id, &decode_or_raw(raw))? {
-                    changed_keys.push(key.clone());
-                }
-            }
-        }
+        // A unit whose data comes from the snapshot sent nothing since it
+        // was last checked (its -changed hook re-reads it): only the units
+        // read in this hook are checked, unless the endpoint was not joined
+        // (then every unit is, as charms.reactive does).
+        let changed_keys = changed_keys(ctx, name, instance.base(), !already_joined)?;
         for key in changed_keys {
             ctx.set_flag(&expand_name(name, "changed"));
             ctx.set_flag(&expand_name(name, &format!("changed.{key}")));
@@ -146,7 +237,8 @@ fn start_one(
             })?;
     }
 
-    // Patterns built on endpoints compute their flags in every hook.
+    // Patterns built on endpoints compute their flags in every hook (from
+    // what changed: see the request module).
     if let Some(pattern_flags) = descriptor.pattern_flags {
         pattern_flags(instance.as_mut(), ctx).map_err(|e| StartupError::Endpoint {
             endpoint: name.to_string(),
@@ -157,6 +249,41 @@ fn start_one(
     Ok(())
 }
 
+/// The received keys whose value changed since last seen, over the units
+/// read in this hook (every joined unit when `all_units`).
+fn changed_keys(
+    ctx: &mut Context,
+    name: &str,
+    base: &EndpointBase,
+    all_units: bool,
+) -> Result<Vec<String>, StartupError> {
+    let units: Vec<&RelatedUnit> = base
+        .all_joined_units()
+        .iter()
+        .filter(|u| all_units || !u.is_from_snapshot())
+        .collect();
+    let prefix = format!("endpoint.{name}.");
+    if units.len() > PREFETCH_FROM {
+        // One prefix read instead of one read per key.
+        ctx.unit_state()
+            .get_range(&format!("{DATA_CHANGED_PREFIX}{prefix}"))?;
+    }
+    let mut changed = Vec::new();
+    for unit in units {
+        for (key, raw) in unit.received_raw()? {
+            let data_id = format!("{prefix}{}.{}.{key}", unit.relation_id(), unit.unit_name());
+            if ctx.data_changed(&data_id, &decode_or_raw(raw))? {
+                changed.push(key.clone());
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// From how many units to check the `data_changed` hashes are read with
+/// one prefix read rather than key by key.
+const PREFETCH_FROM: usize = 4;
+
 /// Publish what the handlers changed (one `relation-set` per modified bag)
 /// and save the departed units lists.
 pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
@@ -165,10 +292,30 @@ pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
             continue;
         };
         let mut result = Ok(());
+        let mut published = false;
         for relation in instance.base_mut().relations_mut().iter_mut() {
-            result = relation.flush();
-            if result.is_err() {
-                break;
+            match relation.flush() {
+                Ok(unit_published) => published |= unit_published,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if published {
+            // The pattern flags depend on this unit's data too.
+            ctx.unit_state().unset(&pattern_flags_key(&name));
+        }
+        if instance.base().relation_data_mode() == RelationDataMode::Snapshot {
+            let broken = ctx
+                .hook_name()
+                .strip_prefix(&format!("{name}-relation-"))
+                .is_some_and(|rest| rest == "broken");
+            let broken_rid = ctx.hook().relation_id.clone().filter(|_| broken);
+            for relation in instance.base().relations().iter() {
+                if broken_rid.as_deref() != Some(relation.relation_id()) {
+                    snapshot::save(ctx, relation);
+                }
             }
         }
         let departed = instance.base_mut().all_departed_units_mut();

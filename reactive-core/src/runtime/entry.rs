@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{cli, run_hook, Charm, HookInput, PreviousConfigStore};
+use crate::endpoint::RelationDataMode;
 use crate::hook::HookInfo;
 use crate::registry::RegistryBuilder;
 use crate::tools::process::ProcessTools;
@@ -113,7 +114,7 @@ fn run_juju_hook(
     };
     let charm_dir = charm_dir(&hook);
     let charm = match Charm::load_with(&charm_dir, registry) {
-        Ok(charm) => charm,
+        Ok(charm) => charm.with_relation_data(RelationDataMode::from_env(env)),
         Err(e) => {
             let _ = writeln!(err, "ERROR: cannot load the charm: {e}");
             return 1;
@@ -160,6 +161,7 @@ fn run_juju_hook(
             "tools_us": micros(tool_times.total()),
             "tool_calls": tool_times.calls(),
             "max_rss_kb": max_rss_kb(),
+            "cpu_us": cpu_us(),
         });
         if let Err(e) = append_line(Path::new(&path), &line.to_string()) {
             let _ = writeln!(err, "WARNING: cannot write timing to {path}: {e}");
@@ -169,13 +171,24 @@ fn run_juju_hook(
 }
 
 /// When set, the file where each hook appends one JSON line of timing:
-/// `{"hook", "unit", "wall_us", "tools_us", "tool_calls", "max_rss_kb"}`
-/// (wall time of the hook in the binary, wall time and number of hook-tool
-/// subprocesses, peak resident set size from `/proc/self/status`).
+/// `{"hook", "unit", "wall_us", "tools_us", "tool_calls", "max_rss_kb",
+/// "cpu_us"}` (wall time of the hook in the binary, wall time and number of
+/// hook-tool subprocesses, peak resident set size from `/proc/self/status`,
+/// CPU time of the charm process itself, its hook tools' not included, from
+/// `/proc/self/schedstat`).
 pub const TIMING_FILE_ENV: &str = "REACTIVE_TIMING_FILE";
 
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The CPU time this process's main thread has run, in microseconds: the
+/// first field of `/proc/self/schedstat`, in nanoseconds (`None` where
+/// there is none). Child processes are not counted.
+fn cpu_us() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/schedstat").ok()?;
+    let nanos: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanos / 1000)
 }
 
 /// `VmHWM` of `/proc/self/status`, in KiB (`None` where there is none).

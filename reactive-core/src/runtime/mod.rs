@@ -142,35 +142,11 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     let HookInput {
         hook,
-        mut state,
-        mut tools,
+        state,
+        tools,
         tracing,
         previous_config,
     } = input;
-    // Before the tools are cached: the bags read back here are read again,
-    // with what this sends, when a handler asks for them.
-    let republished = if hook.is_restricted() {
-        None
-    } else {
-        let unit = hook.unit_name.clone().unwrap_or_default();
-        match republish::reconcile(&mut state, &mut *tools, &unit) {
-            Ok(done) => Some(done.resent),
-            Err(e) => {
-                let e = HookError::Republish(e);
-                let message = format!("hook {} failed: {}", hook.name, error_chain(&e));
-                let _ = tools.juju_log(LogLevel::Error, &message);
-                eprintln!("ERROR: {message}");
-                state.rollback();
-                return HookOutcome {
-                    report: DispatchReport::default(),
-                    result: Err(e),
-                    state,
-                    tools,
-                    flags: Vec::new(),
-                };
-            }
-        }
-    };
     let mut ctx = match Context::try_new(hook, state) {
         Ok(ctx) => ctx,
         Err(failed) => {
@@ -198,13 +174,7 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
     ctx.set_tracing(tracing && !restricted);
 
     let mut report = DispatchReport::default();
-    let result = run_in_context(
-        charm,
-        &mut ctx,
-        &mut report,
-        &previous_config,
-        republished.as_ref(),
-    );
+    let result = run_in_context(charm, &mut ctx, &mut report, &previous_config);
     let flags = ctx.get_flags();
     if let Err(e) = &result {
         let message = match e {
@@ -275,12 +245,30 @@ fn run_in_context(
     ctx: &mut Context,
     report: &mut DispatchReport,
     store: &PreviousConfigStore,
-    republished: Option<&republish::SentBags>,
 ) -> Result<(), HookError> {
     if ctx.hook().is_action() {
         return action::run_action(charm, ctx, report);
     }
     let restricted = ctx.hook().is_restricted();
+    // Through the hook's tool cache: a bag read back here is not read
+    // again when the endpoints or a handler ask for it (and one sent again
+    // is dropped from the cache, so they read what Juju now holds).
+    let republished = if restricted {
+        None
+    } else {
+        let unit = ctx.hook().unit_name.clone().unwrap_or_default();
+        let tools = ctx.tools().clone();
+        let done = tools
+            .with(|t| {
+                let done = republish::reconcile(ctx.unit_state(), t, &unit)?;
+                for (relation_id, app) in done.resent.keys() {
+                    t.forget_relation_data(relation_id, *app);
+                }
+                Ok(done)
+            })
+            .map_err(HookError::Republish)?;
+        Some(done.resent)
+    };
     once_marks::carry_python_marks(ctx, &charm.registry)
         .map_err(|e| HookError::Startup(StartupError::State(e)))?;
     let mut config_flags = Vec::new();
@@ -296,7 +284,8 @@ fn run_in_context(
         let saved = persistent_config::to_save(&current, previous.values.as_ref());
         config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
-        endpoints::start_endpoints(ctx, &charm.registry).map_err(HookError::Startup)?;
+        endpoints::start_endpoints(ctx, &charm.registry, charm.relation_data)
+            .map_err(HookError::Startup)?;
         ctx.save_departed_units();
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
@@ -305,10 +294,11 @@ fn run_in_context(
     record_observed_sets(ctx, report).map_err(HookError::Commit)?;
     if !restricted {
         endpoints::finish_endpoints(ctx).map_err(HookError::Publish)?;
+        builtin_flags::leadership_exit(ctx);
         ctx.clear_triggers();
         builtin_flags::clear_config_flags(ctx, &config_flags);
     }
-    if let Some(republished) = republished {
+    if let Some(republished) = &republished {
         // Recorded in the commit's transaction: if the process dies after
         // the commit, before Juju sees it exit 0, the next hook publishes
         // this again.

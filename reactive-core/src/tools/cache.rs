@@ -59,6 +59,8 @@ pub struct CachedTools {
     /// with the last value sent.
     sent: BTreeMap<(String, bool), DataBag>,
     model: ModelCache,
+    /// Whether `leader-set` succeeded since the cache was made or cleared.
+    leader_settings_written: bool,
 }
 
 /// The cached answers of the model tools.
@@ -97,6 +99,16 @@ impl std::fmt::Debug for CachedTools {
 }
 
 impl CachedTools {
+    /// Forget what was read of relation `relation_id`'s unit bags (or,
+    /// with `app`, its application bags): the next read asks Juju again.
+    pub fn forget_relation_data(&mut self, relation_id: &str, app: bool) {
+        if app {
+            self.relation_get_app.remove(relation_id);
+        } else {
+            self.relation_get.remove(relation_id);
+        }
+    }
+
     /// Cache the answers of `inner`; nothing is cached yet.
     pub fn new(inner: Box<dyn HookTools>) -> Self {
         CachedTools {
@@ -110,6 +122,7 @@ impl CachedTools {
             relation_get_app: HashMap::new(),
             sent: BTreeMap::new(),
             model: ModelCache::default(),
+            leader_settings_written: false,
         }
     }
 
@@ -118,6 +131,12 @@ impl CachedTools {
     /// sent (`""`: removed).
     pub fn sent(&self) -> &BTreeMap<(String, bool), DataBag> {
         &self.sent
+    }
+
+    /// Whether this unit changed the leader settings (`leader-set`
+    /// succeeded) since the cache was made or cleared.
+    pub fn leader_settings_written(&self) -> bool {
+        self.leader_settings_written
     }
 
     /// The wrapped tools, dropping the cache.
@@ -140,6 +159,7 @@ impl CachedTools {
         self.config = None;
         self.is_leader = None;
         self.leader = None;
+        self.leader_settings_written = false;
         self.relation_ids.clear();
         self.relation_list.clear();
         self.relation_get.clear();
@@ -237,6 +257,7 @@ impl HookTools for CachedTools {
 
     fn leader_set(&mut self, data: &DataBag) -> Result<(), ToolError> {
         self.inner.leader_set(data)?;
+        self.leader_settings_written = true;
         if let Some(cached) = &mut self.leader {
             for (key, value) in data {
                 if value.is_empty() {

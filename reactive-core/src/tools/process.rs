@@ -40,6 +40,10 @@ use crate::log::LogLevel;
 #[derive(Debug, Clone)]
 pub struct ProcessTools {
     search_path: Option<OsString>,
+    /// Whether `search_path` is this process's own `PATH`: then the tools
+    /// inherit the environment as it is, which spares building a copy of
+    /// the whole environment for every spawn.
+    inherits_path: bool,
     dirs: Vec<PathBuf>,
     resolved: HashMap<&'static str, PathBuf>,
     calls: usize,
@@ -89,6 +93,7 @@ impl ProcessTools {
             None => Vec::new(),
         };
         ProcessTools {
+            inherits_path: search_path == std::env::var_os("PATH"),
             search_path,
             dirs,
             resolved: HashMap::new(),
@@ -165,10 +170,12 @@ impl ProcessTools {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        match &self.search_path {
-            Some(path) => command.env("PATH", path),
-            None => command.env_remove("PATH"),
-        };
+        if !self.inherits_path {
+            match &self.search_path {
+                Some(path) => command.env("PATH", path),
+                None => command.env_remove("PATH"),
+            };
+        }
         let io_error = |source| ToolError::Io {
             tool: tool.to_string(),
             source,

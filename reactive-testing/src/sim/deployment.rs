@@ -694,6 +694,21 @@ impl Deployment {
         self.run_until_quiet()
     }
 
+    /// Queue `hook` on `unit` (as Juju would, for a hook the other steps do
+    /// not cause, such as `update-status`); [`run_until_quiet`](Self::run_until_quiet)
+    /// runs it. The unit's name is filled in; a hook already queued on the
+    /// unit is not queued twice.
+    pub fn queue_hook(&mut self, unit: &str, hook: HookInfo) -> Result<(), SimError> {
+        if !self.units.contains_key(unit) {
+            return Err(SimError::Unknown {
+                what: "unit",
+                name: unit.to_string(),
+            });
+        }
+        self.push(unit, hook);
+        Ok(())
+    }
+
     /// Resolve every unit in error (`juju resolved` on each): each failed
     /// hook runs again, then the rest of the queue.
     pub fn retry(&mut self) -> Result<(), SimError> {

@@ -139,6 +139,9 @@ pub struct CharmTiming {
     pub tool_calls: u64,
     /// Peak resident set size (`VmHWM`), in KiB, when known.
     pub max_rss_kb: Option<u64>,
+    /// CPU time of the charm process itself (its hook tools not
+    /// included), when known.
+    pub cpu: Option<Duration>,
 }
 
 impl CharmTiming {
@@ -162,6 +165,7 @@ impl CharmTiming {
             tools: micros("tools_us").unwrap_or_default(),
             tool_calls: value.get("tool_calls").and_then(Value::as_u64).unwrap_or(0),
             max_rss_kb: value.get("max_rss_kb").and_then(Value::as_u64),
+            cpu: micros("cpu_us"),
         })
     }
 }

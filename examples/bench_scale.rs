@@ -1,0 +1,356 @@
+//! Hook cost against the number of related units (bench only; run by
+//! `scripts/bench-scale.sh`).
+//!
+//! One `prometheus` unit, run as a real process (`target/release/prometheus`,
+//! its hook tools links to this program acting as the simulator's hook-tool
+//! client), related to N `scrape-target` units run in this process, each
+//! with an accepted scrape job. For each N, `--runs` times, one hook of
+//! each kind on the prometheus unit:
+//!
+//! - `cold`: `update-status` on a unit state that holds no relation-data
+//!   snapshot (as charms.reactive, or a unit state from before the
+//!   snapshot, leaves it): every unit is read once;
+//! - `-relation-changed`: one target changed its job (its port);
+//! - `update-status`;
+//! - `-relation-departed`: one target removed.
+//!
+//! and prints per N and hook kind the medians of: hook-tool calls, the
+//! charm process's own CPU time (`/proc/self/schedstat` of the charm: its
+//! hook tools are other processes, not counted), its wall time, and its
+//! peak RSS.
+//!
+//! ```text
+//! cargo build --release -p prometheus --example bench_scale
+//! target/release/examples/bench_scale --runs 5 --units 10,100,1000
+//! ```
+//!
+//! Exits 1 when a step or hook fails, 2 on a bad command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use reactive_core::hook::HookInfo;
+use reactive_core::unit_state::UnitState;
+use reactive_rs::telemetry;
+use reactive_testing::sim::tool_client::main_as_tool;
+use reactive_testing::sim::{AppSpec, CharmRunner, Deployment, HookRun};
+use serde_json::{Map, Value};
+
+const USAGE: &str = "usage: bench_scale [--runs N] [--units N,N,...] [--bin-dir DIR]
+
+  --runs N       hooks of each kind measured per unit count (default 5)
+  --units LIST   the numbers of scrape targets (default 10,100,1000)
+  --bin-dir DIR  where the release binaries are (default: the directory above
+                 this example's, i.e. target/release)
+";
+
+const PROMETHEUS: &str = "prometheus/0";
+const KINDS: [&str; 4] = [
+    "cold",
+    "-relation-changed",
+    "update-status",
+    "-relation-departed",
+];
+
+struct Options {
+    runs: usize,
+    units: Vec<usize>,
+    bin_dir: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        runs: 5,
+        units: vec![10, 100, 1000],
+        bin_dir: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                let v = value("--runs")?;
+                options.runs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("--runs must be a whole number from 1, not `{v}`"))?;
+            }
+            "--units" => {
+                let v = value("--units")?;
+                options.units = v
+                    .split(',')
+                    .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n > 1))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or(format!("--units must list whole numbers from 2, not `{v}`"))?;
+            }
+            "--bin-dir" => options.bin_dir = Some(PathBuf::from(value("--bin-dir")?)),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// One measured hook.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    calls: f64,
+    cpu_ms: f64,
+    wall_ms: f64,
+    rss_kib: f64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn sample(h: &HookRun) -> Result<Sample, String> {
+    let what = || format!("{} {}", h.unit, h.hook);
+    if let Err(e) = &h.result {
+        return Err(format!("{}: the hook failed: {e}", what()));
+    }
+    let charm = h
+        .process
+        .as_ref()
+        .and_then(|p| p.charm.as_ref())
+        .ok_or_else(|| format!("{}: no timing line from the charm", what()))?;
+    Ok(Sample {
+        calls: charm.tool_calls as f64,
+        cpu_ms: ms(charm
+            .cpu
+            .ok_or_else(|| format!("{}: the timing line has no cpu_us", what()))?),
+        wall_ms: ms(charm.wall),
+        rss_kib: charm
+            .max_rss_kb
+            .ok_or_else(|| format!("{}: the timing line has no max_rss_kb", what()))?
+            as f64,
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn hook(name: &str) -> HookInfo {
+    HookInfo::named(name)
+}
+
+fn relation_hook(event: &str, relation_id: &str, remote: &str) -> HookInfo {
+    let mut h = HookInfo::named(format!("scrape-relation-{event}"));
+    h.relation = Some("scrape".to_string());
+    h.relation_id = Some(relation_id.to_string());
+    h.remote_unit = Some(remote.to_string());
+    h.remote_app = Some("scrape-target".to_string());
+    h
+}
+
+/// The prometheus hooks among the runs.
+fn prometheus_hook<'a>(runs: &'a [HookRun], name_end: &str) -> Result<&'a HookRun, String> {
+    runs.iter()
+        .find(|r| r.unit == PROMETHEUS && r.hook.ends_with(name_end))
+        .ok_or_else(|| format!("no {name_end} hook ran on {PROMETHEUS}"))
+}
+
+/// Drop the relation-data snapshot (and the request flags kept with it)
+/// from the prometheus unit's state.
+fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
+    let path = unit_dir.join(".unit-state.db");
+    let mut state = UnitState::open(&path).map_err(|e| e.to_string())?;
+    for prefix in ["reactive.relation_data.", "reactive.endpoints.pattern."] {
+        for (key, _) in state.get_range_raw(prefix).map_err(|e| e.to_string())? {
+            state.unset(&key);
+        }
+    }
+    state.commit().map_err(|e| e.to_string())
+}
+
+/// Change target `unit`'s job (its port) in the relation data.
+fn change_job(deployment: &Deployment, unit: &str, port: u64) -> Result<(), String> {
+    let mut model = deployment.model();
+    let relation = model.relations.values_mut().next().ok_or("no relation")?;
+    let data = relation
+        .unit_data
+        .get_mut(unit)
+        .ok_or_else(|| format!("no data of {unit}"))?;
+    let key = data
+        .keys()
+        .find(|k| k.starts_with("request_"))
+        .cloned()
+        .ok_or_else(|| format!("{unit} has no request"))?;
+    let mut request: Map<String, Value> =
+        serde_json::from_str(&data[&key]).map_err(|e| format!("{unit}'s {key}: {e}"))?;
+    if let Some(Value::Object(job)) = request.get_mut("job_data") {
+        if let Some(Value::Array(configs)) = job.get_mut("static_configs") {
+            if let Some(Value::Object(first)) = configs.first_mut() {
+                if let Some(Value::Array(targets)) = first.get_mut("targets") {
+                    let host = targets
+                        .first()
+                        .and_then(Value::as_str)
+                        .and_then(|t| t.rsplit_once(':'))
+                        .map(|(h, _)| h.to_string())
+                        .unwrap_or_else(|| "localhost".to_string());
+                    *targets = vec![Value::String(format!("{host}:{port}"))];
+                }
+            }
+        }
+    }
+    data.insert(key, Value::Object(request).to_string());
+    Ok(())
+}
+
+fn measure(
+    n: usize,
+    runs: usize,
+    bin_dir: &Path,
+    tool: &Path,
+) -> Result<BTreeMap<&'static str, Vec<Sample>>, String> {
+    let workdir =
+        std::env::temp_dir().join(format!("reactive-bench-scale-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&workdir);
+    let result = (|| {
+        let mut deployment = Deployment::new(&workdir).map_err(|e| e.to_string())?;
+        deployment.set_max_hooks(20 * n + 1000);
+        let (runner, dir) =
+            telemetry::as_process("prometheus", bin_dir, tool).map_err(|e| e.to_string())?;
+        deployment
+            .deploy(AppSpec {
+                name: "prometheus".into(),
+                runner,
+                charm_dir: dir,
+                units: 1,
+                config: Map::new(),
+            })
+            .map_err(|e| format!("deploy prometheus: {e}"))?;
+        let (runner, dir) = telemetry::in_process("scrape-target").map_err(|e| e.to_string())?;
+        let CharmRunner::InProcess(_) = &runner else {
+            return Err("scrape-target must run in process".to_string());
+        };
+        deployment
+            .deploy(AppSpec {
+                name: "scrape-target".into(),
+                runner,
+                charm_dir: dir,
+                units: n,
+                config: Map::new(),
+            })
+            .map_err(|e| format!("deploy {n} scrape targets: {e}"))?;
+        let id = deployment
+            .relate("scrape-target:metrics", "prometheus:scrape")
+            .map_err(|e| format!("relate: {e}"))?;
+        let rid = format!("scrape:{id}");
+        deployment.take_runs();
+        let unit_dir = deployment
+            .unit_dir(PROMETHEUS)
+            .ok_or("no prometheus unit")?
+            .to_path_buf();
+        let mut out: BTreeMap<&'static str, Vec<Sample>> = BTreeMap::new();
+        for run in 0..runs {
+            drop_snapshot(&unit_dir)?;
+            deployment
+                .queue_hook(PROMETHEUS, hook("update-status"))
+                .map_err(|e| e.to_string())?;
+            deployment
+                .run_until_quiet()
+                .map_err(|e| format!("cold: {e}"))?;
+            let runs_now = deployment.take_runs();
+            out.entry("cold")
+                .or_default()
+                .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
+
+            let target = format!("scrape-target/{}", (run * 7 + 3) % n);
+            change_job(&deployment, &target, 9300 + run as u64)?;
+            deployment
+                .queue_hook(PROMETHEUS, relation_hook("changed", &rid, &target))
+                .map_err(|e| e.to_string())?;
+            deployment
+                .run_until_quiet()
+                .map_err(|e| format!("-relation-changed: {e}"))?;
+            let runs_now = deployment.take_runs();
+            out.entry("-relation-changed")
+                .or_default()
+                .push(sample(prometheus_hook(&runs_now, "-relation-changed")?)?);
+
+            deployment
+                .queue_hook(PROMETHEUS, hook("update-status"))
+                .map_err(|e| e.to_string())?;
+            deployment
+                .run_until_quiet()
+                .map_err(|e| format!("update-status: {e}"))?;
+            let runs_now = deployment.take_runs();
+            out.entry("update-status")
+                .or_default()
+                .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
+
+            let leaving = format!("scrape-target/{}", n - 1 - run);
+            deployment
+                .remove_unit(&leaving)
+                .map_err(|e| format!("remove {leaving}: {e}"))?;
+            let runs_now = deployment.take_runs();
+            out.entry("-relation-departed")
+                .or_default()
+                .push(sample(prometheus_hook(&runs_now, "-relation-departed")?)?);
+        }
+        Ok(out)
+    })();
+    let _ = std::fs::remove_dir_all(&workdir);
+    result
+}
+
+fn main() -> ExitCode {
+    if let Some(code) = main_as_tool() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bench_scale: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let tool = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench_scale: cannot tell where this program is: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let bin_dir = options.bin_dir.clone().unwrap_or_else(|| {
+        tool.parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    println!("| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) |");
+    println!("|--:|------|------:|---------------:|----------:|---------------:|");
+    for &n in &options.units {
+        let samples = match measure(n, options.runs.min(n - 1), &bin_dir, &tool) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("bench_scale: N = {n}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        for kind in KINDS {
+            let s = &samples[kind];
+            let m = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
+            println!(
+                "| {n} | `{kind}` | {:.0} | {:.2} | {:.1} | {:.1} |",
+                m(|s| s.calls),
+                m(|s| s.cpu_ms),
+                m(|s| s.wall_ms),
+                m(|s| s.rss_kib) / 1024.0
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}

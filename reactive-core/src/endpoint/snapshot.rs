@@ -1,0 +1,254 @@
+//! The relation-data snapshot: what the remote units and applications of
+//! each relation last sent, kept in the unit state so that a hook reads
+//! with `relation-get` only what Juju says changed.
+//!
+//! Layout (one row per bag, so that a hook writes only the bags it read):
+//!
+//! - `reactive.relation_data.<relation id>.unit.<unit>`: a remote unit's
+//!   data, a JSON object of raw strings, as `relation-get - <unit>` gave it;
+//! - `reactive.relation_data.<relation id>.app.<application>`: the remote
+//!   application's data, as `relation-get --app - <application>` gave it,
+//!   once a handler read it.
+//!
+//! The rule:
+//!
+//! - `<endpoint>-relation-joined` / `-changed` with a remote unit: that
+//!   unit's bag is read again; `-changed` without one (the remote
+//!   application's data changed): the application's bag is read again when
+//!   asked for;
+//! - `-departed`: the departing unit's row gives its last data to
+//!   `all_departed_units` and is dropped;
+//! - `-broken`: the relation's rows are dropped;
+//! - a unit `relation-list` names and the snapshot does not hold (a new
+//!   unit, or a unit state written by charms.reactive or before the
+//!   snapshot existed) is read when its data is first needed, then kept;
+//!   a row for a unit `relation-list` no longer names is dropped;
+//! - every other bag comes from the snapshot: at startup only the rows'
+//!   keys are read; a relation's values are read, all at once, when one of
+//!   its units' data is first needed.
+//!
+//! Juju runs a `-changed` hook after every change of a remote unit's or
+//! application's data, so the data, and the flags computed from it, change
+//! in the same hooks as with fresh reads; only a hook running *between* a
+//! remote change and its `-changed` hook sees the older data (charms.reactive
+//! would see the newer one there, one hook early).
+//!
+//! With [`RelationDataMode::Fresh`] (or per handler,
+//! [`RelatedUnit::refresh`](super::RelatedUnit::refresh),
+//! [`EndpointBase::refresh_remote_data`](super::EndpointBase::refresh_remote_data))
+//! data is read with `relation-get` as charms.reactive does; in that mode the
+//! snapshot is dropped as it is met, so that going back to
+//! [`RelationDataMode::Snapshot`] starts with one full read.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Map, Value};
+
+use super::relation::Relation;
+use crate::tools::DataBag;
+use crate::unit_state::{CommittedReader, StateError};
+use crate::Context;
+
+/// The unit-state prefix of every relation-data snapshot row.
+pub const RELATION_DATA_PREFIX: &str = "reactive.relation_data.";
+
+/// How endpoints read remote units' and applications' relation data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RelationDataMode {
+    /// Read only what the hook is about; everything else from the unit
+    /// state's snapshot (see [the module documentation](self)).
+    #[default]
+    Snapshot,
+    /// Read every bag a hook needs with `relation-get`, as charms.reactive
+    /// does; the snapshot is neither used nor kept.
+    Fresh,
+}
+
+impl RelationDataMode {
+    /// The mode an environment variable asks for: `Fresh` when
+    /// `REACTIVE_FRESH_RELATION_DATA` is set to anything but empty or `0`.
+    ///
+    /// ```
+    /// use reactive_core::endpoint::RelationDataMode;
+    /// let env = |name: &str| (name == "REACTIVE_FRESH_RELATION_DATA").then(|| "1".to_string());
+    /// assert_eq!(RelationDataMode::from_env(&env), RelationDataMode::Fresh);
+    /// assert_eq!(RelationDataMode::from_env(&|_| None), RelationDataMode::Snapshot);
+    /// ```
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        match env("REACTIVE_FRESH_RELATION_DATA") {
+            Some(v) if !v.is_empty() && v != "0" => RelationDataMode::Fresh,
+            _ => RelationDataMode::Snapshot,
+        }
+    }
+}
+
+/// The prefix of one relation's rows.
+pub fn relation_data_prefix(relation_id: &str) -> String {
+    format!("{RELATION_DATA_PREFIX}{relation_id}.")
+}
+
+/// The row of a remote unit's data.
+pub fn unit_data_key(relation_id: &str, unit: &str) -> String {
+    format!("{RELATION_DATA_PREFIX}{relation_id}.unit.{unit}")
+}
+
+/// The row of a remote application's data.
+pub fn app_data_key(relation_id: &str, app: &str) -> String {
+    format!("{RELATION_DATA_PREFIX}{relation_id}.app.{app}")
+}
+
+/// One relation's rows, read when first needed with one prefix read of
+/// the committed unit state (or given at once, for an in-memory store).
+#[derive(Debug)]
+pub(crate) struct LazyRows {
+    prefix: String,
+    reader: Option<Arc<Mutex<CommittedReader>>>,
+    rows: OnceLock<BTreeMap<String, String>>,
+}
+
+impl LazyRows {
+    /// The JSON text of row `key`, reading the relation's rows first if
+    /// they were not. A failed read counts as no row: the unit is then
+    /// read with `relation-get`.
+    fn get(&self, key: &str) -> Option<&str> {
+        let rows = self.rows.get_or_init(|| {
+            let Some(reader) = &self.reader else {
+                return BTreeMap::new();
+            };
+            let reader = reader.lock().unwrap_or_else(|p| p.into_inner());
+            reader
+                .get_range_raw(&self.prefix)
+                .map(|rows| rows.into_iter().collect())
+                .unwrap_or_default()
+        });
+        rows.get(key).map(String::as_str)
+    }
+}
+
+/// One snapshot row: where it is and how to read it.
+#[derive(Debug, Clone)]
+pub(crate) struct RowRef {
+    rows: Arc<LazyRows>,
+    key: String,
+}
+
+impl RowRef {
+    /// The row's JSON text (`None` if it could not be read).
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.rows.get(&self.key)
+    }
+
+    /// The row as a data bag (`None` if it cannot be read, or is not an
+    /// object of strings).
+    pub(crate) fn bag(&self) -> Option<DataBag> {
+        self.text()
+            .and_then(|raw| serde_json::from_str::<DataBag>(raw).ok())
+    }
+}
+
+/// The connection that reads snapshot rows for a hook, opened when first
+/// needed (`None` inside: an in-memory store, or it could not be opened;
+/// the rows are then read at once).
+pub(crate) type ReaderSlot = Option<Option<Arc<Mutex<CommittedReader>>>>;
+
+/// One relation's rows: their keys now, their values when first needed.
+#[derive(Debug, Default)]
+pub(crate) struct SavedRelation {
+    /// Unit → its row.
+    pub(crate) units: BTreeMap<String, RowRef>,
+    /// Application and its row.
+    pub(crate) app: Option<(String, RowRef)>,
+    /// Every row's key.
+    pub(crate) keys: Vec<String>,
+}
+
+/// Find one relation's rows (their keys only, from the key index).
+pub(crate) fn load(
+    ctx: &mut Context,
+    relation_id: &str,
+    reader: &mut ReaderSlot,
+) -> Result<SavedRelation, StateError> {
+    let prefix = relation_data_prefix(relation_id);
+    let keys = ctx.unit_state().get_range_keys(&prefix)?;
+    let mut saved = SavedRelation::default();
+    if keys.is_empty() {
+        return Ok(saved);
+    }
+    let reader = reader
+        .get_or_insert_with(|| {
+            ctx.unit_state()
+                .committed_reader()
+                .ok()
+                .flatten()
+                .map(|r| Arc::new(Mutex::new(r)))
+        })
+        .clone();
+    let rows = match reader {
+        Some(reader) => LazyRows {
+            prefix: prefix.clone(),
+            reader: Some(reader),
+            rows: OnceLock::new(),
+        },
+        None => {
+            let all = ctx.unit_state().get_range_raw(&prefix)?;
+            LazyRows {
+                prefix: prefix.clone(),
+                reader: None,
+                rows: OnceLock::from(all.into_iter().collect::<BTreeMap<_, _>>()),
+            }
+        }
+    };
+    let rows = Arc::new(rows);
+    for key in keys {
+        let rest = &key[prefix.len()..];
+        let row = RowRef {
+            rows: rows.clone(),
+            key: key.clone(),
+        };
+        if let Some(unit) = rest.strip_prefix("unit.") {
+            saved.units.insert(unit.to_string(), row);
+        } else if let Some(app) = rest.strip_prefix("app.") {
+            saved.app = Some((app.to_string(), row));
+        }
+        saved.keys.push(key);
+    }
+    Ok(saved)
+}
+
+/// Drop rows.
+pub(crate) fn forget(ctx: &mut Context, keys: &[String]) {
+    for key in keys {
+        ctx.unit_state().unset(key);
+    }
+}
+
+fn bag_value(bag: &DataBag) -> Value {
+    Value::Object(
+        bag.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+/// Keep what this hook read of `relation` with `relation-get`.
+pub(crate) fn save(ctx: &mut Context, relation: &Relation) {
+    let rid = relation.relation_id();
+    for unit in relation.unit_list() {
+        if let Some(bag) = unit.data_read_by_tool() {
+            ctx.unit_state()
+                .set(&unit_data_key(rid, unit.unit_name()), bag_value(bag));
+        }
+    }
+    if let Some((app, bag)) = relation.app_data_read_by_tool() {
+        ctx.unit_state()
+            .set(&app_data_key(rid, app), bag_value(bag));
+    }
+}
+
+/// The row keeping the request/response pattern's flags as last computed
+/// for an endpoint (`{flag: set}`); dropped when this unit publishes on the
+/// endpoint, so that the next hook computes them again.
+pub fn pattern_flags_key(endpoint_name: &str) -> String {
+    format!("reactive.endpoints.pattern.{endpoint_name}")
+}
