@@ -44,6 +44,32 @@ pub enum CharmRunner {
     Process(super::process::ProcessCharm),
 }
 
+impl CharmRunner {
+    /// The declared charm, run in this process: its handlers (and its
+    /// endpoint types'), with its `metadata.yaml`, `config.yaml` and
+    /// `actions.yaml` read from its source directory. Returns the runner
+    /// and that directory (an [`AppSpec`]'s `charm_dir`).
+    ///
+    /// ```
+    /// # mod my_charm { reactive_core::charm!(); }
+    /// # use reactive_core::prelude::*;
+    /// # #[when("never")] fn handler() {}
+    /// use reactive_testing::sim::CharmRunner;
+    ///
+    /// // The declaration names a package without metadata.yaml here.
+    /// let loaded = CharmRunner::in_process(&my_charm::charm());
+    /// assert!(loaded.is_err());
+    /// ```
+    pub fn in_process(
+        charm: &reactive_core::CharmDeclaration,
+    ) -> Result<(CharmRunner, std::path::PathBuf), SimError> {
+        let dir = charm.source_dir().to_path_buf();
+        let loaded = Charm::load_with(&dir, charm.registry())
+            .map_err(|e| SimError::Invalid(e.to_string()))?;
+        Ok((CharmRunner::InProcess(loaded), dir))
+    }
+}
+
 impl fmt::Debug for CharmRunner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
