@@ -1,0 +1,638 @@
+//! Unit tests of the unit state.
+
+use super::*;
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let unique = format!(
+            "reactive-unit-state-{}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            name
+        );
+        let dir = std::env::temp_dir().join(unique);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join(".unit-state.db")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A DB built with plain SQL the way charmhelpers builds it.
+fn charmhelpers_db(path: &Path, rows: &[(&str, &str)]) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(SCHEMA).unwrap();
+    for (key, data) in rows {
+        conn.execute("insert into kv (key, data) values (?1, ?2)", [key, data])
+            .unwrap();
+    }
+}
+
+fn raw_rows(path: &Path) -> Vec<(String, String)> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("select key, data from kv order by key")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn unit_state_is_send_and_debug() {
+    fn assert_send<T: Send + fmt::Debug>() {}
+    assert_send::<UnitState>();
+    fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<StateError>();
+}
+
+#[test]
+fn round_trip_through_a_file() {
+    let dir = TempDir::new("round-trip");
+    let values = vec![
+        ("reactive.states.db.ready", json!(null)),
+        ("reactive.states.config", json!({"b": [1, 2.5], "a": "é😀"})),
+        (
+            "reactive.data_changed.x",
+            json!("d41d8cd98f00b204e9800998ecf8427e"),
+        ),
+        ("big", json!([u64::MAX, i64::MIN, 1e16, -0.0])),
+        ("", json!(true)),
+        ("nul\u{0}key", json!({})),
+    ];
+    {
+        let mut state = UnitState::open(&dir.db()).unwrap();
+        for (key, value) in &values {
+            state.set(key, value.clone());
+        }
+        assert!(
+            raw_rows(&dir.db()).is_empty(),
+            "nothing written before commit"
+        );
+        state.commit().unwrap();
+        assert!(!state.has_pending());
+    }
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    for (key, value) in &values {
+        assert_eq!(state.get(key).unwrap().as_ref(), Some(value), "{key:?}");
+    }
+    let mut expected: Vec<(String, Value)> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(state.get_range("").unwrap(), expected);
+    // Stored as Python-style JSON text.
+    let rows = raw_rows(&dir.db());
+    assert!(rows.contains(&(
+        "reactive.states.config".to_string(),
+        r#"{"a": "\u00e9\ud83d\ude00", "b": [1, 2.5]}"#.to_string()
+    )));
+    assert!(rows.contains(&(
+        "big".to_string(),
+        "[18446744073709551615, -9223372036854775808, 1e+16, -0.0]".to_string()
+    )));
+}
+
+#[test]
+fn reads_a_charmhelpers_database() {
+    let dir = TempDir::new("charmhelpers");
+    charmhelpers_db(
+        &dir.db(),
+        &[
+            ("reactive.states.foo", "null"),
+            ("reactive.states.bar", "{\"a\": 1}"),
+            ("reactive.statesbaz", "null"),
+            ("reactive.dispatch.phase", "\"hooks\""),
+            (
+                "reactive.data_changed.endpoint.db.db:1.pg/0.host",
+                "\"0a1b\"",
+            ),
+            // Python's json.dumps without sort_keys, non-ASCII escaped.
+            ("unit.data", "{\"z\": [1.5, true], \"a\": \"\\u00e9\"}"),
+            ("reactive.states.hook_ran", "{\"hook\": \"install\"}"),
+        ],
+    );
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    assert_eq!(state.get("reactive.states.foo").unwrap(), Some(json!(null)));
+    assert_eq!(
+        state.get("reactive.states.bar").unwrap(),
+        Some(json!({"a": 1}))
+    );
+    assert_eq!(
+        state.get("unit.data").unwrap(),
+        Some(json!({"a": "é", "z": [1.5, true]}))
+    );
+    assert_eq!(state.get("reactive.states.missing").unwrap(), None);
+    assert_eq!(
+        state.get_range("reactive.states.").unwrap(),
+        vec![
+            ("reactive.states.bar".to_string(), json!({"a": 1})),
+            ("reactive.states.foo".to_string(), json!(null)),
+            (
+                "reactive.states.hook_ran".to_string(),
+                json!({"hook": "install"})
+            ),
+        ]
+    );
+    // Writing back the same value through our encoder is a no-op for
+    // sorted text; unsorted Python text gets rewritten sorted.
+    state.set("reactive.states.bar", json!({"a": 1}));
+    state.set("unit.data", json!({"a": "é", "z": [1.5, true]}));
+    let before = state.conn.total_changes();
+    state.commit().unwrap();
+    assert_eq!(state.conn.total_changes() - before, 1);
+    let rows = raw_rows(&dir.db());
+    assert!(rows.contains(&(
+        "unit.data".to_string(),
+        r#"{"a": "\u00e9", "z": [1.5, true]}"#.to_string()
+    )));
+}
+
+#[test]
+fn get_range_is_exact_with_like_wildcards() {
+    let dir = TempDir::new("range");
+    let keys = [
+        "a",
+        "a%",
+        "a%c",
+        "a_",
+        "a_b",
+        "aXb",
+        "ab",
+        "a\\_",
+        "b",
+        "a\u{10ffff}",
+        "a\u{10ffff}z",
+        "\u{10ffff}",
+        "\u{10ffff}\u{10ffff}",
+        "a\u{d7ff}",
+        "a\u{e000}",
+    ];
+    let rows: Vec<(&str, &str)> = keys.iter().map(|k| (*k, "1")).collect();
+    charmhelpers_db(&dir.db(), &rows);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    let range_keys = |state: &mut UnitState, prefix: &str| -> Vec<String> {
+        state
+            .get_range(prefix)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(range_keys(&mut state, "a_"), ["a_", "a_b"]);
+    assert_eq!(range_keys(&mut state, "a%"), ["a%", "a%c"]);
+    assert_eq!(range_keys(&mut state, "a\\"), ["a\\_"]);
+    assert_eq!(range_keys(&mut state, "ab"), ["ab"]);
+    assert_eq!(range_keys(&mut state, "abc"), Vec::<String>::new());
+    assert_eq!(range_keys(&mut state, "a\u{d7ff}"), ["a\u{d7ff}"]);
+    assert_eq!(
+        range_keys(&mut state, "a\u{10ffff}"),
+        ["a\u{10ffff}", "a\u{10ffff}z"]
+    );
+    assert_eq!(
+        range_keys(&mut state, "\u{10ffff}"),
+        ["\u{10ffff}", "\u{10ffff}\u{10ffff}"]
+    );
+    let mut all: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    all.sort();
+    assert_eq!(range_keys(&mut state, ""), all);
+    assert_eq!(range_keys(&mut state, "a").len(), all.len() - 3);
+
+    // Pending changes are applied, with the same exactness.
+    state.set("a_z", json!(2));
+    state.set("a%z", json!(3));
+    state.unset("a_b");
+    assert_eq!(
+        state.get_range("a_").unwrap(),
+        vec![("a_".to_string(), json!(1)), ("a_z".to_string(), json!(2))]
+    );
+}
+
+#[test]
+fn pending_changes_win_and_rollback_discards() {
+    let dir = TempDir::new("rollback");
+    charmhelpers_db(&dir.db(), &[("k", "1"), ("gone", "2")]);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    assert!(!state.has_pending());
+    state.set("k", json!("new"));
+    state.unset("gone");
+    state.set("added", json!([]));
+    assert!(state.has_pending());
+    assert_eq!(state.get("k").unwrap(), Some(json!("new")));
+    assert_eq!(state.get("gone").unwrap(), None);
+    assert_eq!(state.get("added").unwrap(), Some(json!([])));
+    state.rollback();
+    assert!(!state.has_pending());
+    assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+    assert_eq!(state.get("gone").unwrap(), Some(json!(2)));
+    assert_eq!(state.get("added").unwrap(), None);
+    state.commit().unwrap();
+    assert_eq!(
+        raw_rows(&dir.db()),
+        [
+            ("gone".to_string(), "2".to_string()),
+            ("k".to_string(), "1".to_string())
+        ]
+    );
+}
+
+#[test]
+fn rollback_drops_stale_cache() {
+    let dir = TempDir::new("stale-cache");
+    charmhelpers_db(&dir.db(), &[("k", "1")]);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+    Connection::open(dir.db())
+        .unwrap()
+        .execute("update kv set data = '2' where key = 'k'", [])
+        .unwrap();
+    assert_eq!(state.get("k").unwrap(), Some(json!(1)), "cached");
+    state.rollback();
+    assert_eq!(state.get("k").unwrap(), Some(json!(2)));
+}
+
+#[test]
+fn commit_writes_unsets_and_skips_identical_values() {
+    let mut state = UnitState::in_memory();
+    state.set("a", json!({"x": 1}));
+    state.set("b", json!(2));
+    state.unset("never-existed");
+    state.commit().unwrap();
+    let before = state.conn.total_changes();
+    state.set("a", json!({"x": 1}));
+    state.set("b", json!(2));
+    state.commit().unwrap();
+    assert_eq!(
+        state.conn.total_changes(),
+        before,
+        "identical values rewritten"
+    );
+    state.set("b", json!(3));
+    state.unset("a");
+    state.commit().unwrap();
+    assert_eq!(state.conn.total_changes(), before + 2);
+    state.rollback();
+    assert_eq!(
+        state.get_range("").unwrap(),
+        vec![("b".to_string(), json!(3))]
+    );
+    // An empty commit does not even start a transaction.
+    state.commit().unwrap();
+    assert!(state.conn.is_autocommit());
+}
+
+#[test]
+fn memory_path_means_in_memory() {
+    let mut state = UnitState::open(Path::new(":memory:")).unwrap();
+    assert_eq!(state.path(), None);
+    state.set("k", json!(1));
+    state.commit().unwrap();
+    state.rollback();
+    assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+    assert!(!Path::new(":memory:").exists());
+}
+
+#[test]
+fn commit_failing_on_a_write_lock_writes_nothing_and_keeps_pending() {
+    let dir = TempDir::new("busy-writer");
+    charmhelpers_db(&dir.db(), &[("existing", "1")]);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    state.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+    state.set("existing", json!(2));
+    state.set("new", json!("x"));
+    state.unset("other");
+
+    let other = Connection::open(dir.db()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = state.commit().unwrap_err();
+    assert!(matches!(err, StateError::Commit { .. }), "{err:?}");
+    assert_eq!(err.file(), Some(dir.db().as_path()));
+    assert!(err.to_string().contains(".unit-state.db"), "{err}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(state.has_pending());
+    assert!(state.conn.is_autocommit(), "transaction left open");
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(
+        raw_rows(&dir.db()),
+        [("existing".to_string(), "1".to_string())]
+    );
+
+    // The lock is gone: the kept changes commit.
+    state.commit().unwrap();
+    assert!(!state.has_pending());
+    assert_eq!(
+        raw_rows(&dir.db()),
+        [
+            ("existing".to_string(), "2".to_string()),
+            ("new".to_string(), "\"x\"".to_string())
+        ]
+    );
+}
+
+#[test]
+fn commit_failing_at_commit_time_writes_nothing() {
+    // A reader's shared lock lets us write into the transaction but makes
+    // the final COMMIT fail: the failure is after every write.
+    let dir = TempDir::new("busy-reader");
+    charmhelpers_db(&dir.db(), &[("existing", "1")]);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    state.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+    state.set("existing", json!(2));
+    state.set("new", json!(3));
+
+    let reader = Connection::open(dir.db()).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let n: i64 = reader
+        .query_row("select count(*) from kv", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let err = state.commit().unwrap_err();
+    assert!(
+        matches!(err, StateError::Commit { key: None, .. }),
+        "{err:?}"
+    );
+    assert!(state.has_pending());
+    assert!(state.conn.is_autocommit());
+    reader.execute_batch("COMMIT").unwrap();
+    assert_eq!(
+        raw_rows(&dir.db()),
+        [("existing".to_string(), "1".to_string())]
+    );
+    assert_eq!(
+        state.get("existing").unwrap(),
+        Some(json!(2)),
+        "pending kept"
+    );
+    state.commit().unwrap();
+    assert_eq!(raw_rows(&dir.db()).len(), 2);
+}
+
+#[test]
+fn commit_failing_mid_way_writes_nothing() {
+    let dir = TempDir::new("mid-way");
+    charmhelpers_db(&dir.db(), &[("a", "0")]);
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "create trigger boom before insert on kv when new.key = 'm'
+             begin select raise(abort, 'boom'); end;",
+        )
+        .unwrap();
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    state.set("a", json!(1)); // written before the failure
+    state.set("m", json!(2)); // fails
+    state.set("z", json!(3)); // never reached
+    let err = state.commit().unwrap_err();
+    match &err {
+        StateError::Commit { key, .. } => assert_eq!(key.as_deref(), Some("m")),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(err.key(), Some("m"));
+    assert!(err.to_string().contains("\"m\""), "{err}");
+    assert_eq!(raw_rows(&dir.db()), [("a".to_string(), "0".to_string())]);
+    assert!(state.has_pending());
+    assert_eq!(state.get("a").unwrap(), Some(json!(1)));
+    state.unset("m");
+    state.commit().unwrap();
+    assert_eq!(
+        raw_rows(&dir.db()),
+        [
+            ("a".to_string(), "1".to_string()),
+            ("z".to_string(), "3".to_string())
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn file_mode_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("mode");
+    let created = dir.db();
+    UnitState::open(&created).unwrap();
+    assert_eq!(mode(&created), 0o600);
+
+    let existing = dir.0.join("existing.db");
+    charmhelpers_db(&existing, &[("k", "1")]);
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(mode(&existing), 0o644);
+    let mut state = UnitState::open(&existing).unwrap();
+    assert_eq!(mode(&existing), 0o600);
+    assert_eq!(state.get("k").unwrap(), Some(json!(1)));
+}
+
+#[test]
+fn corrupt_row_names_key_and_file() {
+    let dir = TempDir::new("corrupt-row");
+    charmhelpers_db(&dir.db(), &[("good", "1"), ("bad.key", "not json{")]);
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "insert into kv (key, data) values ('null.data', NULL);
+             insert into kv (key, data) values ('blob.data', x'00ff');
+             insert into kv (key, data) values (x'ff', '1');",
+        )
+        .unwrap();
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    let err = state.get("bad.key").unwrap_err();
+    assert!(matches!(err, StateError::InvalidJson { .. }), "{err:?}");
+    assert_eq!(err.key(), Some("bad.key"));
+    assert_eq!(err.file(), Some(dir.db().as_path()));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("bad.key") && msg.contains(".unit-state.db"),
+        "{msg}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+
+    let err = state.get("null.data").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StateError::NotText {
+                found: "NULL",
+                column: "data",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.key(), Some("null.data"));
+    let err = state.get("blob.data").unwrap_err();
+    assert!(matches!(err, StateError::NotText { .. }), "{err:?}");
+
+    let err = state.get_range("bad").unwrap_err();
+    assert_eq!(err.key(), Some("bad.key"));
+    // Other keys stay readable; a BLOB key is not text and is skipped.
+    assert_eq!(state.get("good").unwrap(), Some(json!(1)));
+    assert_eq!(
+        state.get_range("g").unwrap(),
+        vec![("good".to_string(), json!(1))]
+    );
+    // Overwriting a corrupt row repairs it.
+    state.set("bad.key", json!("fixed"));
+    state.commit().unwrap();
+    state.rollback();
+    assert_eq!(state.get("bad.key").unwrap(), Some(json!("fixed")));
+}
+
+#[test]
+fn in_memory_errors_say_in_memory_and_debug_hides_values() {
+    let mut state = UnitState::in_memory();
+    state
+        .conn
+        .execute("insert into kv (key, data) values ('k', '{oops')", [])
+        .unwrap();
+    let err = state.get("k").unwrap_err();
+    assert_eq!(err.file(), None);
+    assert!(
+        err.to_string().starts_with("unit state in-memory: "),
+        "{err}"
+    );
+    state.set("secret.key", json!("hunter2"));
+    let debug = format!("{state:?}");
+    assert!(
+        debug.contains("in-memory") && debug.contains("secret.key"),
+        "{debug}"
+    );
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
+
+#[test]
+fn invalid_utf8_text_is_a_typed_error() {
+    let dir = TempDir::new("utf8");
+    charmhelpers_db(&dir.db(), &[]);
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "insert into kv (key, data) values ('k', cast(x'22ff22' as text));
+             insert into kv (key, data) values (cast(x'7a7aff' as text), '1');",
+        )
+        .unwrap();
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    let err = state.get("k").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StateError::NotText {
+                column: "data",
+                source: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = state.get_range("zz").unwrap_err();
+    assert!(
+        matches!(err, StateError::NotText { column: "key", .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn not_a_database_names_the_file() {
+    let dir = TempDir::new("not-db");
+    let path = dir.0.join("garbage.db");
+    std::fs::write(&path, "this is not a SQLite database\n".repeat(200)).unwrap();
+    let err = UnitState::open(&path).unwrap_err();
+    assert!(matches!(err, StateError::Open { .. }), "{err:?}");
+    assert_eq!(err.file(), Some(path.as_path()));
+    assert!(err.to_string().contains("garbage.db"), "{err}");
+    assert!(std::error::Error::source(&err).is_some());
+    // Left as it was.
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        "this is not a SQLite database\n".repeat(200).as_bytes()
+    );
+}
+
+#[test]
+fn wrong_kv_schema_is_an_open_error() {
+    let dir = TempDir::new("schema");
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch("create table kv (k text, v text)")
+        .unwrap();
+    let err = UnitState::open(&dir.db()).unwrap_err();
+    assert!(matches!(err, StateError::Open { .. }), "{err:?}");
+}
+
+#[test]
+fn unopenable_paths_are_io_errors() {
+    let dir = TempDir::new("io");
+    // A directory where the file should be.
+    let err = UnitState::open(&dir.0).unwrap_err();
+    assert!(matches!(err, StateError::Io { .. }), "{err:?}");
+    assert_eq!(err.file(), Some(dir.0.as_path()));
+    // A missing parent directory.
+    let missing = dir.0.join("no-such-dir").join("db");
+    let err = UnitState::open(&missing).unwrap_err();
+    assert!(matches!(err, StateError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
+}
+
+#[test]
+fn locate_precedence() {
+    let env_of = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let both = env_of(&[("UNIT_STATE_DB", "/tmp/x.db"), ("CHARM_DIR", "/charm")]);
+    assert_eq!(UnitState::locate(&both), Some(PathBuf::from("/tmp/x.db")));
+    let charm_dir = env_of(&[("CHARM_DIR", "/charm")]);
+    assert_eq!(
+        UnitState::locate(&charm_dir),
+        Some(PathBuf::from("/charm/.unit-state.db"))
+    );
+    let empty_db = env_of(&[("UNIT_STATE_DB", ""), ("CHARM_DIR", "/charm")]);
+    assert_eq!(
+        UnitState::locate(&empty_db),
+        Some(PathBuf::from("/charm/.unit-state.db"))
+    );
+    let neither = env_of(&[("JUJU_UNIT_NAME", "x/0")]);
+    assert_eq!(UnitState::locate(&neither), None);
+    assert_eq!(UnitState::locate(&env_of(&[("CHARM_DIR", "")])), None);
+}
+
+#[test]
+fn upper_bound() {
+    assert_eq!(prefix_upper_bound(""), None);
+    assert_eq!(prefix_upper_bound("a"), Some("b".to_string()));
+    assert_eq!(prefix_upper_bound("a_"), Some("a`".to_string()));
+    assert_eq!(
+        prefix_upper_bound("x\u{d7ff}"),
+        Some("x\u{e000}".to_string())
+    );
+    assert_eq!(prefix_upper_bound("x\u{10ffff}"), Some("y".to_string()));
+    assert_eq!(prefix_upper_bound("\u{10ffff}\u{10ffff}"), None);
+    assert_eq!(prefix_upper_bound("é"), Some("ê".to_string()));
+}
