@@ -704,40 +704,15 @@ fn read_range_raw(
     prefix: &str,
 ) -> Result<BTreeMap<String, String>, StateError> {
     let mut found: BTreeMap<String, String> = BTreeMap::new();
-    {
-        let range_err = |source| StateError::ReadRange {
-            file: path.clone(),
-            prefix: prefix.to_owned(),
-            source,
-        };
-        let upper = prefix_upper_bound(prefix);
-        let sql = if upper.is_some() {
-            SELECT_RANGE
-        } else {
-            SELECT_FROM
-        };
-        let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
-        let mut rows = match &upper {
-            Some(upper) => stmt.query([prefix, upper.as_str()]),
-            None => stmt.query([prefix]),
-        }
-        .map_err(range_err)?;
-        while let Some(row) = rows.next().map_err(range_err)? {
-            let ValueRef::Text(key_bytes) = row.get_ref(0).map_err(range_err)? else {
-                continue;
-            };
-            let not_text = |key: String, column, e| StateError::NotText {
-                file: path.clone(),
-                key,
-                column,
-                found: "invalid UTF-8 text",
-                source: Some(e),
-            };
-            let key = std::str::from_utf8(key_bytes)
-                .map_err(|e| not_text(String::from_utf8_lossy(key_bytes).into_owned(), "key", e))?;
-            let text = match row.get_ref(1).map_err(range_err)? {
+    for_each_in_range(
+        conn,
+        path,
+        prefix,
+        (SELECT_RANGE, SELECT_FROM),
+        |key, row| {
+            let text = match row.get_ref(1).map_err(|e| range_error(path, prefix, e))? {
                 ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-                    .map_err(|e| not_text(key.to_owned(), "data", e))?
+                    .map_err(|e| not_utf8(path, key.to_owned(), "data", e))?
                     .to_owned(),
                 ValueRef::Integer(i) => i.to_string(),
                 ValueRef::Real(f) => to_python_json(&Value::from(f)),
@@ -756,8 +731,9 @@ fn read_range_raw(
                 }
             };
             found.insert(key.to_owned(), text);
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok(found)
 }
 
@@ -767,16 +743,36 @@ fn read_range_keys(
     path: &Option<PathBuf>,
     prefix: &str,
 ) -> Result<Vec<String>, StateError> {
-    let range_err = |source| StateError::ReadRange {
-        file: path.clone(),
-        prefix: prefix.to_owned(),
-        source,
-    };
+    let mut keys = Vec::new();
+    for_each_in_range(
+        conn,
+        path,
+        prefix,
+        (SELECT_KEYS_RANGE, SELECT_KEYS_FROM),
+        |key, _| {
+            keys.push(key.to_owned());
+            Ok(())
+        },
+    )?;
+    Ok(keys)
+}
+
+/// Run `each` on every row whose key is under `prefix`, with the key
+/// checked as UTF-8 text. `queries` are the statements with an upper
+/// bound and without one (for a prefix that has none).
+fn for_each_in_range(
+    conn: &Connection,
+    path: &Option<PathBuf>,
+    prefix: &str,
+    queries: (&str, &str),
+    mut each: impl FnMut(&str, &rusqlite::Row<'_>) -> Result<(), StateError>,
+) -> Result<(), StateError> {
+    let range_err = |source| range_error(path, prefix, source);
     let upper = prefix_upper_bound(prefix);
     let sql = if upper.is_some() {
-        SELECT_KEYS_RANGE
+        queries.0
     } else {
-        SELECT_KEYS_FROM
+        queries.1
     };
     let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
     let mut rows = match &upper {
@@ -784,20 +780,38 @@ fn read_range_keys(
         None => stmt.query([prefix]),
     }
     .map_err(range_err)?;
-    let mut keys = Vec::new();
     while let Some(row) = rows.next().map_err(range_err)? {
-        if let ValueRef::Text(bytes) = row.get_ref(0).map_err(range_err)? {
-            let key = std::str::from_utf8(bytes).map_err(|e| StateError::NotText {
-                file: path.clone(),
-                key: String::from_utf8_lossy(bytes).into_owned(),
-                column: "key",
-                found: "invalid UTF-8 text",
-                source: Some(e),
-            })?;
-            keys.push(key.to_owned());
-        }
+        let ValueRef::Text(bytes) = row.get_ref(0).map_err(range_err)? else {
+            continue;
+        };
+        let key = std::str::from_utf8(bytes)
+            .map_err(|e| not_utf8(path, String::from_utf8_lossy(bytes).into_owned(), "key", e))?;
+        each(key, row)?;
     }
-    Ok(keys)
+    Ok(())
+}
+
+fn range_error(path: &Option<PathBuf>, prefix: &str, source: rusqlite::Error) -> StateError {
+    StateError::ReadRange {
+        file: path.clone(),
+        prefix: prefix.to_owned(),
+        source,
+    }
+}
+
+fn not_utf8(
+    path: &Option<PathBuf>,
+    key: String,
+    column: &'static str,
+    error: std::str::Utf8Error,
+) -> StateError {
+    StateError::NotText {
+        file: path.clone(),
+        key,
+        column,
+        found: "invalid UTF-8 text",
+        source: Some(error),
+    }
 }
 
 /// Decode a stored `data` column, or a typed error naming the key.
