@@ -1,5 +1,5 @@
 //! The telemetry example: the `scrape-target` and `prometheus` charms
-//! through the seven-step scenario of `examples/telemetry/scenario.yaml`,
+//! through the scenario of `examples/telemetry/scenario.yaml`,
 //! on the built-in simulator, with a report after each step.
 //!
 //! ```text
