@@ -3,9 +3,6 @@
 //! unused), and their handlers run.
 
 #[allow(dead_code)]
-#[path = "accepts/action_signatures.rs"]
-mod action_signatures;
-#[allow(dead_code)]
 #[path = "accepts/attributes.rs"]
 mod attributes;
 #[allow(dead_code)]

@@ -14,7 +14,6 @@
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
-use quote::quote;
 use reactive_grammar::suggest::closest;
 use serde_norway::Value as Yaml;
 
@@ -197,20 +196,7 @@ impl Actions {
     /// Items that recompile the crate when the actions file or [`PATH_VAR`]
     /// changes.
     pub(crate) fn tracking(&self) -> TokenStream {
-        let file = self
-            .tracked
-            .as_deref()
-            .filter(|path| path.is_absolute())
-            .and_then(Path::to_str)
-            .map(|path| {
-                quote!(
-                    const _: &[u8] = ::core::include_bytes!(#path);
-                )
-            });
-        quote! {
-            #file
-            const _: ::core::option::Option<&str> = ::core::option_env!(#PATH_VAR);
-        }
+        crate::tracking::recompile_on_change(self.tracked.as_deref(), PATH_VAR)
     }
 }
 

@@ -22,6 +22,7 @@ mod location;
 mod metadata;
 mod paths;
 mod request;
+mod tracking;
 
 use proc_macro::TokenStream;
 

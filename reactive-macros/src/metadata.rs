@@ -22,7 +22,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 use reactive_grammar::hook_pattern::{HookPattern, Role};
 use reactive_grammar::suggest::closest;
 use serde_norway::Value as Yaml;
@@ -269,20 +268,7 @@ impl Metadata {
     /// changes: `include_bytes!` of the file read, when there is one, and
     /// `option_env!` of the variable, always.
     pub(crate) fn tracking(&self) -> TokenStream {
-        let file = self
-            .tracked
-            .as_deref()
-            .filter(|path| path.is_absolute())
-            .and_then(Path::to_str)
-            .map(|path| {
-                quote!(
-                    const _: &[u8] = ::core::include_bytes!(#path);
-                )
-            });
-        quote! {
-            #file
-            const _: ::core::option::Option<&str> = ::core::option_env!(#PATH_VAR);
-        }
+        crate::tracking::recompile_on_change(self.tracked.as_deref(), PATH_VAR)
     }
 }
 

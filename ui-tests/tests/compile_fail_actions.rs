@@ -4,7 +4,7 @@
 //! combined with a flag condition.
 //!
 //! trybuild builds the cases in its own directory, so the cases are checked
-//! against `tests/ui/actions/actions.yaml` through the
+//! against `actions.yaml` of this package through the
 //! `REACTIVE_ACTIONS_PATH` override. This must stay the only test in this
 //! binary, since it sets the variable for the whole process.
 //!
@@ -13,7 +13,7 @@
 
 #[test]
 fn ui_actions() {
-    let actions = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/actions/actions.yaml");
+    let actions = concat!(env!("CARGO_MANIFEST_DIR"), "/actions.yaml");
     std::env::set_var("REACTIVE_ACTIONS_PATH", actions);
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/actions/fail/*.rs");

@@ -3,7 +3,7 @@
 //!
 //! trybuild builds the cases in its own directory, so `CARGO_MANIFEST_DIR`
 //! points there: the cases are checked against
-//! `tests/ui/metadata/metadata.yaml` through the `REACTIVE_METADATA_PATH`
+//! `metadata.yaml` of this package through the `REACTIVE_METADATA_PATH`
 //! override. This must stay the only test in this binary, since it sets the
 //! variable for the whole process.
 //!
@@ -12,10 +12,7 @@
 
 #[test]
 fn ui_metadata() {
-    let metadata = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/ui/metadata/metadata.yaml"
-    );
+    let metadata = concat!(env!("CARGO_MANIFEST_DIR"), "/metadata.yaml");
     std::env::set_var("REACTIVE_METADATA_PATH", metadata);
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/metadata/fail/*.rs");
