@@ -166,7 +166,11 @@ fn prometheus_hook<'a>(runs: &'a [HookRun], name_end: &str) -> Result<&'a HookRu
 fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
     let path = unit_dir.join(".unit-state.db");
     let mut state = UnitState::open(&path).map_err(|e| e.to_string())?;
-    for prefix in ["reactive.relation_data.", "reactive.endpoints.pattern."] {
+    for prefix in [
+        "reactive.relation_data.",
+        "reactive.endpoints.pattern.",
+        "reactive.endpoints.requests.",
+    ] {
         for (key, _) in state.get_range_raw(prefix).map_err(|e| e.to_string())? {
             state.unset(&key);
         }
@@ -247,7 +251,7 @@ fn measure(
         let id = deployment
             .relate("scrape-target:metrics", "prometheus:scrape")
             .map_err(|e| format!("relate: {e}"))?;
-        let rid = format!("scrape:{id}");
+        let rid = format!("scrape:{}", id.number());
         deployment.take_runs();
         let unit_dir = deployment
             .unit_dir(PROMETHEUS)
@@ -276,6 +280,22 @@ fn measure(
                 .run_until_quiet()
                 .map_err(|e| format!("-relation-changed: {e}"))?;
             let runs_now = deployment.take_runs();
+            if std::env::var("BENCH_DEBUG").is_ok() {
+                for r in &runs_now {
+                    eprintln!(
+                        "{} {} invoked={:?} set={:?} cleared={:?} calls={:?}",
+                        r.unit,
+                        r.hook,
+                        r.invoked,
+                        r.flags_set,
+                        r.flags_cleared,
+                        r.calls
+                            .iter()
+                            .map(|c| format!("{:?}", c))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
             out.entry("-relation-changed")
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "-relation-changed")?)?);

@@ -710,3 +710,98 @@ fn a_failed_hook_blocks_only_its_unit_until_resolved() {
     assert!(model.failed_units().is_empty());
     assert_eq!(model.queued().count(), 0);
 }
+
+#[test]
+fn a_relation_hook_juju_could_not_run_is_refused_when_queued() {
+    let scratch = Scratch::new("queue-relation-hook");
+    let mut model = Deployment::new(&scratch.0.join("model")).unwrap();
+    for (app, metadata, config, registry) in [
+        (
+            "source",
+            source::METADATA,
+            source::CONFIG,
+            source::registry(),
+        ),
+        ("sink", sink::METADATA, sink::CONFIG, sink::registry()),
+    ] {
+        let dir = scratch.charm(app, &[("metadata.yaml", metadata), ("config.yaml", config)]);
+        let charm = Charm::load_with(&dir, registry).unwrap();
+        model
+            .deploy(AppSpec {
+                name: app.into(),
+                runner: CharmRunner::InProcess(charm),
+                charm_dir: dir,
+                units: 1,
+                config: Default::default(),
+            })
+            .unwrap();
+    }
+    let id = model.relate("source:out", "sink:in").unwrap();
+    assert_eq!(id.as_str(), format!("out:{}", id.number()));
+    model.take_runs();
+    let hook = |name: &str, rid: &str, remote: &str| {
+        let mut h = reactive_core::hook::HookInfo::named(name);
+        h.relation = name.split("-relation-").next().map(str::to_string);
+        h.relation_id = Some(rid.to_string());
+        h.remote_unit = Some(remote.to_string());
+        h
+    };
+    let n = id.number();
+    for (name, rid, remote, expected) in [
+        // The id as the other side sees it.
+        (
+            "in-relation-changed",
+            format!("out:{n}"),
+            "source/0",
+            "sink/0 sees that relation as `in:",
+        ),
+        // Not a relation id at all.
+        (
+            "in-relation-changed",
+            "in:x".to_string(),
+            "source/0",
+            "is not a relation id",
+        ),
+        // No such relation.
+        (
+            "in-relation-changed",
+            format!("in:{}", n + 7),
+            "source/0",
+            "no relation",
+        ),
+        // A hook of another endpoint.
+        (
+            "out-relation-changed",
+            format!("in:{n}"),
+            "source/0",
+            "not one of endpoint `in`",
+        ),
+        // A remote unit that is not on the relation.
+        (
+            "in-relation-changed",
+            format!("in:{n}"),
+            "source/5",
+            "source/5 is not on it",
+        ),
+    ] {
+        match model.queue_hook("sink/0", hook(name, &rid, remote)) {
+            Err(SimError::Invalid(message)) => {
+                assert!(message.contains(expected), "{rid}: {message}");
+                assert!(message.contains(&rid), "names the id: {message}");
+            }
+            other => panic!("{name} {rid} {remote}: {other:?}"),
+        }
+    }
+    assert_eq!(model.queued().count(), 0, "nothing was queued");
+    // The hook as Juju would run it is queued and runs.
+    model
+        .queue_hook(
+            "sink/0",
+            hook("in-relation-changed", &format!("in:{n}"), "source/0"),
+        )
+        .unwrap();
+    model.run_until_quiet().unwrap();
+    let runs = model.take_runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].hook, "in-relation-changed");
+}

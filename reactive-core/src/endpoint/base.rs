@@ -3,6 +3,7 @@
 use super::departed::DepartedUnits;
 use super::key_list::KeyList;
 use super::relation::Relation;
+use super::request_index::RequestIndexSlot;
 use super::unit::CombinedUnits;
 
 /// The framework-managed part of an endpoint: its name, its relations and
@@ -19,6 +20,11 @@ pub struct EndpointBase {
     created_requests: Vec<String>,
     remote_changed: bool,
     mode: super::RelationDataMode,
+    /// The request index, when the endpoint answers requests.
+    requests: RequestIndexSlot,
+    /// The received keys found changed at startup: `(relation id, unit,
+    /// key)`.
+    changed_keys: Vec<(String, String, String)>,
 }
 
 impl EndpointBase {
@@ -30,7 +36,30 @@ impl EndpointBase {
             created_requests: Vec::new(),
             remote_changed: true,
             mode: super::RelationDataMode::Snapshot,
+            requests: RequestIndexSlot::default(),
+            changed_keys: Vec::new(),
         }
+    }
+
+    /// The request index (see [`super::request_index`]).
+    pub(crate) fn request_index(&self) -> &RequestIndexSlot {
+        &self.requests
+    }
+
+    /// The request index, to start it.
+    pub(crate) fn request_index_mut(&mut self) -> &mut RequestIndexSlot {
+        &mut self.requests
+    }
+
+    /// The received keys this hook's startup found changed (those that set
+    /// `endpoint.{endpoint_name}.changed.<key>`), as `(relation id, unit,
+    /// key)`.
+    pub(crate) fn changed_keys(&self) -> &[(String, String, String)] {
+        &self.changed_keys
+    }
+
+    pub(crate) fn set_changed_keys(&mut self, keys: Vec<(String, String, String)>) {
+        self.changed_keys = keys;
     }
 
     /// The ids of the requests created in this hook, in creation order.

@@ -70,6 +70,7 @@ mod departed;
 mod key_list;
 mod param;
 mod relation;
+pub mod request_index;
 pub mod snapshot;
 mod unit;
 

@@ -157,6 +157,12 @@ impl RelatedUnit {
         self.snapshot.is_some() && !self.read_by_tool.get()
     }
 
+    /// Whether the data is in memory (read from the snapshot or with
+    /// `relation-get`): reading it costs no hook-tool call.
+    pub(crate) fn is_data_loaded(&self) -> bool {
+        self.data.get().is_some()
+    }
+
     /// The data read with `relation-get` in this hook, if it was.
     pub(crate) fn data_read_by_tool(&self) -> Option<&DataBag> {
         if self.read_by_tool.get() {

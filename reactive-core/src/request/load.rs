@@ -9,7 +9,8 @@ use super::id::{is_canonical_request_id, response_key, REQUEST_PREFIX};
 use super::malformed::MalformedRequest;
 use super::record::{RequestRecord, ResponseRecord, Sender};
 use super::{Request, Response};
-use crate::endpoint::{EndpointBase, Relation};
+use crate::endpoint::request_index::Classified;
+use crate::endpoint::{EndpointBase, RelatedUnit, Relation};
 use crate::pyjson::decode_or_raw;
 
 /// A valid request entry: its id, its JSON object and its typed fields.
@@ -24,6 +25,21 @@ pub(crate) struct Parsed<R> {
 pub(crate) fn parse_request<R: Request>(key: &str, raw: &str) -> Option<Result<Parsed<R>, String>> {
     let id = key.strip_prefix(REQUEST_PREFIX)?;
     Some(parse_request_entry(id, raw))
+}
+
+/// What entry `key` is to the request pattern (the request index's
+/// classifier for request type `R`).
+pub(crate) fn classify<'a, R: Request>(key: &'a str, raw: &str) -> Option<Classified<'a>> {
+    let id = key.strip_prefix(REQUEST_PREFIX)?;
+    if !is_canonical_request_id(id) {
+        return Some(Classified::Ignored(
+            "the id is not a canonical lowercase UUID".to_string(),
+        ));
+    }
+    Some(match parse_request_entry::<R>(id, raw) {
+        Ok(_) => Classified::Valid(id),
+        Err(reason) => Classified::Malformed(id, reason),
+    })
 }
 
 fn parse_request_entry<R: Request>(id: &str, raw: &str) -> Result<Parsed<R>, String> {
@@ -139,8 +155,18 @@ pub(crate) fn received_requests<R: Request>(
     base: &EndpointBase,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<RequestRecord<R>>, RequestError> {
+    received_requests_from(base, base.all_joined_units().iter(), warnings)
+}
+
+/// [`received_requests`] of the units `units` only (given in the order of
+/// `all_joined_units`).
+pub(crate) fn received_requests_from<'a, R: Request>(
+    base: &EndpointBase,
+    units: impl IntoIterator<Item = &'a RelatedUnit>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RequestRecord<R>>, RequestError> {
     let mut records = Vec::new();
-    for unit in base.all_joined_units().iter() {
+    for unit in units {
         let data = unit.received_raw()?;
         let relation = base.relations().by_key(unit.relation_id());
         for (key, raw) in data {
@@ -202,8 +228,17 @@ pub(crate) fn received_requests<R: Request>(
 pub(crate) fn received_malformed<R: Request>(
     base: &EndpointBase,
 ) -> Result<Vec<MalformedRequest>, RequestError> {
+    received_malformed_from::<R>(base, base.all_joined_units().iter())
+}
+
+/// [`received_malformed`] of the units `units` only (given in the order of
+/// `all_joined_units`).
+pub(crate) fn received_malformed_from<'a, R: Request>(
+    base: &EndpointBase,
+    units: impl IntoIterator<Item = &'a RelatedUnit>,
+) -> Result<Vec<MalformedRequest>, RequestError> {
     let mut malformed = Vec::new();
-    for unit in base.all_joined_units().iter() {
+    for unit in units {
         let relation = base.relations().by_key(unit.relation_id());
         for (key, raw) in unit.received_raw()? {
             let Some(Err(reason)) = parse_request::<R>(key, raw) else {

@@ -1,15 +1,22 @@
 //! The responder side: an endpoint that reads the requests remote units
 //! sent and answers them.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::error::RequestError;
 use super::id::response_key;
-use super::load::{received_malformed, received_requests};
+use super::id::{is_canonical_request_id, REQUEST_PREFIX};
+use super::load::{
+    classify, parse_response, received_malformed, received_malformed_from, received_requests,
+    received_requests_from,
+};
 use super::malformed::MalformedRequest;
 use super::record::RequestRecord;
 use super::Request;
-use crate::endpoint::{AnyEndpoint, Endpoint};
+use crate::endpoint::request_index::{request_index_key, RequestIndex};
+use crate::endpoint::{AnyEndpoint, Endpoint, EndpointBase, RelatedUnit, RelationDataMode};
 use crate::handler::HandlerError;
 use crate::log::LogLevel;
 use crate::Context;
@@ -100,22 +107,137 @@ pub trait ResponderEndpoint: Endpoint {
 
     /// The requests this unit has not answered yet (no `response_<id>` in
     /// its data on the request's relation).
+    ///
+    /// Only the units holding such a request are read and decoded (see
+    /// [the request index](crate::endpoint::request_index)).
     fn new_requests(&self) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
-        let mut requests = self.all_requests()?;
+        let base = self.base();
+        let Some(indexed) = base.indexed_requests(None)? else {
+            let mut requests = self.all_requests()?;
+            requests.retain(|r| !r.has_response());
+            return Ok(requests);
+        };
+        let mut units = Vec::new();
+        for (unit, requests) in &indexed {
+            for (id, valid) in requests.iter() {
+                if *valid && !is_answered::<Self::Request>(base, unit, id, true, None)? {
+                    units.push(*unit);
+                    break;
+                }
+            }
+        }
+        let mut requests: Vec<RequestRecord<Self::Request>> =
+            received_requests_from(base, units, &mut Vec::new())?;
         requests.retain(|r| !r.has_response());
         Ok(requests)
     }
 
+    /// The valid requests whose data changed in this hook: those whose
+    /// `request_<id>` key the endpoint found changed when the hook started
+    /// (the keys that set `endpoint.{endpoint_name}.changed.request_<id>`),
+    /// ordered by request id, each with this unit's response if it
+    /// answered.
+    ///
+    /// Only the units that sent them are read, so a handler of
+    /// `endpoint.{endpoint_name}.changed` that clears that flag can judge
+    /// each updated request once, in the hook that brings the update,
+    /// without reading every request. Changes brought by earlier hooks are
+    /// not included: a handler that may run hooks after the change should
+    /// use [`all_requests`](Self::all_requests).
+    fn changed_requests(&self) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
+        let base = self.base();
+        let changed: BTreeSet<(&str, &str, &str)> = base
+            .changed_keys()
+            .iter()
+            .filter_map(|(rid, unit, key)| {
+                Some((
+                    rid.as_str(),
+                    unit.as_str(),
+                    key.strip_prefix(REQUEST_PREFIX)?,
+                ))
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let units = base.all_joined_units();
+        let units = units.iter().filter(|u| {
+            changed
+                .range((u.relation_id(), u.unit_name(), "")..)
+                .next()
+                .is_some_and(|(rid, unit, _)| *rid == u.relation_id() && *unit == u.unit_name())
+        });
+        let mut requests: Vec<RequestRecord<Self::Request>> =
+            received_requests_from(base, units, &mut Vec::new())?;
+        requests.retain(|r| {
+            changed.contains(&(
+                r.relation_id.as_str(),
+                r.unit_name().unwrap_or_default(),
+                r.request_id.as_str(),
+            ))
+        });
+        Ok(requests)
+    }
+
     /// The received request with this id (the first, should two units use
-    /// the same id).
+    /// the same id). Only the units holding it are read.
     fn get_request(
         &self,
         request_id: &str,
     ) -> Result<Option<RequestRecord<Self::Request>>, RequestError> {
-        Ok(self
-            .all_requests()?
-            .into_iter()
-            .find(|r| r.request_id == request_id))
+        let wanted = BTreeSet::from([request_id.to_string()]);
+        Ok(self.requests_with_ids(&wanted)?.into_iter().next())
+    }
+
+    /// The valid received requests whose ids are in `request_ids`, ordered
+    /// by request id (then relation and unit), each with this unit's
+    /// response if it answered. Only the units holding them are read (see
+    /// [the request index](crate::endpoint::request_index)).
+    fn requests_with_ids(
+        &self,
+        request_ids: &BTreeSet<String>,
+    ) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
+        let base = self.base();
+        let mut requests: Vec<RequestRecord<Self::Request>> = match base.indexed_requests(None)? {
+            Some(indexed) => {
+                let units = indexed
+                    .iter()
+                    .filter(|(_, requests)| requests.keys().any(|id| request_ids.contains(id)))
+                    .map(|(unit, _)| *unit);
+                received_requests_from(base, units, &mut Vec::new())?
+            }
+            None => self.all_requests()?,
+        };
+        requests.retain(|r| request_ids.contains(&r.request_id));
+        Ok(requests)
+    }
+
+    /// The id of every request the joined remote units sent under a
+    /// canonical id, malformed ones included, sorted, each once. Read from
+    /// [the request index](crate::endpoint::request_index): no request is
+    /// decoded, and only the data of units read in this hook is looked at.
+    fn received_request_ids(&self) -> Result<BTreeSet<String>, RequestError> {
+        let base = self.base();
+        let mut ids = BTreeSet::new();
+        match base.indexed_requests(None)? {
+            Some(indexed) => {
+                for (_, requests) in indexed {
+                    ids.extend(requests.keys().cloned());
+                }
+            }
+            None => {
+                for unit in base.all_joined_units().iter() {
+                    for key in unit.received_raw()?.keys() {
+                        if let Some(id) = key.strip_prefix(REQUEST_PREFIX) {
+                            if is_canonical_request_id(id) {
+                                ids.insert(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// Answer `request`: publish `response_<id>` in this unit's data on the
@@ -150,8 +272,20 @@ pub trait ResponderEndpoint: Endpoint {
     /// `request_<id>` key that cannot be read as
     /// [`Request`](ResponderEndpoint::Request), each with the reason (naming
     /// the field at fault) and whether this unit answered it.
+    ///
+    /// Only the units holding such a request are read.
     fn malformed_requests(&self) -> Result<Vec<MalformedRequest>, RequestError> {
-        received_malformed::<Self::Request>(self.base())
+        let base = self.base();
+        match base.indexed_requests(None)? {
+            Some(indexed) => {
+                let units = indexed
+                    .iter()
+                    .filter(|(_, requests)| requests.values().any(|valid| !valid))
+                    .map(|(unit, _)| *unit);
+                received_malformed_from::<Self::Request>(base, units)
+            }
+            None => received_malformed::<Self::Request>(base),
+        }
     }
 
     /// Answer a malformed request (typically refusing it with its
@@ -186,10 +320,63 @@ pub trait ResponderEndpoint: Endpoint {
     }
 }
 
+/// Whether this unit answered request `id` of `unit`: for a request that
+/// reads as `R`, a response that reads as `R`'s response type (a warning
+/// goes to `warnings` for one that does not); for a malformed request, any
+/// `response_<id>`.
+fn is_answered<R: Request>(
+    base: &EndpointBase,
+    unit: &RelatedUnit,
+    id: &str,
+    valid: bool,
+    warnings: Option<&mut Vec<String>>,
+) -> Result<bool, RequestError> {
+    let Some(relation) = base.relations().by_key(unit.relation_id()) else {
+        return Ok(false);
+    };
+    let key = response_key(id);
+    let Some(raw) = relation.published()?.get_raw(&key) else {
+        return Ok(false);
+    };
+    if !valid {
+        return Ok(true);
+    }
+    match parse_response::<R::Response>(raw) {
+        Ok(_) => Ok(true),
+        Err(reason) => {
+            if let Some(warnings) = warnings {
+                warnings.push(format!(
+                    "ignoring `{key}` in this unit's data on relation {}: {reason}; \
+                     the request counts as unanswered",
+                    unit.relation_id()
+                ));
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// Start the endpoint's request index: the request type's classifier and
+/// the row as the unit state holds it (none when relation data is read
+/// fresh: the index is then neither used nor kept).
+fn start_index<R: Request>(base: &mut EndpointBase, ctx: &mut Context) -> Result<(), HandlerError> {
+    let stored = match base.relation_data_mode() {
+        RelationDataMode::Snapshot => ctx
+            .unit_state()
+            .get(&request_index_key(base.endpoint_name()))?
+            .as_ref()
+            .and_then(RequestIndex::from_value),
+        RelationDataMode::Fresh => None,
+    };
+    base.request_index_mut().start(classify::<R>, stored);
+    Ok(())
+}
+
 /// The responder pattern's flags (named by `#[endpoint(responder = ...)]`'s
-/// generated code): load the requests, log what was skipped, toggle
-/// `has_requests` and `new_requests` (malformed requests with a canonical
-/// id count as requests, unanswered ones as new).
+/// generated code): start the request index, log what was skipped in the
+/// data read in this hook, toggle `has_requests` and `new_requests`
+/// (malformed requests with a canonical id count as requests, unanswered
+/// ones as new).
 pub fn responder_flags<E, R>(
     endpoint: &mut dyn AnyEndpoint,
     ctx: &mut Context,
@@ -198,40 +385,55 @@ where
     E: ResponderEndpoint<Request = R>,
     R: Request,
 {
-    let Some(endpoint) = endpoint.as_any().downcast_ref::<E>() else {
+    if endpoint.as_any().downcast_ref::<E>().is_none() {
         return Err(format!(
             "the responder flags expected an endpoint of type {}",
             std::any::type_name::<E>()
         )
         .into());
-    };
+    }
+    start_index::<R>(endpoint.base_mut(), ctx)?;
+    let base = endpoint.base();
     let names = [
-        endpoint.expand_name("endpoint.{endpoint_name}.has_requests"),
-        endpoint.expand_name("endpoint.{endpoint_name}.new_requests"),
+        base.expand_name("endpoint.{endpoint_name}.has_requests"),
+        base.expand_name("endpoint.{endpoint_name}.new_requests"),
     ];
-    if super::recompute::up_to_date(ctx, endpoint.base(), &names)? {
+    if super::recompute::up_to_date(ctx, base, &names)? {
         return Ok(());
     }
-    let mut warnings = Vec::new();
-    let requests = received_requests::<R>(endpoint.base(), &mut warnings)?;
+    let mut problems = Vec::new();
+    let indexed = base
+        .indexed_requests(Some(&mut problems))?
+        .unwrap_or_default();
+    let mut warnings: Vec<String> = problems
+        .into_iter()
+        .map(|s| {
+            format!(
+                "ignoring `{}` from unit {} on relation {}: {}",
+                s.key, s.unit, s.relation_id, s.reason
+            )
+        })
+        .collect();
+    let has_requests = !indexed.is_empty();
+    let mut new_requests = false;
+    for (unit, requests) in &indexed {
+        for (id, valid) in requests.iter() {
+            if !is_answered::<R>(base, unit, id, *valid, Some(&mut warnings))? {
+                new_requests = true;
+            }
+        }
+    }
     for warning in &warnings {
         ctx.log(
             LogLevel::Warning,
-            &format!("endpoint {}: {warning}", endpoint.endpoint_name()),
+            &format!("endpoint {}: {warning}", base.endpoint_name()),
         );
     }
-    let malformed = received_malformed::<R>(endpoint.base())?;
     let [first, second] = names;
-    let values = [
-        (first, !requests.is_empty() || !malformed.is_empty()),
-        (
-            second,
-            requests.iter().any(|r| !r.has_response()) || malformed.iter().any(|m| !m.has_response),
-        ),
-    ];
+    let values = [(first, has_requests), (second, new_requests)];
     for (flag, set) in &values {
         ctx.toggle_flag(flag, *set);
     }
-    super::recompute::remember(ctx, endpoint.base(), &values);
+    super::recompute::remember(ctx, base, &values);
     Ok(())
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::StartupError;
+use crate::endpoint::request_index::request_index_key;
 use crate::endpoint::snapshot::{
     self, app_data_key, pattern_flags_key, unit_data_key, RelationDataMode,
 };
@@ -224,11 +225,12 @@ fn start_one(
         // was last checked (its -changed hook re-reads it): only the units
         // read in this hook are checked, unless the endpoint was not joined
         // (then every unit is, as charms.reactive does).
-        let changed_keys = changed_keys(ctx, name, instance.base(), !already_joined)?;
-        for key in changed_keys {
+        let changed = changed_keys(ctx, name, instance.base(), !already_joined)?;
+        for (_, _, key) in &changed {
             ctx.set_flag(&expand_name(name, "changed"));
             ctx.set_flag(&expand_name(name, &format!("changed.{key}")));
         }
+        instance.base_mut().set_changed_keys(changed);
         instance
             .manage_flags(ctx)
             .map_err(|e| StartupError::Endpoint {
@@ -250,13 +252,14 @@ fn start_one(
 }
 
 /// The received keys whose value changed since last seen, over the units
-/// read in this hook (every joined unit when `all_units`).
+/// read in this hook (every joined unit when `all_units`), as `(relation
+/// id, unit, key)`.
 fn changed_keys(
     ctx: &mut Context,
     name: &str,
     base: &EndpointBase,
     all_units: bool,
-) -> Result<Vec<String>, StartupError> {
+) -> Result<Vec<(String, String, String)>, StartupError> {
     let units: Vec<&RelatedUnit> = base
         .all_joined_units()
         .iter()
@@ -273,7 +276,11 @@ fn changed_keys(
         for (key, raw) in unit.received_raw()? {
             let data_id = format!("{prefix}{}.{}.{key}", unit.relation_id(), unit.unit_name());
             if ctx.data_changed(&data_id, &decode_or_raw(raw))? {
-                changed.push(key.clone());
+                changed.push((
+                    unit.relation_id().to_string(),
+                    unit.unit_name().to_string(),
+                    key.clone(),
+                ));
             }
         }
     }
@@ -317,6 +324,21 @@ pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
                     snapshot::save(ctx, relation);
                 }
             }
+            // The request index describes the rows just saved.
+            match instance.base().request_index_to_save(broken_rid.as_deref()) {
+                Ok(None) => {}
+                Ok(Some(Some(index))) => ctx
+                    .unit_state()
+                    .set(&request_index_key(&name), index.to_value()),
+                Ok(Some(None)) => ctx.unit_state().unset(&request_index_key(&name)),
+                Err(e) => {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                }
+            }
+        } else if instance.base().request_index().classify().is_some() {
+            ctx.unit_state().unset(&request_index_key(&name));
         }
         let departed = instance.base_mut().all_departed_units_mut();
         if departed.is_dirty() {

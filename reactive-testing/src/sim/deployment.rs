@@ -724,6 +724,14 @@ impl Deployment {
     /// not cause, such as `update-status`); [`run_until_quiet`](Self::run_until_quiet)
     /// runs it. The unit's name is filled in; a hook already queued on the
     /// unit is not queued twice.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Unknown`] for a unit not in the model;
+    /// [`SimError::Invalid`] for a relation hook Juju could not run: its
+    /// relation id is not one of the unit's relations as the unit sees it
+    /// (`<its endpoint>:<number>`), the hook is not of that endpoint, or
+    /// its remote unit is not on the relation.
     pub fn queue_hook(&mut self, unit: &str, hook: HookInfo) -> Result<(), SimError> {
         if !self.units.contains_key(unit) {
             return Err(SimError::Unknown {
@@ -731,7 +739,52 @@ impl Deployment {
                 name: unit.to_string(),
             });
         }
+        if let Some(rid) = &hook.relation_id {
+            self.check_relation_hook(unit, &hook, rid)?;
+        }
         self.push(unit, hook);
+        Ok(())
+    }
+
+    /// Refuse a relation hook on `unit` that names relation `rid` as the
+    /// unit could not see it.
+    fn check_relation_hook(&self, unit: &str, hook: &HookInfo, rid: &str) -> Result<(), SimError> {
+        let invalid = |why: String| {
+            SimError::Invalid(format!(
+                "cannot queue {} on {unit} with relation id `{rid}`: {why}",
+                hook.name
+            ))
+        };
+        let parsed: RelationId = rid.parse().map_err(|e| invalid(format!("{e}")))?;
+        let model = self.model();
+        let relation = model
+            .relations
+            .get(&parsed.number())
+            .ok_or_else(|| invalid(format!("no relation {} in the model", parsed.number())))?;
+        let seen_as = relation.relation_id_for(app_of(unit));
+        if seen_as.as_deref() != Some(rid) {
+            return Err(invalid(match seen_as {
+                Some(own) => format!("{unit} sees that relation as `{own}`"),
+                None => format!("{} is not on that relation", app_of(unit)),
+            }));
+        }
+        if !hook
+            .name
+            .strip_prefix(parsed.endpoint())
+            .is_some_and(|rest| rest.starts_with("-relation-"))
+        {
+            return Err(invalid(format!(
+                "the hook is not one of endpoint `{}`",
+                parsed.endpoint()
+            )));
+        }
+        if let Some(remote) = &hook.remote_unit {
+            let on_relation = relation.unit_data.contains_key(remote)
+                || relation.members.values().any(|seen| seen.contains(remote));
+            if !on_relation {
+                return Err(invalid(format!("remote unit {remote} is not on it")));
+            }
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// One accepted job, as Prometheus must render it.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,46 +91,110 @@ fn sync_file(dir: &Path, name: &str, pem: Option<&str>, mode: u32) -> io::Result
     }
 }
 
-/// Bring `<charm_dir>/certs/` and `<charm_dir>/prometheus.yml` in line with
-/// the accepted jobs; returns the number of jobs written.
+/// One accepted job as `prometheus.yml` holds it: its rendered name (the
+/// sort key), its rendered text, and whether it has a certificate folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedJob {
+    /// The request id.
+    pub request_id: String,
+    /// The rendered `job_name` (`<job_name>-<request_id>`).
+    pub job_name: String,
+    /// The job as JSON with 2-space indent and sorted keys, non-ASCII
+    /// escaped, as a top-level value (see [`assemble`]).
+    pub text: String,
+    /// Whether `certs/<request_id>/` holds at least one file of it.
+    pub has_certs: bool,
+}
+
+/// Write (or remove) the certificate files of `job` and render it with
+/// their absolute paths.
 ///
-/// Each job's certificates go to `certs/<request_id>/ca.crt`, `client.crt`
-/// (0644) and `client.key` (0600), those it no longer carries are removed,
-/// a job carrying none has no folder, and every other folder under
-/// `certs/` is deleted. `prometheus.yml` holds `{"scrape_configs": [...]}`,
-/// one rendered job per accepted request sorted by rendered `job_name`, as
-/// JSON with 2-space indent, sorted keys, non-ASCII escaped and a final
-/// newline (JSON is valid YAML).
-pub fn write_config(charm_dir: &Path, jobs: &[AcceptedJob]) -> io::Result<usize> {
-    let certs = charm_dir.join("certs");
-    let mut keep = Vec::new();
-    let mut rendered = Vec::new();
-    for job in jobs {
-        let dir = certs.join(&job.request_id);
-        let ca = sync_file(&dir, "ca.crt", job.ca_cert.as_deref(), 0o644)?;
-        let cert = sync_file(&dir, "client.crt", job.client_cert.as_deref(), 0o644)?;
-        let key = sync_file(&dir, "client.key", job.client_key.as_deref(), 0o600)?;
-        if ca.is_some() || cert.is_some() || key.is_some() {
-            keep.push(job.request_id.clone());
-        } else if dir.exists() {
-            fs::remove_dir_all(&dir)?;
-        }
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
-        let (ca, cert, key) = (path(&ca), path(&cert), path(&key));
-        rendered.push(prometheus_manual::render_job_value(
-            &job.job_name,
-            &job.request_id,
-            &job.job_data,
-            ca.as_deref(),
-            cert.as_deref(),
-            key.as_deref(),
-        ));
+/// Its certificates go to `certs/<request_id>/ca.crt`, `client.crt` (0644)
+/// and `client.key` (0600); those it no longer carries are removed, and a
+/// job carrying none has no folder.
+pub fn render(charm_dir: &Path, job: &AcceptedJob) -> io::Result<RenderedJob> {
+    let dir = charm_dir.join("certs").join(&job.request_id);
+    let ca = sync_file(&dir, "ca.crt", job.ca_cert.as_deref(), 0o644)?;
+    let cert = sync_file(&dir, "client.crt", job.client_cert.as_deref(), 0o644)?;
+    let key = sync_file(&dir, "client.key", job.client_key.as_deref(), 0o600)?;
+    let has_certs = ca.is_some() || cert.is_some() || key.is_some();
+    if !has_certs {
+        remove_folder(charm_dir, &job.request_id)?;
     }
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+    let (ca, cert, key) = (path(&ca), path(&cert), path(&key));
+    let value = prometheus_manual::render_job_value(
+        &job.job_name,
+        &job.request_id,
+        &job.job_data,
+        ca.as_deref(),
+        cert.as_deref(),
+        key.as_deref(),
+    );
+    let job_name = value
+        .get("job_name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    Ok(RenderedJob {
+        request_id: job.request_id.clone(),
+        job_name,
+        text: reactive_core::pyjson::to_python_json_pretty(&value, 2),
+        has_certs,
+    })
+}
+
+/// Remove the certificate folder of request `request_id`, if there is one.
+pub fn remove_folder(charm_dir: &Path, request_id: &str) -> io::Result<()> {
+    match fs::remove_dir_all(charm_dir.join("certs").join(request_id)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The text of `prometheus.yml` for these jobs: `{"scrape_configs": [...]}`,
+/// the jobs sorted by rendered `job_name`, as JSON with 2-space indent,
+/// sorted keys, non-ASCII escaped and a final newline (JSON is valid
+/// YAML). Each job's text is placed as it is, indented to its depth.
+pub fn assemble<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
+    jobs.sort_by(|a, b| a.0.cmp(b.0));
+    if jobs.is_empty() {
+        return "{\n  \"scrape_configs\": []\n}\n".to_string();
+    }
+    let size: usize = jobs.iter().map(|(_, text)| text.len() + 64).sum();
+    let mut out = String::with_capacity(size + 64);
+    out.push_str("{\n  \"scrape_configs\": [\n");
+    for (i, (_, text)) in jobs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        for (j, line) in text.split('\n').enumerate() {
+            if j > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+    }
+    out.push_str("\n  ]\n}\n");
+    out
+}
+
+/// Write `prometheus.yml` with these jobs and delete every folder under
+/// `certs/` that is not one of theirs with certificates.
+pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<()> {
+    let certs = charm_dir.join("certs");
     if certs.exists() {
+        let keep: std::collections::HashSet<&str> = jobs
+            .iter()
+            .filter(|j| j.has_certs)
+            .map(|j| j.request_id.as_str())
+            .collect();
         for entry in fs::read_dir(&certs)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !keep.contains(&name) {
+            if !keep.contains(name.as_str()) {
                 if entry.file_type()?.is_dir() {
                     fs::remove_dir_all(entry.path())?;
                 } else {
@@ -139,26 +203,26 @@ pub fn write_config(charm_dir: &Path, jobs: &[AcceptedJob]) -> io::Result<usize>
             }
         }
     }
-    rendered.sort_by(|a, b| {
-        let name = |v: &Value| {
-            v.get("job_name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        name(a).cmp(&name(b))
-    });
-    let count = rendered.len();
-    let mut text =
-        reactive_core::pyjson::to_python_json_pretty(&json!({ "scrape_configs": rendered }), 2);
-    text.push('\n');
-    write_atomic(&charm_dir.join("prometheus.yml"), text.as_bytes(), 0o644)?;
-    Ok(count)
+    let text = assemble(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
+    write_atomic(&charm_dir.join("prometheus.yml"), text.as_bytes(), 0o644)
+}
+
+/// Bring `<charm_dir>/certs/` and `<charm_dir>/prometheus.yml` in line with
+/// the accepted jobs, rendering each ([`render`], then [`write_file`]);
+/// returns the number of jobs written.
+pub fn write_config(charm_dir: &Path, jobs: &[AcceptedJob]) -> io::Result<usize> {
+    let rendered = jobs
+        .iter()
+        .map(|job| render(charm_dir, job))
+        .collect::<io::Result<Vec<_>>>()?;
+    write_file(charm_dir, &rendered)?;
+    Ok(rendered.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn tempdir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("prom-cfg-{name}-{}", std::process::id()));
@@ -249,6 +313,30 @@ mod tests {
             .join("certs/bbbbbbbb-1111-4111-8111-111111111111")
             .exists());
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn assembling_rendered_jobs_gives_the_document_rendered_at_once() {
+        let jobs = [
+            serde_json::json!({"job_name": "b-2", "static_configs": [{"targets": ["h:1", "h:2"]}],
+                               "tls_config": {}, "labels": [], "x": {"nested": [1, {"deep": "é\n\""}]}}),
+            serde_json::json!({"job_name": "a-1", "scheme": "https"}),
+            serde_json::json!({"job_name": "c-3", "static_configs": []}),
+        ];
+        let pretty = |v: &Value| reactive_core::pyjson::to_python_json_pretty(v, 2);
+        let mut sorted = jobs.to_vec();
+        sorted.sort_by(|a, b| a["job_name"].as_str().cmp(&b["job_name"].as_str()));
+        let whole = pretty(&serde_json::json!({ "scrape_configs": sorted })) + "\n";
+        let texts: Vec<(String, String)> = jobs
+            .iter()
+            .map(|j| (j["job_name"].as_str().unwrap().to_string(), pretty(j)))
+            .collect();
+        assert_eq!(
+            assemble(texts.iter().map(|(n, t)| (n.as_str(), t.as_str()))),
+            whole
+        );
+        let empty = pretty(&serde_json::json!({ "scrape_configs": [] })) + "\n";
+        assert_eq!(assemble([]), empty);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use reactive_core::prelude::*;
 use reactive_core::request::{RequestError, RequestRecord, ResponderEndpoint};
 use reactive_core::tools::WorkloadState;
 
-use crate::config_file::{write_config, AcceptedJob};
+use crate::jobs;
 use crate::validate::problems;
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -38,10 +38,12 @@ fn with_scrape<R>(
 /// every requester gets an answer.
 #[when("endpoint.scrape.new_requests")]
 fn answer_new_requests(ctx: &mut Context) -> HandlerResult {
-    with_scrape(ctx, |ep, _| {
+    let answered = with_scrape(ctx, |ep, _| {
+        let mut answered = Vec::new();
         for request in ep.new_requests()? {
             let (success, reason) = verdict(&request);
             ep.respond_to(&request, success, reason)?;
+            answered.push(request.request_id().to_string());
         }
         for request in ep.malformed_requests()? {
             if !request.has_response() {
@@ -52,30 +54,58 @@ fn answer_new_requests(ctx: &mut Context) -> HandlerResult {
                 ep.respond_to_malformed(&request, &refusal)?;
             }
         }
-        Ok(())
+        Ok(answered)
     })?;
+    jobs::touch(ctx, answered.iter().map(String::as_str))?;
     ctx.set_flag("prometheus.config.stale");
     Ok(())
 }
 
-/// Judge every answered request again (an updated request on its new data)
-/// and answer again where the verdict changed.
+/// Answer `requests` again where the verdict differs from the response
+/// (unanswered ones are `answer_new_requests`'s).
+fn rejudge(
+    ep: &mut PrometheusManualRequires,
+    requests: Vec<RequestRecord<prometheus_manual::JobRequest>>,
+) -> Result<(), RequestError> {
+    for request in requests {
+        let Some(response) = request.response() else {
+            continue;
+        };
+        let (success, reason) = verdict(&request);
+        if response.success != success || response.reason != reason {
+            ep.respond_to(&request, success, reason)?;
+        }
+    }
+    Ok(())
+}
+
+/// Judge the answered requests updated in this hook again, on their new
+/// data, and answer again where the verdict changed. A request whose data
+/// did not change keeps its verdict, so only the updated ones are read.
 #[when("endpoint.scrape.changed")]
 fn rejudge_changed_requests(ctx: &mut Context) -> HandlerResult {
-    with_scrape(ctx, |ep, _| {
-        for request in ep.all_requests()? {
-            let Some(response) = request.response() else {
-                continue;
-            };
-            let (success, reason) = verdict(&request);
-            if response.success != success || response.reason != reason {
-                ep.respond_to(&request, success, reason)?;
-            }
-        }
-        Ok(())
+    let updated = with_scrape(ctx, |ep, _| {
+        let updated = ep.changed_requests()?;
+        let ids: Vec<String> = updated.iter().map(|r| r.request_id().to_string()).collect();
+        rejudge(ep, updated)?;
+        Ok(ids)
     })?;
+    jobs::touch(ctx, updated.iter().map(String::as_str))?;
     ctx.set_flag("prometheus.config.stale");
     ctx.clear_flag("endpoint.scrape.changed");
+    Ok(())
+}
+
+/// A new version of the charm may judge differently: judge every answered
+/// request again.
+#[hook("upgrade-charm")]
+fn rejudge_all_requests(ctx: &mut Context) -> HandlerResult {
+    with_scrape(ctx, |ep, _| {
+        let all = ep.all_requests()?;
+        rejudge(ep, all)
+    })?;
+    jobs::render_all_again(ctx);
+    ctx.set_flag("prometheus.config.stale");
     Ok(())
 }
 
@@ -99,32 +129,25 @@ fn forget_departed(ctx: &mut Context) -> HandlerResult {
     Ok(())
 }
 
-/// Write the certificates and `prometheus.yml` for every accepted job, then
-/// set `active` / `scraping N job(s)`.
+/// Write the certificates and `prometheus.yml` for every accepted job
+/// (rendering again only the jobs of the requests answered or updated
+/// since the last write, see [`jobs`]), then set `active` /
+/// `scraping N job(s)`.
 #[when("prometheus.config.stale")]
 fn write_prometheus_config(ctx: &mut Context) -> HandlerResult {
-    let jobs = with_scrape(ctx, |ep, _| {
-        let jobs: Vec<AcceptedJob> = ep
-            .all_requests()?
-            .into_iter()
-            .filter(|r| r.response().is_some_and(|response| response.success))
-            .map(|r| AcceptedJob {
-                request_id: r.request_id().to_string(),
-                job_name: r.job_name.clone(),
-                job_data: r.job_data.clone(),
-                ca_cert: r.ca_cert.clone(),
-                client_cert: r.client_cert.clone(),
-                client_key: r.client_key.clone(),
-            })
-            .collect();
-        Ok(jobs)
-    })?;
     let charm_dir = ctx
         .hook()
         .charm_dir
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let written = write_config(&charm_dir, &jobs)?;
+    let written = match ctx.with_endpoint::<PrometheusManualRequires, _>(ENDPOINT, |ep, ctx| {
+        jobs::write(ctx, ep, &charm_dir)
+    }) {
+        Some(written) => written?,
+        None => {
+            return Err("no `scrape` endpoint of type PrometheusManualRequires in this hook".into())
+        }
+    };
     ctx.clear_flag("prometheus.config.stale");
     // Always, joined or not: in the last unit's -departed hook the charm
     // ends active with 0 jobs (the -broken hook then sets waiting).

@@ -5,6 +5,7 @@
 
 pub mod config_file;
 mod handlers;
+pub mod jobs;
 pub mod list_jobs;
 pub mod validate;
 

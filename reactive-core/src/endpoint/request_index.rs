@@ -1,0 +1,294 @@
+//! The request index: which requests each remote unit's data holds, kept
+//! in the unit state beside the relation-data snapshot.
+//!
+//! A responder endpoint (one using the request/response pattern to answer
+//! requests) is asked for its flags in every hook and for its new,
+//! malformed or changed requests by handlers. Reading every remote unit's
+//! data for that costs time in proportion to the number of units. The
+//! index names, for each remote unit, the canonical request ids in its data
+//! and whether each reads as the endpoint's request type, so that only the
+//! units holding the requests asked for are read and decoded.
+//!
+//! It is one row per endpoint,
+//! `reactive.endpoints.requests.<endpoint>` =
+//! `{"<relation id>": {"<unit>": {"<request id>": <valid>}}}`, written at
+//! the end of a hook in the same transaction as the snapshot rows it
+//! describes, so the two always agree:
+//!
+//! - a unit whose data comes from the snapshot has the index's entry (no
+//!   entry: no request);
+//! - a unit read with `relation-get` in this hook is classified from its
+//!   data, and its entry replaced at the end of the hook;
+//! - departed units and broken relations leave the index with their rows;
+//! - without the row (a new unit, a unit state written before the index
+//!   existed or by charms.reactive, or after reading relation data fresh)
+//!   every unit is classified once and the row written;
+//! - reading relation data fresh ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh))
+//!   drops the row, as it drops the snapshot.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::base::EndpointBase;
+use super::unit::RelatedUnit;
+use crate::tools::{DataBag, ToolError};
+
+/// The unit-state row of an endpoint's request index.
+pub fn request_index_key(endpoint_name: &str) -> String {
+    format!("reactive.endpoints.requests.{endpoint_name}")
+}
+
+/// What one relation data entry is to the request pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Classified<'a> {
+    /// A request under a canonical id that reads as the request type.
+    Valid(&'a str),
+    /// A request under a canonical id that does not read as the request
+    /// type (the reason why).
+    Malformed(&'a str, String),
+    /// A request key whose id is not canonical (the reason): never
+    /// counted, never answered.
+    Ignored(String),
+}
+
+/// Classify one entry (`None`: not a request key). Given by the request
+/// pattern, which knows the request type.
+pub(crate) type Classify = for<'a> fn(&'a str, &str) -> Option<Classified<'a>>;
+
+/// One unit's requests: request id → whether it reads as the request type.
+pub(crate) type UnitRequests = BTreeMap<String, bool>;
+
+/// The joined units holding requests, each with them.
+pub(crate) type IndexedUnits<'a> = Vec<(&'a RelatedUnit, Cow<'a, UnitRequests>)>;
+
+/// A request key of a unit's data that is malformed or was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    pub(crate) unit: String,
+    pub(crate) relation_id: String,
+    pub(crate) key: String,
+    pub(crate) reason: String,
+}
+
+/// Classify every entry of a unit's data; `problems` gets the keys that
+/// were skipped or are malformed, with the reasons.
+pub(crate) fn classify_bag(
+    data: &DataBag,
+    classify: Classify,
+    mut problems: Option<&mut Vec<(String, String)>>,
+) -> UnitRequests {
+    let mut requests = UnitRequests::new();
+    for (key, raw) in data {
+        let Some(kind) = classify(key, raw) else {
+            continue;
+        };
+        match kind {
+            Classified::Valid(id) => {
+                requests.insert(id.to_string(), true);
+            }
+            Classified::Malformed(id, reason) => {
+                requests.insert(id.to_string(), false);
+                if let Some(p) = problems.as_deref_mut() {
+                    p.push((key.clone(), reason));
+                }
+            }
+            Classified::Ignored(reason) => {
+                if let Some(p) = problems.as_deref_mut() {
+                    p.push((key.clone(), reason));
+                }
+            }
+        }
+    }
+    requests
+}
+
+/// The index: relation id → unit → its requests (units holding none are
+/// left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RequestIndex(BTreeMap<String, BTreeMap<String, UnitRequests>>);
+
+impl RequestIndex {
+    /// Read the row; `None` for anything but the expected shape (then the
+    /// index is built again from the units' data).
+    pub(crate) fn from_value(value: &Value) -> Option<RequestIndex> {
+        let mut index = BTreeMap::new();
+        for (rid, units) in value.as_object()? {
+            let mut by_unit = BTreeMap::new();
+            for (unit, requests) in units.as_object()? {
+                let mut ids = UnitRequests::new();
+                for (id, valid) in requests.as_object()? {
+                    ids.insert(id.clone(), valid.as_bool()?);
+                }
+                by_unit.insert(unit.clone(), ids);
+            }
+            index.insert(rid.clone(), by_unit);
+        }
+        Some(RequestIndex(index))
+    }
+
+    /// The row to write.
+    pub(crate) fn to_value(&self) -> Value {
+        let object = |m: Map<String, Value>| Value::Object(m);
+        object(
+            self.0
+                .iter()
+                .map(|(rid, units)| {
+                    let units = units
+                        .iter()
+                        .map(|(unit, ids)| {
+                            let ids = ids
+                                .iter()
+                                .map(|(id, valid)| (id.clone(), Value::Bool(*valid)))
+                                .collect();
+                            (unit.clone(), object(ids))
+                        })
+                        .collect();
+                    (rid.clone(), object(units))
+                })
+                .collect(),
+        )
+    }
+
+    /// A unit's requests as indexed.
+    pub(crate) fn unit(&self, relation_id: &str, unit: &str) -> Option<&UnitRequests> {
+        self.0.get(relation_id)?.get(unit)
+    }
+
+    fn set_unit(&mut self, relation_id: &str, unit: &str, requests: UnitRequests) {
+        if requests.is_empty() {
+            if let Some(units) = self.0.get_mut(relation_id) {
+                units.remove(unit);
+                if units.is_empty() {
+                    self.0.remove(relation_id);
+                }
+            }
+        } else {
+            self.0
+                .entry(relation_id.to_string())
+                .or_default()
+                .insert(unit.to_string(), requests);
+        }
+    }
+}
+
+/// An endpoint instance's request index: how its request type classifies
+/// entries, and the index as the unit state held it when the hook started.
+/// Inactive (no classifier) for an endpoint without the responder pattern,
+/// and in an action, whose endpoints compute no flags: the request pattern
+/// then reads every unit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestIndexSlot {
+    classify: Option<Classify>,
+    stored: Option<RequestIndex>,
+}
+
+impl RequestIndexSlot {
+    /// Activate the index with the request type's classifier and the row
+    /// as read (`None`: no usable row).
+    pub(crate) fn start(&mut self, classify: Classify, stored: Option<RequestIndex>) {
+        self.classify = Some(classify);
+        self.stored = stored;
+    }
+
+    /// The classifier, when the index is active.
+    pub(crate) fn classify(&self) -> Option<Classify> {
+        self.classify
+    }
+}
+
+/// A unit's requests: the index's entry when its data comes from the
+/// snapshot (and the index was read), else classified from its data.
+fn entry_for<'a>(
+    slot: &'a RequestIndexSlot,
+    classify: Classify,
+    unit: &RelatedUnit,
+    problems: Option<&mut Vec<(String, String)>>,
+) -> Result<Cow<'a, UnitRequests>, ToolError> {
+    if let (Some(stored), true) = (&slot.stored, unit.is_from_snapshot()) {
+        return Ok(match stored.unit(unit.relation_id(), unit.unit_name()) {
+            Some(requests) => Cow::Borrowed(requests),
+            None => Cow::Owned(UnitRequests::new()),
+        });
+    }
+    Ok(Cow::Owned(classify_bag(
+        unit.received_raw()?,
+        classify,
+        problems,
+    )))
+}
+
+impl EndpointBase {
+    /// Each joined unit holding requests, with them, in the order of
+    /// [`all_joined_units`](EndpointBase::all_joined_units); `None` when
+    /// the index is inactive. Units whose data comes from the snapshot are
+    /// answered from the index; the others are read and classified, their
+    /// skipped or malformed keys going to `problems`.
+    pub(crate) fn indexed_requests(
+        &self,
+        mut problems: Option<&mut Vec<Skipped>>,
+    ) -> Result<Option<IndexedUnits<'_>>, ToolError> {
+        let slot = self.request_index();
+        let Some(classify) = slot.classify() else {
+            return Ok(None);
+        };
+        let mut found = Vec::new();
+        for unit in self.all_joined_units().iter() {
+            let mut unit_problems = Vec::new();
+            let requests = entry_for(slot, classify, unit, Some(&mut unit_problems))?;
+            if let Some(p) = problems.as_deref_mut() {
+                p.extend(unit_problems.into_iter().map(|(key, reason)| Skipped {
+                    unit: unit.unit_name().to_string(),
+                    relation_id: unit.relation_id().to_string(),
+                    key,
+                    reason,
+                }));
+            }
+            if !requests.is_empty() {
+                found.push((unit, requests));
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// The index to write at the end of the hook: `Ok(None)` when the row
+    /// needs no change (or the index is inactive), `Ok(Some(None))` when it
+    /// must be dropped (a unit's data was never loaded, so the index could
+    /// not say what it holds: the next hook builds it again).
+    /// `broken_relation`: the relation of a `-broken` hook, left out.
+    pub(crate) fn request_index_to_save(
+        &self,
+        broken_relation: Option<&str>,
+    ) -> Result<Option<Option<RequestIndex>>, ToolError> {
+        let slot = self.request_index();
+        let Some(classify) = slot.classify() else {
+            return Ok(None);
+        };
+        let units: Vec<&RelatedUnit> = self
+            .relations()
+            .iter()
+            .filter(|r| Some(r.relation_id()) != broken_relation)
+            .flat_map(|r| r.unit_list().iter())
+            .collect();
+        let read_in_hook = units.iter().any(|u| !u.is_from_snapshot());
+        if slot.stored.is_some() && !read_in_hook && !self.remote_data_changed() {
+            return Ok(None);
+        }
+        if units
+            .iter()
+            .any(|u| !u.is_from_snapshot() && !u.is_data_loaded())
+        {
+            return Ok(Some(None));
+        }
+        let mut index = RequestIndex::default();
+        for unit in units {
+            let requests = entry_for(slot, classify, unit, None)?;
+            index.set_unit(unit.relation_id(), unit.unit_name(), requests.into_owned());
+        }
+        if slot.stored.as_ref() == Some(&index) {
+            return Ok(None);
+        }
+        Ok(Some(Some(index)))
+    }
+}
