@@ -16,9 +16,9 @@ use reactive_core::metadata::CharmMetadata;
 use reactive_core::prelude::*;
 use reactive_core::registry::Registry;
 use reactive_core::runtime::Charm;
-use reactive_testing::harness::{Harness, HookRecord};
+use reactive_testing::harness::Harness;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 thread_local! {
     /// Requests decoded (a `JobRequest` read from relation data).
