@@ -322,7 +322,9 @@ fn measure(
         }
         Ok(out)
     })();
-    let _ = std::fs::remove_dir_all(&workdir);
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&workdir);
+    }
     result
 }
 

@@ -90,13 +90,31 @@ impl Context {
         hook: HookInfo,
         mut state: UnitState,
     ) -> Result<Self, Box<(StateError, UnitState)>> {
-        let flags: Vec<(String, Value)> = match state.get_range(FLAG_KEY_PREFIX) {
-            Ok(flags) => flags
-                .into_iter()
-                .map(|(key, value)| (key[FLAG_KEY_PREFIX.len()..].to_string(), value))
-                .collect(),
+        // Read as text and decoded here, not through the state's read
+        // cache: the flag store is where flags are read from from now on.
+        let rows = match state.get_range_raw(FLAG_KEY_PREFIX) {
+            Ok(rows) => rows,
             Err(e) => return Err(Box::new((e, state))),
         };
+        let mut flags: Vec<(String, Value)> = Vec::with_capacity(rows.len());
+        for (key, text) in rows {
+            let value = match text.as_str() {
+                "null" => Value::Null,
+                text => match crate::pyjson::from_python_json(text) {
+                    Ok(value) => value,
+                    Err(source) => {
+                        let path = state.path().map(std::path::Path::to_path_buf);
+                        let e = StateError::InvalidJson {
+                            file: path,
+                            key,
+                            source,
+                        };
+                        return Err(Box::new((e, state)));
+                    }
+                },
+            };
+            flags.push((key[FLAG_KEY_PREFIX.len()..].to_string(), value));
+        }
         Ok(Context {
             hook,
             metadata: Arc::new(CharmMetadata::default()),

@@ -227,12 +227,13 @@ fn hook_tool_calls_per_hook_do_not_grow_with_the_number_of_units() {
         small["-relation-changed"]
     );
     assert!(sum("update-status") <= 6, "{:?}", small["update-status"]);
-    // The changed unit and this unit's own data (for the request flags),
-    // then nothing: relation data comes from the snapshot; the departing
-    // unit is read to keep its last data.
+    // The changed unit, and this unit's own data read back once after the
+    // hook that answered (crash safety); then nothing: relation data comes
+    // from the snapshot, and whether requests were answered from the
+    // request index; the departing unit is read to keep its last data.
     assert_eq!(small["-relation-changed"].get("relation-get"), Some(&2));
     assert_eq!(small["update-status"].get("relation-get"), None);
-    assert_eq!(small["-relation-departed"].get("relation-get"), Some(&2));
+    assert_eq!(small["-relation-departed"].get("relation-get"), Some(&1));
     assert_eq!(small["leader-settings-changed"].get("leader-get"), Some(&1));
     assert_eq!(small["config-changed"].get("leader-get"), None);
 }
@@ -392,10 +393,10 @@ fn a_unit_state_without_a_snapshot_is_read_once_in_full() {
     assert_eq!(last_seen().as_deref(), Some("9100"));
     // No change flag for data already seen.
     assert!(!h.is_flag_set("endpoint.scrape.changed"));
-    // Then only the hook's unit (and this unit's own data, for the
-    // request flags).
+    // Then only the hook's unit (whether its request was answered is in
+    // the request index).
     let record = fire_rel(&mut h, "changed", &rid, Some("target/3"));
-    assert_eq!(record.calls_of("relation-get"), 2);
+    assert_eq!(record.calls_of("relation-get"), 1);
     assert!(total(&record) <= 10);
 }
 

@@ -196,6 +196,11 @@ impl PublishData {
         changes
     }
 
+    /// Whether `key` differs from what the relation held.
+    pub(crate) fn key_changed(&self, key: &str) -> bool {
+        self.original.get(key) != self.current.get(key)
+    }
+
     /// Consider the current data published.
     pub(crate) fn mark_published(&mut self) {
         self.original = self.current.clone();

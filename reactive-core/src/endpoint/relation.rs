@@ -198,6 +198,17 @@ impl Relation {
         &self.units
     }
 
+    /// Whether this hook changed `key` of this unit's data (not yet
+    /// published).
+    pub(crate) fn published_key_changed(&self, key: &str) -> bool {
+        self.to_publish.as_ref().is_some_and(|d| d.key_changed(key))
+    }
+
+    /// Whether this hook changed this unit's data (not yet published).
+    pub(crate) fn is_published_modified(&self) -> bool {
+        self.to_publish.as_ref().is_some_and(|d| d.is_modified())
+    }
+
     pub(crate) fn remove_unit(&mut self, unit_name: &str) -> Option<RelatedUnit> {
         self.units.remove_key(unit_name)
     }

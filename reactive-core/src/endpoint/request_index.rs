@@ -11,14 +11,17 @@
 //!
 //! It is one row per endpoint,
 //! `reactive.endpoints.requests.<endpoint>` =
-//! `{"<relation id>": {"<unit>": {"<request id>": <valid>}}}`, written at
-//! the end of a hook in the same transaction as the snapshot rows it
-//! describes, so the two always agree:
+//! `{"<relation id>": {"<unit>": {"<request id>": [<valid>, <answered>]}}}`,
+//! written at the end of a hook in the same transaction as the snapshot
+//! rows it describes, so the two always agree:
 //!
 //! - a unit whose data comes from the snapshot has the index's entry (no
 //!   entry: no request);
 //! - a unit read with `relation-get` in this hook is classified from its
 //!   data, and its entry replaced at the end of the hook;
+//! - whether this unit answered a request is as the index says unless the
+//!   hook changed its `response_<id>` key in the endpoint's published data
+//!   (then it is checked, and written at the end of the hook);
 //! - departed units and broken relations leave the index with their rows;
 //! - without the row (a new unit, a unit state written before the index
 //!   existed or by charms.reactive, or after reading relation data fresh)
@@ -29,6 +32,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::base::EndpointBase;
@@ -57,8 +61,45 @@ pub(crate) enum Classified<'a> {
 /// pattern, which knows the request type.
 pub(crate) type Classify = for<'a> fn(&'a str, &str) -> Option<Classified<'a>>;
 
-/// One unit's requests: request id → whether it reads as the request type.
-pub(crate) type UnitRequests = BTreeMap<String, bool>;
+/// What the index knows of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdState {
+    /// Whether it reads as the request type.
+    pub(crate) valid: bool,
+    /// Whether this unit answered it, as of the end of the hook that wrote
+    /// the index (`None`: to be checked in this unit's data).
+    pub(crate) answered: Option<bool>,
+}
+
+impl Serialize for IdState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.valid, self.answered.unwrap_or(false)).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (valid, answered) = <(bool, bool)>::deserialize(d)?;
+        Ok(IdState {
+            valid,
+            answered: Some(answered),
+        })
+    }
+}
+
+/// One unit's requests: request id → what the index knows of it.
+pub(crate) type UnitRequests = BTreeMap<String, IdState>;
+
+/// Whether this unit answered request `id` of `unit` (the request
+/// pattern's check, which knows the response type), given what the index
+/// knows; warnings about answers that cannot be read go to the vector.
+pub(crate) type CheckAnswer = fn(
+    &EndpointBase,
+    &RelatedUnit,
+    &str,
+    IdState,
+    Option<&mut Vec<String>>,
+) -> Result<bool, ToolError>;
 
 /// The joined units holding requests, each with them.
 pub(crate) type IndexedUnits<'a> = Vec<(&'a RelatedUnit, Cow<'a, UnitRequests>)>;
@@ -86,10 +127,22 @@ pub(crate) fn classify_bag(
         };
         match kind {
             Classified::Valid(id) => {
-                requests.insert(id.to_string(), true);
+                requests.insert(
+                    id.to_string(),
+                    IdState {
+                        valid: true,
+                        answered: None,
+                    },
+                );
             }
             Classified::Malformed(id, reason) => {
-                requests.insert(id.to_string(), false);
+                requests.insert(
+                    id.to_string(),
+                    IdState {
+                        valid: false,
+                        answered: None,
+                    },
+                );
                 if let Some(p) = problems.as_deref_mut() {
                     p.push((key.clone(), reason));
                 }
@@ -110,45 +163,15 @@ pub(crate) fn classify_bag(
 pub(crate) struct RequestIndex(BTreeMap<String, BTreeMap<String, UnitRequests>>);
 
 impl RequestIndex {
-    /// Read the row; `None` for anything but the expected shape (then the
-    /// index is built again from the units' data).
-    pub(crate) fn from_value(value: &Value) -> Option<RequestIndex> {
-        let mut index = BTreeMap::new();
-        for (rid, units) in value.as_object()? {
-            let mut by_unit = BTreeMap::new();
-            for (unit, requests) in units.as_object()? {
-                let mut ids = UnitRequests::new();
-                for (id, valid) in requests.as_object()? {
-                    ids.insert(id.clone(), valid.as_bool()?);
-                }
-                by_unit.insert(unit.clone(), ids);
-            }
-            index.insert(rid.clone(), by_unit);
-        }
-        Some(RequestIndex(index))
+    /// Read the row's JSON text; `None` for anything but the expected
+    /// shape (then the index is built again from the units' data).
+    pub(crate) fn from_text(text: &str) -> Option<RequestIndex> {
+        serde_json::from_str(text).ok().map(RequestIndex)
     }
 
     /// The row to write.
     pub(crate) fn to_value(&self) -> Value {
-        let object = |m: Map<String, Value>| Value::Object(m);
-        object(
-            self.0
-                .iter()
-                .map(|(rid, units)| {
-                    let units = units
-                        .iter()
-                        .map(|(unit, ids)| {
-                            let ids = ids
-                                .iter()
-                                .map(|(id, valid)| (id.clone(), Value::Bool(*valid)))
-                                .collect();
-                            (unit.clone(), object(ids))
-                        })
-                        .collect();
-                    (rid.clone(), object(units))
-                })
-                .collect(),
-        )
+        serde_json::to_value(&self.0).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
     /// A unit's requests as indexed.
@@ -181,14 +204,21 @@ impl RequestIndex {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestIndexSlot {
     classify: Option<Classify>,
+    check: Option<CheckAnswer>,
     stored: Option<RequestIndex>,
 }
 
 impl RequestIndexSlot {
-    /// Activate the index with the request type's classifier and the row
-    /// as read (`None`: no usable row).
-    pub(crate) fn start(&mut self, classify: Classify, stored: Option<RequestIndex>) {
+    /// Activate the index with the request type's classifier and answer
+    /// check, and the row as read (`None`: no usable row).
+    pub(crate) fn start(
+        &mut self,
+        classify: Classify,
+        check: CheckAnswer,
+        stored: Option<RequestIndex>,
+    ) {
         self.classify = Some(classify);
+        self.check = Some(check);
         self.stored = stored;
     }
 
@@ -206,17 +236,28 @@ fn entry_for<'a>(
     unit: &RelatedUnit,
     problems: Option<&mut Vec<(String, String)>>,
 ) -> Result<Cow<'a, UnitRequests>, ToolError> {
-    if let (Some(stored), true) = (&slot.stored, unit.is_from_snapshot()) {
-        return Ok(match stored.unit(unit.relation_id(), unit.unit_name()) {
+    let indexed = slot
+        .stored
+        .as_ref()
+        .and_then(|stored| stored.unit(unit.relation_id(), unit.unit_name()));
+    if slot.stored.is_some() && unit.is_from_snapshot() {
+        return Ok(match indexed {
             Some(requests) => Cow::Borrowed(requests),
             None => Cow::Owned(UnitRequests::new()),
         });
     }
-    Ok(Cow::Owned(classify_bag(
-        unit.received_raw()?,
-        classify,
-        problems,
-    )))
+    let mut requests = classify_bag(unit.received_raw()?, classify, problems);
+    // Whether a request was answered depends on this unit's data alone
+    // (and on whether the request reads as the type): what the index knew
+    // of an id still holds.
+    if let Some(indexed) = indexed {
+        for (id, state) in requests.iter_mut() {
+            if let Some(known) = indexed.get(id).filter(|k| k.valid == state.valid) {
+                state.answered = known.answered;
+            }
+        }
+    }
+    Ok(Cow::Owned(requests))
 }
 
 impl EndpointBase {
@@ -272,9 +313,17 @@ impl EndpointBase {
             .flat_map(|r| r.unit_list().iter())
             .collect();
         let read_in_hook = units.iter().any(|u| !u.is_from_snapshot());
-        if slot.stored.is_some() && !read_in_hook && !self.remote_data_changed() {
+        let answered_in_hook = self.relations().iter().any(|r| r.is_published_modified());
+        if slot.stored.is_some()
+            && !read_in_hook
+            && !answered_in_hook
+            && !self.remote_data_changed()
+        {
             return Ok(None);
         }
+        let Some(check) = slot.check else {
+            return Ok(None);
+        };
         if units
             .iter()
             .any(|u| !u.is_from_snapshot() && !u.is_data_loaded())
@@ -283,8 +332,11 @@ impl EndpointBase {
         }
         let mut index = RequestIndex::default();
         for unit in units {
-            let requests = entry_for(slot, classify, unit, None)?;
-            index.set_unit(unit.relation_id(), unit.unit_name(), requests.into_owned());
+            let mut requests = entry_for(slot, classify, unit, None)?.into_owned();
+            for (id, state) in requests.iter_mut() {
+                state.answered = Some(check(self, unit, id, *state, None)?);
+            }
+            index.set_unit(unit.relation_id(), unit.unit_name(), requests);
         }
         if slot.stored.as_ref() == Some(&index) {
             return Ok(None);

@@ -15,10 +15,11 @@ use super::load::{
 use super::malformed::MalformedRequest;
 use super::record::RequestRecord;
 use super::Request;
-use crate::endpoint::request_index::{request_index_key, RequestIndex};
+use crate::endpoint::request_index::{request_index_key, IdState, RequestIndex};
 use crate::endpoint::{AnyEndpoint, Endpoint, EndpointBase, RelatedUnit, RelationDataMode};
 use crate::handler::HandlerError;
 use crate::log::LogLevel;
+use crate::tools::ToolError;
 use crate::Context;
 
 /// An endpoint that answers requests in the request/response pattern
@@ -119,8 +120,8 @@ pub trait ResponderEndpoint: Endpoint {
         };
         let mut units = Vec::new();
         for (unit, requests) in &indexed {
-            for (id, valid) in requests.iter() {
-                if *valid && !is_answered::<Self::Request>(base, unit, id, true, None)? {
+            for (id, state) in requests.iter() {
+                if state.valid && !is_answered::<Self::Request>(base, unit, id, *state, None)? {
                     units.push(*unit);
                     break;
                 }
@@ -280,7 +281,7 @@ pub trait ResponderEndpoint: Endpoint {
             Some(indexed) => {
                 let units = indexed
                     .iter()
-                    .filter(|(_, requests)| requests.values().any(|valid| !valid))
+                    .filter(|(_, requests)| requests.values().any(|state| !state.valid))
                     .map(|(unit, _)| *unit);
                 received_malformed_from::<Self::Request>(base, units)
             }
@@ -320,25 +321,31 @@ pub trait ResponderEndpoint: Endpoint {
     }
 }
 
-/// Whether this unit answered request `id` of `unit`: for a request that
-/// reads as `R`, a response that reads as `R`'s response type (a warning
-/// goes to `warnings` for one that does not); for a malformed request, any
-/// `response_<id>`.
+/// Whether this unit answered request `id` of `unit`: as the request
+/// index knows it (`state.answered`) unless this hook changed the answer;
+/// else, for a request that reads as `R`, a response that reads as `R`'s
+/// response type (a warning goes to `warnings` for one that does not), and
+/// for a malformed request, any `response_<id>`.
 fn is_answered<R: Request>(
     base: &EndpointBase,
     unit: &RelatedUnit,
     id: &str,
-    valid: bool,
+    state: IdState,
     warnings: Option<&mut Vec<String>>,
-) -> Result<bool, RequestError> {
+) -> Result<bool, ToolError> {
     let Some(relation) = base.relations().by_key(unit.relation_id()) else {
         return Ok(false);
     };
     let key = response_key(id);
+    if let Some(answered) = state.answered {
+        if !relation.published_key_changed(&key) {
+            return Ok(answered);
+        }
+    }
     let Some(raw) = relation.published()?.get_raw(&key) else {
         return Ok(false);
     };
-    if !valid {
+    if !state.valid {
         return Ok(true);
     }
     match parse_response::<R::Response>(raw) {
@@ -363,12 +370,13 @@ fn start_index<R: Request>(base: &mut EndpointBase, ctx: &mut Context) -> Result
     let stored = match base.relation_data_mode() {
         RelationDataMode::Snapshot => ctx
             .unit_state()
-            .get(&request_index_key(base.endpoint_name()))?
-            .as_ref()
-            .and_then(RequestIndex::from_value),
+            .get_raw(&request_index_key(base.endpoint_name()))?
+            .as_deref()
+            .and_then(RequestIndex::from_text),
         RelationDataMode::Fresh => None,
     };
-    base.request_index_mut().start(classify::<R>, stored);
+    base.request_index_mut()
+        .start(classify::<R>, is_answered::<R>, stored);
     Ok(())
 }
 
@@ -417,8 +425,8 @@ where
     let has_requests = !indexed.is_empty();
     let mut new_requests = false;
     for (unit, requests) in &indexed {
-        for (id, valid) in requests.iter() {
-            if !is_answered::<R>(base, unit, id, *valid, Some(&mut warnings))? {
+        for (id, state) in requests.iter() {
+            if !is_answered::<R>(base, unit, id, *state, Some(&mut warnings))? {
                 new_requests = true;
             }
         }

@@ -298,44 +298,49 @@ pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
         let Some(mut instance) = ctx.take_endpoint(&name) else {
             continue;
         };
-        let mut result = Ok(());
+        let snapshot_mode = instance.base().relation_data_mode() == RelationDataMode::Snapshot;
+        let broken = ctx
+            .hook_name()
+            .strip_prefix(&format!("{name}-relation-"))
+            .is_some_and(|rest| rest == "broken");
+        let broken_rid = ctx.hook().relation_id.clone().filter(|_| broken);
+        // The request index, worked out before publishing: it reads which
+        // answers this hook changed.
+        let (index, mut result) = if snapshot_mode {
+            match instance.base().request_index_to_save(broken_rid.as_deref()) {
+                Ok(index) => (index, Ok(())),
+                Err(e) => (None, Err(e)),
+            }
+        } else {
+            (None, Ok(()))
+        };
         let mut published = false;
         for relation in instance.base_mut().relations_mut().iter_mut() {
+            if result.is_err() {
+                break;
+            }
             match relation.flush() {
                 Ok(unit_published) => published |= unit_published,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+                Err(e) => result = Err(e),
             }
         }
         if published {
             // The pattern flags depend on this unit's data too.
             ctx.unit_state().unset(&pattern_flags_key(&name));
         }
-        if instance.base().relation_data_mode() == RelationDataMode::Snapshot {
-            let broken = ctx
-                .hook_name()
-                .strip_prefix(&format!("{name}-relation-"))
-                .is_some_and(|rest| rest == "broken");
-            let broken_rid = ctx.hook().relation_id.clone().filter(|_| broken);
+        if snapshot_mode {
             for relation in instance.base().relations().iter() {
                 if broken_rid.as_deref() != Some(relation.relation_id()) {
                     snapshot::save(ctx, relation);
                 }
             }
             // The request index describes the rows just saved.
-            match instance.base().request_index_to_save(broken_rid.as_deref()) {
-                Ok(None) => {}
-                Ok(Some(Some(index))) => ctx
+            match index {
+                Some(Some(index)) => ctx
                     .unit_state()
                     .set(&request_index_key(&name), index.to_value()),
-                Ok(Some(None)) => ctx.unit_state().unset(&request_index_key(&name)),
-                Err(e) => {
-                    if result.is_ok() {
-                        result = Err(e);
-                    }
-                }
+                Some(None) => ctx.unit_state().unset(&request_index_key(&name)),
+                None => {}
             }
         } else if instance.base().request_index().classify().is_some() {
             ctx.unit_state().unset(&request_index_key(&name));

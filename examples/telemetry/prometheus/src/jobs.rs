@@ -21,6 +21,7 @@ use std::path::Path;
 use prometheus_manual::PrometheusManualRequires;
 use reactive_core::prelude::*;
 use reactive_core::request::ResponderEndpoint;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config_file::{self, AcceptedJob, RenderedJob};
@@ -66,12 +67,21 @@ fn row(job: &RenderedJob) -> Value {
     json!({"job_name": job.job_name, "text": job.text, "certs": job.has_certs})
 }
 
-fn from_row(request_id: &str, value: &Value) -> Option<RenderedJob> {
+/// A row as stored.
+#[derive(Deserialize)]
+struct Row {
+    job_name: String,
+    text: String,
+    certs: bool,
+}
+
+fn from_row(request_id: &str, text: &str) -> Option<RenderedJob> {
+    let row: Row = serde_json::from_str(text).ok()?;
     Some(RenderedJob {
         request_id: request_id.to_string(),
-        job_name: value.get("job_name")?.as_str()?.to_string(),
-        text: value.get("text")?.as_str()?.to_string(),
-        has_certs: value.get("certs")?.as_bool()?,
+        job_name: row.job_name,
+        text: row.text,
+        has_certs: row.certs,
     })
 }
 
@@ -95,7 +105,7 @@ pub fn write(
     };
     let mut table: Vec<RenderedJob> = Vec::new();
     let mut stale = Vec::new();
-    for (key, value) in ctx.unit_state().get_range(JOB_PREFIX)? {
+    for (key, value) in ctx.unit_state().get_range_raw(JOB_PREFIX)? {
         let id = &key[JOB_PREFIX.len()..];
         if !received.contains(id) {
             stale.push(id.to_string());
