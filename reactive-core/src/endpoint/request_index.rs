@@ -30,6 +30,7 @@
 //!   drops the row, as it drops the snapshot.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -205,21 +206,28 @@ impl RequestIndex {
 pub(crate) struct RequestIndexSlot {
     classify: Option<Classify>,
     check: Option<CheckAnswer>,
-    stored: Option<RequestIndex>,
+    /// The row's text, parsed when first needed (a hook whose flags are up
+    /// to date may need none of it).
+    text: Option<String>,
+    parsed: OnceCell<Option<RequestIndex>>,
 }
 
 impl RequestIndexSlot {
     /// Activate the index with the request type's classifier and answer
-    /// check, and the row as read (`None`: no usable row).
-    pub(crate) fn start(
-        &mut self,
-        classify: Classify,
-        check: CheckAnswer,
-        stored: Option<RequestIndex>,
-    ) {
+    /// check, and the row's text as read (`None`: no row).
+    pub(crate) fn start(&mut self, classify: Classify, check: CheckAnswer, text: Option<String>) {
         self.classify = Some(classify);
         self.check = Some(check);
-        self.stored = stored;
+        self.text = text;
+        self.parsed = OnceCell::new();
+    }
+
+    /// The index as the row holds it (`None`: no row, or one that does not
+    /// read as an index).
+    fn stored(&self) -> Option<&RequestIndex> {
+        self.parsed
+            .get_or_init(|| self.text.as_deref().and_then(RequestIndex::from_text))
+            .as_ref()
     }
 
     /// The classifier, when the index is active.
@@ -236,11 +244,9 @@ fn entry_for<'a>(
     unit: &RelatedUnit,
     problems: Option<&mut Vec<(String, String)>>,
 ) -> Result<Cow<'a, UnitRequests>, ToolError> {
-    let indexed = slot
-        .stored
-        .as_ref()
-        .and_then(|stored| stored.unit(unit.relation_id(), unit.unit_name()));
-    if slot.stored.is_some() && unit.is_from_snapshot() {
+    let stored = slot.stored();
+    let indexed = stored.and_then(|stored| stored.unit(unit.relation_id(), unit.unit_name()));
+    if stored.is_some() && unit.is_from_snapshot() {
         return Ok(match indexed {
             Some(requests) => Cow::Borrowed(requests),
             None => Cow::Owned(UnitRequests::new()),
@@ -314,10 +320,8 @@ impl EndpointBase {
             .collect();
         let read_in_hook = units.iter().any(|u| !u.is_from_snapshot());
         let answered_in_hook = self.relations().iter().any(|r| r.is_published_modified());
-        if slot.stored.is_some()
-            && !read_in_hook
-            && !answered_in_hook
-            && !self.remote_data_changed()
+        // Nothing changed: the row stands (unparsed, if no one needed it).
+        if slot.text.is_some() && !read_in_hook && !answered_in_hook && !self.remote_data_changed()
         {
             return Ok(None);
         }
@@ -338,7 +342,7 @@ impl EndpointBase {
             }
             index.set_unit(unit.relation_id(), unit.unit_name(), requests);
         }
-        if slot.stored.as_ref() == Some(&index) {
+        if slot.stored() == Some(&index) {
             return Ok(None);
         }
         Ok(Some(Some(index)))

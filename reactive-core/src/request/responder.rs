@@ -15,7 +15,7 @@ use super::load::{
 use super::malformed::MalformedRequest;
 use super::record::RequestRecord;
 use super::Request;
-use crate::endpoint::request_index::{request_index_key, IdState, RequestIndex};
+use crate::endpoint::request_index::{request_index_key, IdState};
 use crate::endpoint::{AnyEndpoint, Endpoint, EndpointBase, RelatedUnit, RelationDataMode};
 use crate::handler::HandlerError;
 use crate::log::LogLevel;
@@ -370,9 +370,7 @@ fn start_index<R: Request>(base: &mut EndpointBase, ctx: &mut Context) -> Result
     let stored = match base.relation_data_mode() {
         RelationDataMode::Snapshot => ctx
             .unit_state()
-            .get_raw(&request_index_key(base.endpoint_name()))?
-            .as_deref()
-            .and_then(RequestIndex::from_text),
+            .get_raw(&request_index_key(base.endpoint_name()))?,
         RelationDataMode::Fresh => None,
     };
     base.request_index_mut()
