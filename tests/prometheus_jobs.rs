@@ -165,30 +165,37 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     check(&h, &sent, "a unit departed");
     assert!(!dir.0.join("certs").join(id(1)).exists());
 
-    // A unit state without the table (as an earlier version leaves it).
-    let rows: Vec<String> = h
+    // A unit state without the layout (as an earlier version leaves it).
+    assert!(h
         .unit_state()
-        .get_range_raw("prometheus.job")
+        .get("prometheus.jobs.layout")
         .unwrap()
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
-    assert!(rows.len() >= 3, "{rows:?}");
-    for key in &rows {
-        h.unit_state().unset(key);
-    }
+        .is_some());
+    h.unit_state().unset("prometheus.jobs.layout");
     h.unit_state().commit().unwrap();
     send(&mut h, &mut sent, "target/0", request(0, 9400, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change on a unit state without the table");
+    check(&h, &sent, "a change on a unit state without the layout");
 
-    // A damaged row is rendered again.
+    // A damaged layout.
     h.unit_state()
-        .set(&format!("prometheus.job.{}", id(2)), json!("damaged"));
+        .set("prometheus.jobs.layout", json!({"len": "damaged"}));
     h.unit_state().commit().unwrap();
     send(&mut h, &mut sent, "target/0", request(0, 9500, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change with a damaged row");
+    check(&h, &sent, "a change with a damaged layout");
+
+    // A file edited by hand (the same length, so that only its checksum
+    // tells), or written by a hook that then failed: it no longer matches
+    // its layout, and is written again in full.
+    let file = dir.0.join("prometheus.yml");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("10.0.0.2:9300", "10.0.0.2:9999");
+    std::fs::write(&file, edited).unwrap();
+    send(&mut h, &mut sent, "target/0", request(0, 9600, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    check(&h, &sent, "a change after the file was edited");
 
     h.fire("upgrade-charm").unwrap();
     check(&h, &sent, "upgrade-charm");

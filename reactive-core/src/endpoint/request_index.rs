@@ -34,7 +34,6 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
 
 use super::base::EndpointBase;
 use super::unit::RelatedUnit;
@@ -160,7 +159,8 @@ pub(crate) fn classify_bag(
 
 /// The index: relation id → unit → its requests (units holding none are
 /// left out).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub(crate) struct RequestIndex(BTreeMap<String, BTreeMap<String, UnitRequests>>);
 
 impl RequestIndex {
@@ -168,11 +168,6 @@ impl RequestIndex {
     /// shape (then the index is built again from the units' data).
     pub(crate) fn from_text(text: &str) -> Option<RequestIndex> {
         serde_json::from_str(text).ok().map(RequestIndex)
-    }
-
-    /// The row to write.
-    pub(crate) fn to_value(&self) -> Value {
-        serde_json::to_value(&self.0).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
     /// A unit's requests as indexed.

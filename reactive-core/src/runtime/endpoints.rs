@@ -336,9 +336,13 @@ pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
             }
             // The request index describes the rows just saved.
             match index {
-                Some(Some(index)) => ctx
-                    .unit_state()
-                    .set(&request_index_key(&name), index.to_value()),
+                Some(Some(index)) => {
+                    let key = request_index_key(&name);
+                    if ctx.unit_state().set_serialized(&key, &index).is_err() {
+                        // Built again from the units' data next time.
+                        ctx.unit_state().unset(&key);
+                    }
+                }
                 Some(None) => ctx.unit_state().unset(&request_index_key(&name)),
                 None => {}
             }

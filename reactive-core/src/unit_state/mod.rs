@@ -81,6 +81,9 @@ const DELETE: &str = "delete from kv where key = ?1";
 /// a busy error. Juju runs one hook at a time per machine, so contention only
 /// comes from tools such as `juju-run` helpers reading the file.
 mod error;
+mod pending;
+
+use pending::Pending;
 
 use error::Location;
 pub use error::StateError;
@@ -115,7 +118,7 @@ pub struct UnitState {
     conn: Connection,
     path: Option<PathBuf>,
     /// Pending changes: `Some(value)` to set, `None` to delete.
-    pending: BTreeMap<String, Option<Value>>,
+    pending: BTreeMap<String, Option<Pending>>,
     /// What the database holds, for keys read or written so far (`None`: absent).
     cache: HashMap<String, Option<Value>>,
 }
@@ -299,7 +302,19 @@ impl UnitState {
     /// ```
     pub fn get(&mut self, key: &str) -> Result<Option<Value>, StateError> {
         if let Some(change) = self.pending.get(key) {
-            return Ok(change.clone());
+            return match change {
+                None => Ok(None),
+                Some(pending) => {
+                    pending
+                        .value()
+                        .map(Some)
+                        .map_err(|source| StateError::InvalidJson {
+                            file: self.path.clone(),
+                            key: key.to_owned(),
+                            source,
+                        })
+                }
+            };
         }
         if let Some(stored) = self.cache.get(key) {
             return Ok(stored.clone());
@@ -327,8 +342,8 @@ impl UnitState {
     }
 
     /// The current value of `key` as JSON text, not decoded and not
-    /// cached: the pending change if there is one (as [`to_python_json`]
-    /// text), else what the database holds (`None` if absent). For a large
+    /// cached: the pending change if there is one (as it will be written),
+    /// else the text the database holds (`None` if absent). For a large
     /// value the caller decodes into its own type.
     ///
     /// # Errors
@@ -349,10 +364,7 @@ impl UnitState {
     /// ```
     pub fn get_raw(&mut self, key: &str) -> Result<Option<String>, StateError> {
         if let Some(change) = self.pending.get(key) {
-            return Ok(change.as_ref().map(to_python_json));
-        }
-        if let Some(stored) = self.cache.get(key) {
-            return Ok(stored.as_ref().map(to_python_json));
+            return Ok(change.as_ref().map(|p| p.text().into_owned()));
         }
         let read_err = |source| StateError::Read {
             file: self.path.clone(),
@@ -385,7 +397,40 @@ impl UnitState {
     /// Set `key` to `value`. The change is pending: nothing touches the
     /// database until [`commit`](Self::commit).
     pub fn set(&mut self, key: &str, value: Value) {
-        self.pending.insert(key.to_owned(), Some(value));
+        self.pending
+            .insert(key.to_owned(), Some(Pending::Value(value)));
+    }
+
+    /// Set `key` to `value` serialized with serde_json (compact JSON text,
+    /// which charmhelpers reads as well), without going through a
+    /// [`Value`]: for a large value kept as a typed structure. Pending,
+    /// like [`set`](Self::set).
+    ///
+    /// # Errors
+    ///
+    /// The serialization error, for a value serde_json cannot write (a
+    /// map with keys that are not strings, say); nothing is set then.
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use std::collections::BTreeMap;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// let jobs = BTreeMap::from([("a", vec![1, 2])]);
+    /// state.set_serialized("jobs", &jobs).unwrap();
+    /// state.commit().unwrap();
+    /// assert_eq!(state.get_raw("jobs").unwrap().as_deref(), Some(r#"{"a":[1,2]}"#));
+    /// assert_eq!(state.get("jobs").unwrap(), Some(serde_json::json!({"a": [1, 2]})));
+    /// ```
+    pub fn set_serialized<T: serde::Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        let text = serde_json::to_string(value)?;
+        self.pending
+            .insert(key.to_owned(), Some(Pending::Text(text)));
+        Ok(())
     }
 
     /// Delete `key` (a pending change, like [`set`](Self::set)). Deleting a
@@ -478,8 +523,13 @@ impl UnitState {
             .take_while(|(key, _)| key.starts_with(prefix))
         {
             match change {
-                Some(value) => {
-                    found.insert(key.clone(), value.clone());
+                Some(pending) => {
+                    let value = pending.value().map_err(|source| StateError::InvalidJson {
+                        file: self.path.clone(),
+                        key: key.clone(),
+                        source,
+                    })?;
+                    found.insert(key.clone(), value);
                 }
                 None => {
                     found.remove(key);
@@ -529,8 +579,8 @@ impl UnitState {
             .take_while(|(key, _)| key.starts_with(prefix))
         {
             match change {
-                Some(value) => {
-                    found.insert(key.clone(), to_python_json(value));
+                Some(pending) => {
+                    found.insert(key.clone(), pending.text().into_owned());
                 }
                 None => {
                     found.remove(key);
@@ -632,22 +682,37 @@ impl UnitState {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let serialized: Vec<Option<String>> = self
+        let serialized: Vec<Option<std::borrow::Cow<'_, str>>> = self
             .pending
             .values()
-            .map(|change| change.as_ref().map(to_python_json))
+            .map(|change| change.as_ref().map(Pending::text))
             .collect();
         let changes = self
             .pending
             .keys()
             .map(String::as_str)
             .zip(serialized.iter().map(Option::as_deref));
-        write_transaction(&self.conn, changes).map_err(|(key, source)| StateError::Commit {
+        let written = write_transaction(&self.conn, changes);
+        drop(serialized);
+        written.map_err(|(key, source)| StateError::Commit {
             file: self.path.clone(),
             key,
             source,
         })?;
-        self.cache.extend(std::mem::take(&mut self.pending));
+        for (key, change) in std::mem::take(&mut self.pending) {
+            match change {
+                None => {
+                    self.cache.insert(key, None);
+                }
+                Some(Pending::Value(value)) => {
+                    self.cache.insert(key, Some(value));
+                }
+                // Read back from the file when next asked for.
+                Some(Pending::Text(_)) => {
+                    self.cache.remove(&key);
+                }
+            }
+        }
         Ok(())
     }
 

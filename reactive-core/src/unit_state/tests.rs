@@ -636,3 +636,66 @@ fn upper_bound() {
     assert_eq!(prefix_upper_bound("\u{10ffff}\u{10ffff}"), None);
     assert_eq!(prefix_upper_bound("é"), Some("ê".to_string()));
 }
+
+#[test]
+fn a_serialized_value_reads_back_through_every_getter_before_and_after_the_commit() {
+    let dir = TempDir::new("serialized");
+    let path = dir.0.join(".unit-state.db");
+    let mut state = UnitState::open(&path).unwrap();
+    let table = std::collections::BTreeMap::from([("b", vec!["é", "x"]), ("a", vec![])]);
+    state.set_serialized("t.table", &table).unwrap();
+    state.set("t.other", json!(1));
+    let expected = json!({"a": [], "b": ["é", "x"]});
+    for when in ["pending", "committed"] {
+        assert_eq!(
+            state.get("t.table").unwrap(),
+            Some(expected.clone()),
+            "{when}"
+        );
+        assert_eq!(
+            state.get_raw("t.table").unwrap().as_deref(),
+            Some(r#"{"a":[],"b":["é","x"]}"#),
+            "{when}: written as serde_json wrote it"
+        );
+        assert_eq!(
+            state.get_range("t.").unwrap(),
+            vec![
+                ("t.other".to_string(), json!(1)),
+                ("t.table".to_string(), expected.clone())
+            ],
+            "{when}"
+        );
+        assert_eq!(
+            state.get_range_raw("t.").unwrap()[1],
+            (
+                "t.table".to_string(),
+                r#"{"a":[],"b":["é","x"]}"#.to_string()
+            ),
+            "{when}"
+        );
+        state.commit().unwrap();
+    }
+    // In the file as written, and read by a fresh store.
+    assert!(raw_rows(&path).contains(&(
+        "t.table".to_string(),
+        r#"{"a":[],"b":["é","x"]}"#.to_string()
+    )));
+    drop(state);
+    let mut state = UnitState::open(&path).unwrap();
+    assert_eq!(state.get("t.table").unwrap(), Some(expected));
+    // A later set or unset replaces it; a rollback drops it.
+    state.set_serialized("t.table", &[1, 2]).unwrap();
+    state.set("t.table", json!("plain"));
+    state.commit().unwrap();
+    assert_eq!(
+        state.get_raw("t.table").unwrap().as_deref(),
+        Some("\"plain\"")
+    );
+    state.set_serialized("t.table", &[3]).unwrap();
+    state.rollback();
+    assert_eq!(state.get("t.table").unwrap(), Some(json!("plain")));
+    // What serde_json cannot write is refused, and nothing is set.
+    let bad = std::collections::HashMap::from([(vec![1], 2)]);
+    assert!(state.set_serialized("t.bad", &bad).is_err());
+    assert!(!state.has_pending());
+}

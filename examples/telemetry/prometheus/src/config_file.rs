@@ -152,38 +152,102 @@ pub fn remove_folder(charm_dir: &Path, request_id: &str) -> io::Result<()> {
     }
 }
 
+const HEAD: &str = "{\n  \"scrape_configs\": [\n";
+const SEPARATOR: &str = ",\n";
+const TAIL: &str = "\n  ]\n}\n";
+const EMPTY: &str = "{\n  \"scrape_configs\": []\n}\n";
+/// Each line of a job's text is indented this much in the file.
+const INDENT: &str = "    ";
+
+/// The text of `prometheus.yml` for these jobs, with the length of each
+/// job's text in it (in the order given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assembled {
+    /// The file's contents.
+    pub content: String,
+    /// For each job given, the length in bytes of its text in the file.
+    pub span_lens: Vec<usize>,
+}
+
 /// The text of `prometheus.yml` for these jobs: `{"scrape_configs": [...]}`,
 /// the jobs sorted by rendered `job_name`, as JSON with 2-space indent,
 /// sorted keys, non-ASCII escaped and a final newline (JSON is valid
 /// YAML). Each job's text is placed as it is, indented to its depth.
 pub fn assemble<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
-    jobs.sort_by(|a, b| a.0.cmp(b.0));
+    assemble_with_spans(jobs).content
+}
+
+/// [`assemble`], with the length of each job's text in the file.
+pub fn assemble_with_spans<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Assembled {
+    let jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by(|a, b| jobs[*a].0.cmp(jobs[*b].0));
+    let mut span_lens = vec![0; jobs.len()];
     if jobs.is_empty() {
-        return "{\n  \"scrape_configs\": []\n}\n".to_string();
+        return Assembled {
+            content: EMPTY.to_string(),
+            span_lens,
+        };
     }
-    let size: usize = jobs.iter().map(|(_, text)| text.len() + 64).sum();
-    let mut out = String::with_capacity(size + 64);
-    out.push_str("{\n  \"scrape_configs\": [\n");
-    for (i, (_, text)) in jobs.iter().enumerate() {
-        if i > 0 {
-            out.push_str(",\n");
+    let size: usize = jobs.iter().map(|(_, text)| text.len() * 2).sum();
+    let mut out = String::with_capacity(size + HEAD.len() + TAIL.len());
+    out.push_str(HEAD);
+    for (n, i) in order.into_iter().enumerate() {
+        if n > 0 {
+            out.push_str(SEPARATOR);
         }
-        for (j, line) in text.split('\n').enumerate() {
+        let start = out.len();
+        for (j, line) in jobs[i].1.split('\n').enumerate() {
             if j > 0 {
                 out.push('\n');
             }
-            out.push_str("    ");
+            out.push_str(INDENT);
             out.push_str(line);
         }
+        span_lens[i] = out.len() - start;
     }
-    out.push_str("\n  ]\n}\n");
+    out.push_str(TAIL);
+    Assembled {
+        content: out,
+        span_lens,
+    }
+}
+
+/// The texts of the jobs in `content` (an [`assemble`]d file), given their
+/// lengths in file order; `None` when the file is not made that way.
+pub fn job_spans(content: &str, lens: impl IntoIterator<Item = usize>) -> Option<Vec<&str>> {
+    let lens: Vec<usize> = lens.into_iter().collect();
+    if lens.is_empty() {
+        return (content == EMPTY).then(Vec::new);
+    }
+    let mut rest = content.strip_prefix(HEAD)?;
+    let mut spans = Vec::with_capacity(lens.len());
+    for (n, len) in lens.iter().enumerate() {
+        if n > 0 {
+            rest = rest.strip_prefix(SEPARATOR)?;
+        }
+        spans.push(rest.get(..*len)?);
+        rest = rest.get(*len..)?;
+    }
+    (rest == TAIL).then_some(spans)
+}
+
+/// A job's text as [`assemble`] got it, from its indented text in the file.
+pub fn unindent(span: &str) -> String {
+    let mut out = String::with_capacity(span.len());
+    for (j, line) in span.split('\n').enumerate() {
+        if j > 0 {
+            out.push('\n');
+        }
+        out.push_str(line.strip_prefix(INDENT).unwrap_or(line));
+    }
     out
 }
 
 /// Write `prometheus.yml` with these jobs and delete every folder under
-/// `certs/` that is not one of theirs with certificates.
-pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<()> {
+/// `certs/` that is not one of theirs with certificates; returns what was
+/// written.
+pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<Assembled> {
     let certs = charm_dir.join("certs");
     if certs.exists() {
         let keep: std::collections::HashSet<&str> = jobs
@@ -203,8 +267,14 @@ pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<()> {
             }
         }
     }
-    let text = assemble(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
-    write_atomic(&charm_dir.join("prometheus.yml"), text.as_bytes(), 0o644)
+    let assembled =
+        assemble_with_spans(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
+    write_atomic(
+        &charm_dir.join("prometheus.yml"),
+        assembled.content.as_bytes(),
+        0o644,
+    )?;
+    Ok(assembled)
 }
 
 /// Bring `<charm_dir>/certs/` and `<charm_dir>/prometheus.yml` in line with
@@ -337,6 +407,26 @@ mod tests {
         );
         let empty = pretty(&serde_json::json!({ "scrape_configs": [] })) + "\n";
         assert_eq!(assemble([]), empty);
+    }
+
+    #[test]
+    fn the_jobs_of_an_assembled_file_are_found_again_from_their_lengths() {
+        let texts = [
+            "{\n  \"job_name\": \"b\"\n}",
+            "{\n  \"job_name\": \"a\",\n  \"x\": []\n}",
+        ];
+        let assembled = assemble_with_spans([("b", texts[0]), ("a", texts[1])]);
+        // File order is by name: `a` first.
+        let lens = [assembled.span_lens[1], assembled.span_lens[0]];
+        let spans = job_spans(&assembled.content, lens).unwrap();
+        assert_eq!(unindent(spans[0]), texts[1]);
+        assert_eq!(unindent(spans[1]), texts[0]);
+        // Wrong lengths, or a file made otherwise, are refused.
+        assert_eq!(job_spans(&assembled.content, [lens[0] + 1, lens[1]]), None);
+        assert_eq!(job_spans(&assembled.content, [lens[0]]), None);
+        assert_eq!(job_spans("{}", [3]), None);
+        assert_eq!(job_spans(&assemble([]), []), Some(vec![]));
+        assert_eq!(job_spans("{\"scrape_configs\": []}", []), None);
     }
 
     #[test]

@@ -1,19 +1,24 @@
-//! The accepted jobs as `prometheus.yml` holds them, kept in the unit
-//! state so that a hook renders only the jobs whose requests it touched.
+//! Keeping `prometheus.yml` up to date by rendering only the jobs of the
+//! requests a hook touched.
 //!
-//! Rows (committed with the hook, like every unit-state change):
-//! - `prometheus.job.<request_id>`: one accepted job,
-//!   `{"job_name": .., "text": .., "certs": bool}` (a [`RenderedJob`]);
-//! - `prometheus.jobs.touched`: the ids of the requests answered or
-//!   updated since the file was last written;
-//! - `prometheus.jobs.built`: the table holds every accepted job (without
-//!   it, the next write renders them all: a new unit, or a unit state of a
-//!   version that kept no table).
+//! `prometheus.yml` itself holds every accepted job, rendered. The unit
+//! state keeps its layout (row `prometheus.jobs.layout`): each job's
+//! request id, rendered name, whether it has certificates and the length
+//! of its text in the file, with the file's length and CRC-32. A hook that
+//! touched a few requests reads the layout and the file, renders those
+//! requests' jobs again (or drops them), drops the jobs of requests no
+//! longer received (their unit departed, their relation broke: the
+//! endpoint lists the ids received without decoding a request), and writes
+//! the file and the layout again.
 //!
-//! A request that left (its unit departed, its relation broke) is dropped
-//! from the table when the file is written, by comparing the table with the
-//! ids of the requests received, which the endpoint lists without decoding
-//! them.
+//! The file is the state: when it does not match the layout (a hook that
+//! failed after writing it, so that the unit state rolled back; an edit by
+//! hand; no layout yet, as an earlier version or a new unit leaves it),
+//! every job is rendered from the requests again.
+//!
+//! Row `prometheus.jobs.touched` holds the ids of the requests answered or
+//! updated since the file was last written (committed with the hook, like
+//! every unit-state change).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,16 +26,15 @@ use std::path::Path;
 use prometheus_manual::PrometheusManualRequires;
 use reactive_core::prelude::*;
 use reactive_core::request::ResponderEndpoint;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config_file::{self, AcceptedJob, RenderedJob};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-const JOB_PREFIX: &str = "prometheus.job.";
+const LAYOUT_KEY: &str = "prometheus.jobs.layout";
 const TOUCHED_KEY: &str = "prometheus.jobs.touched";
-const BUILT_KEY: &str = "prometheus.jobs.built";
 
 /// Note requests answered or updated in this hook: their jobs are rendered
 /// again (or dropped) when the file is next written.
@@ -50,7 +54,7 @@ pub fn touch<'a>(
 /// Have the next write render every job again (after a charm upgrade,
 /// whose rendering may differ).
 pub fn render_all_again(ctx: &mut Context) {
-    ctx.unit_state().unset(BUILT_KEY);
+    ctx.unit_state().unset(LAYOUT_KEY);
 }
 
 fn read_touched(ctx: &mut Context) -> Result<BTreeSet<String>, Error> {
@@ -63,65 +67,87 @@ fn read_touched(ctx: &mut Context) -> Result<BTreeSet<String>, Error> {
     })
 }
 
-fn row(job: &RenderedJob) -> Value {
-    json!({"job_name": job.job_name, "text": job.text, "certs": job.has_certs})
-}
-
-/// A row as stored.
-#[derive(Deserialize)]
-struct Row {
+/// One job as the layout records it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Placed {
+    request_id: String,
     job_name: String,
-    text: String,
     certs: bool,
+    /// The length in bytes of its text as the file holds it (indented).
+    len: usize,
 }
 
-fn from_row(request_id: &str, text: &str) -> Option<RenderedJob> {
-    let row: Row = serde_json::from_str(text).ok()?;
-    Some(RenderedJob {
-        request_id: request_id.to_string(),
-        job_name: row.job_name,
-        text: row.text,
-        has_certs: row.certs,
-    })
+/// The file as it was written.
+#[derive(Debug, Serialize, Deserialize)]
+struct Layout {
+    len: usize,
+    crc32: u32,
+    /// In file order.
+    jobs: Vec<Placed>,
 }
 
-/// Bring the table, the certificate folders and `prometheus.yml` in line
-/// with the accepted requests; returns the number of jobs written.
+/// The jobs of `prometheus.yml`, when it matches the layout.
+fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<Vec<RenderedJob>>, Error> {
+    let Some(text) = ctx.unit_state().get_raw(LAYOUT_KEY)? else {
+        return Ok(None);
+    };
+    let Ok(layout) = serde_json::from_str::<Layout>(&text) else {
+        return Ok(None);
+    };
+    let Ok(content) = std::fs::read_to_string(file) else {
+        return Ok(None);
+    };
+    if content.len() != layout.len || crc32fast::hash(content.as_bytes()) != layout.crc32 {
+        return Ok(None);
+    }
+    let spans = config_file::job_spans(&content, layout.jobs.iter().map(|j| j.len));
+    let Some(spans) = spans else {
+        return Ok(None);
+    };
+    Ok(Some(
+        layout
+            .jobs
+            .into_iter()
+            .zip(spans)
+            .map(|(placed, span)| RenderedJob {
+                request_id: placed.request_id,
+                job_name: placed.job_name,
+                text: config_file::unindent(span),
+                has_certs: placed.certs,
+            })
+            .collect(),
+    ))
+}
+
+/// Bring the certificate folders and `prometheus.yml` in line with the
+/// accepted requests; returns the number of jobs written.
 ///
-/// Renders the touched requests' jobs (or all of them when the table is not
-/// built), drops the jobs of requests no longer received, then writes the
-/// file from the table.
+/// Renders the touched requests' jobs (or all of them when the file does
+/// not match its layout), drops the jobs of requests no longer received,
+/// then writes the file and its layout.
 pub fn write(
     ctx: &mut Context,
     ep: &PrometheusManualRequires,
     charm_dir: &Path,
 ) -> Result<usize, Error> {
-    let built = ctx.unit_state().get(BUILT_KEY)? == Some(Value::Bool(true));
+    let file = charm_dir.join("prometheus.yml");
     let received = ep.received_request_ids()?;
-    let mut touched = if built {
-        read_touched(ctx)?
-    } else {
-        received.clone()
+    let (mut table, touched) = match read_jobs(ctx, &file)? {
+        Some(jobs) => (jobs, read_touched(ctx)?),
+        None => (Vec::new(), received.clone()),
     };
-    let mut table: Vec<RenderedJob> = Vec::new();
-    let mut stale = Vec::new();
-    for (key, value) in ctx.unit_state().get_range_raw(JOB_PREFIX)? {
-        let id = &key[JOB_PREFIX.len()..];
-        if !received.contains(id) {
-            stale.push(id.to_string());
-            continue;
+    // Jobs of requests no longer received, or touched, leave the table;
+    // the touched ones come back below if they are accepted.
+    let mut gone = Vec::new();
+    table.retain(|job| {
+        let keep = received.contains(&job.request_id) && !touched.contains(&job.request_id);
+        if !keep {
+            gone.push(job.request_id.clone());
         }
-        match from_row(id, &value) {
-            Some(job) => table.push(job),
-            // A row that cannot be read is rendered again.
-            None => {
-                touched.insert(id.to_string());
-            }
-        }
-    }
-    let requests = ep.requests_with_ids(&touched)?;
+        keep
+    });
     let mut rendered = Vec::new();
-    for request in &requests {
+    for request in ep.requests_with_ids(&touched)? {
         if !request.response().is_some_and(|r| r.success) {
             continue;
         }
@@ -137,31 +163,32 @@ pub fn write(
             },
         )?);
     }
-    // Touched requests not accepted now (refused, or gone) leave the table.
-    let accepted: BTreeSet<&str> = rendered.iter().map(|j| j.request_id.as_str()).collect();
-    table.retain(|job| {
-        let keep = !touched.contains(&job.request_id);
-        if !keep && !accepted.contains(job.request_id.as_str()) {
-            stale.push(job.request_id.clone());
-        }
-        keep
-    });
-    for id in &stale {
-        ctx.unit_state().unset(&format!("{JOB_PREFIX}{id}"));
-        config_file::remove_folder(charm_dir, id)?;
-    }
-    for job in &rendered {
-        ctx.unit_state()
-            .set(&format!("{JOB_PREFIX}{}", job.request_id), row(job));
-    }
     // A request id sent by two units renders once.
     let mut seen = BTreeSet::new();
     rendered.retain(|job| seen.insert(job.request_id.clone()));
-    table.extend(rendered);
-    config_file::write_file(charm_dir, &table)?;
-    ctx.unit_state().unset(TOUCHED_KEY);
-    if !built {
-        ctx.unit_state().set(BUILT_KEY, Value::Bool(true));
+    for id in gone {
+        if !seen.contains(&id) {
+            config_file::remove_folder(charm_dir, &id)?;
+        }
     }
+    table.extend(rendered);
+    table.sort_by(|a, b| a.job_name.cmp(&b.job_name));
+    let written = config_file::write_file(charm_dir, &table)?;
+    let layout = Layout {
+        len: written.content.len(),
+        crc32: crc32fast::hash(written.content.as_bytes()),
+        jobs: table
+            .iter()
+            .zip(&written.span_lens)
+            .map(|(job, len)| Placed {
+                request_id: job.request_id.clone(),
+                job_name: job.job_name.clone(),
+                certs: job.has_certs,
+                len: *len,
+            })
+            .collect(),
+    };
+    ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
+    ctx.unit_state().unset(TOUCHED_KEY);
     Ok(table.len())
 }
