@@ -41,6 +41,7 @@
 //! [`RelationDataMode::Snapshot`] starts with one full read.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
@@ -98,12 +99,32 @@ pub fn app_data_key(relation_id: &str, app: &str) -> String {
     format!("{RELATION_DATA_PREFIX}{relation_id}.app.{app}")
 }
 
+/// A read-only connection to the unit state's file, opened when a row's
+/// value is first needed (a hook that needs no remote data opens none).
+#[derive(Debug)]
+pub(crate) struct LazyReader {
+    path: PathBuf,
+    conn: OnceLock<Option<Mutex<CommittedReader>>>,
+}
+
+impl LazyReader {
+    /// The committed rows under `prefix`; `None` if the file cannot be
+    /// opened or read.
+    fn get_range_raw(&self, prefix: &str) -> Option<Vec<(String, String)>> {
+        let conn = self
+            .conn
+            .get_or_init(|| CommittedReader::open(&self.path).ok().map(Mutex::new));
+        let reader = conn.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
+        reader.get_range_raw(prefix).ok()
+    }
+}
+
 /// One relation's rows, read when first needed with one prefix read of
 /// the committed unit state (or given at once, for an in-memory store).
 #[derive(Debug)]
 pub(crate) struct LazyRows {
     prefix: String,
-    reader: Option<Arc<Mutex<CommittedReader>>>,
+    reader: Option<Arc<LazyReader>>,
     rows: OnceLock<BTreeMap<String, String>>,
 }
 
@@ -113,12 +134,9 @@ impl LazyRows {
     /// read with `relation-get`.
     fn get(&self, key: &str) -> Option<&str> {
         let rows = self.rows.get_or_init(|| {
-            let Some(reader) = &self.reader else {
-                return BTreeMap::new();
-            };
-            let reader = reader.lock().unwrap_or_else(|p| p.into_inner());
-            reader
-                .get_range_raw(&self.prefix)
+            self.reader
+                .as_ref()
+                .and_then(|reader| reader.get_range_raw(&self.prefix))
                 .map(|rows| rows.into_iter().collect())
                 .unwrap_or_default()
         });
@@ -147,10 +165,9 @@ impl RowRef {
     }
 }
 
-/// The connection that reads snapshot rows for a hook, opened when first
-/// needed (`None` inside: an in-memory store, or it could not be opened;
-/// the rows are then read at once).
-pub(crate) type ReaderSlot = Option<Option<Arc<Mutex<CommittedReader>>>>;
+/// The connection that reads snapshot rows for a hook, shared by its
+/// relations (`None` until the first relation with rows).
+pub(crate) type ReaderSlot = Option<Arc<LazyReader>>;
 
 /// One relation's rows: their keys now, their values when first needed.
 #[derive(Debug, Default)]
@@ -175,19 +192,20 @@ pub(crate) fn load(
     if keys.is_empty() {
         return Ok(saved);
     }
-    let reader = reader
-        .get_or_insert_with(|| {
-            ctx.unit_state()
-                .committed_reader()
-                .ok()
-                .flatten()
-                .map(|r| Arc::new(Mutex::new(r)))
-        })
-        .clone();
-    let rows = match reader {
-        Some(reader) => LazyRows {
+    let path = ctx.unit_state().path().map(Path::to_path_buf);
+    let rows = match path {
+        Some(path) => LazyRows {
             prefix: prefix.clone(),
-            reader: Some(reader),
+            reader: Some(
+                reader
+                    .get_or_insert_with(|| {
+                        Arc::new(LazyReader {
+                            path,
+                            conn: OnceLock::new(),
+                        })
+                    })
+                    .clone(),
+            ),
             rows: OnceLock::new(),
         },
         None => {

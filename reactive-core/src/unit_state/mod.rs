@@ -630,24 +630,10 @@ impl UnitState {
     /// what is committed (not this store's pending changes); `None` for an
     /// in-memory store. For data read later in the hook, if at all.
     pub fn committed_reader(&self) -> Result<Option<CommittedReader>, StateError> {
-        let Some(path) = &self.path else {
-            return Ok(None);
-        };
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| StateError::Open {
-            file: Some(path.clone()),
-            source,
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .and_then(|()| conn.execute_batch(MMAP))
-            .map_err(|source| StateError::Open {
-                file: Some(path.clone()),
-                source,
-            })?;
-        Ok(Some(CommittedReader {
-            conn,
-            path: Some(path.clone()),
-        }))
+        match &self.path {
+            Some(path) => CommittedReader::open(path).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Write every pending change to the database in one transaction, then
@@ -746,6 +732,27 @@ impl fmt::Debug for CommittedReader {
 }
 
 impl CommittedReader {
+    /// A read-only connection to the unit state's file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`StateError::Open`], naming the file, when it cannot be opened.
+    pub fn open(path: &Path) -> Result<CommittedReader, StateError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open_err = |source| StateError::Open {
+            file: Some(path.to_path_buf()),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .and_then(|()| conn.execute_batch(MMAP))
+            .map_err(open_err)?;
+        Ok(CommittedReader {
+            conn,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
     /// Every committed row under `prefix` as stored (JSON text), sorted by
     /// key: one indexed range query.
     pub fn get_range_raw(&self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {

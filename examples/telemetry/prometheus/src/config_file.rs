@@ -99,8 +99,9 @@ pub struct RenderedJob {
     pub request_id: String,
     /// The rendered `job_name` (`<job_name>-<request_id>`).
     pub job_name: String,
-    /// The job as JSON with 2-space indent and sorted keys, non-ASCII
-    /// escaped, as a top-level value (see [`assemble`]).
+    /// The job as `prometheus.yml` holds it: JSON with 2-space indent and
+    /// sorted keys, non-ASCII escaped, each line indented to the job's
+    /// depth in the file (see [`indent`]).
     pub text: String,
     /// Whether `certs/<request_id>/` holds at least one file of it.
     pub has_certs: bool,
@@ -139,7 +140,7 @@ pub fn render(charm_dir: &Path, job: &AcceptedJob) -> io::Result<RenderedJob> {
     Ok(RenderedJob {
         request_id: job.request_id.clone(),
         job_name,
-        text: reactive_core::pyjson::to_python_json_pretty(&value, 2),
+        text: indent(&reactive_core::pyjson::to_python_json_pretty(&value, 2)),
         has_certs,
     })
 }
@@ -172,13 +173,33 @@ pub struct Assembled {
 /// The text of `prometheus.yml` for these jobs: `{"scrape_configs": [...]}`,
 /// the jobs sorted by rendered `job_name`, as JSON with 2-space indent,
 /// sorted keys, non-ASCII escaped and a final newline (JSON is valid
-/// YAML). Each job's text is placed as it is, indented to its depth.
+/// YAML). Each job's text (a top-level JSON text) is placed as it is,
+/// indented to its depth.
 pub fn assemble<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    assemble_with_spans(jobs).content
+    let indented: Vec<(&str, String)> = jobs
+        .into_iter()
+        .map(|(name, text)| (name, indent(text)))
+        .collect();
+    join(indented.iter().map(|(name, span)| (*name, span.as_str()))).content
 }
 
-/// [`assemble`], with the length of each job's text in the file.
-pub fn assemble_with_spans<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Assembled {
+/// A job's text (a top-level JSON text) as the file holds it: each line
+/// indented to the job's depth.
+pub fn indent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + INDENT.len());
+    for (j, line) in text.split('\n').enumerate() {
+        if j > 0 {
+            out.push('\n');
+        }
+        out.push_str(INDENT);
+        out.push_str(line);
+    }
+    out
+}
+
+/// The file for these jobs, each given with its rendered name and its
+/// indented text: sorted by name, joined.
+fn join<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Assembled {
     let jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by(|a, b| jobs[*a].0.cmp(jobs[*b].0));
@@ -189,22 +210,18 @@ pub fn assemble_with_spans<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)
             span_lens,
         };
     }
-    let size: usize = jobs.iter().map(|(_, text)| text.len() * 2).sum();
+    let size: usize = jobs
+        .iter()
+        .map(|(_, span)| span.len() + SEPARATOR.len())
+        .sum();
     let mut out = String::with_capacity(size + HEAD.len() + TAIL.len());
     out.push_str(HEAD);
     for (n, i) in order.into_iter().enumerate() {
         if n > 0 {
             out.push_str(SEPARATOR);
         }
-        let start = out.len();
-        for (j, line) in jobs[i].1.split('\n').enumerate() {
-            if j > 0 {
-                out.push('\n');
-            }
-            out.push_str(INDENT);
-            out.push_str(line);
-        }
-        span_lens[i] = out.len() - start;
+        out.push_str(jobs[i].1);
+        span_lens[i] = jobs[i].1.len();
     }
     out.push_str(TAIL);
     Assembled {
@@ -232,18 +249,6 @@ pub fn job_spans(content: &str, lens: impl IntoIterator<Item = usize>) -> Option
     (rest == TAIL).then_some(spans)
 }
 
-/// A job's text as [`assemble`] got it, from its indented text in the file.
-pub fn unindent(span: &str) -> String {
-    let mut out = String::with_capacity(span.len());
-    for (j, line) in span.split('\n').enumerate() {
-        if j > 0 {
-            out.push('\n');
-        }
-        out.push_str(line.strip_prefix(INDENT).unwrap_or(line));
-    }
-    out
-}
-
 /// Write `prometheus.yml` with these jobs and delete every folder under
 /// `certs/` that is not one of theirs with certificates; returns what was
 /// written.
@@ -267,8 +272,7 @@ pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<Assemble
             }
         }
     }
-    let assembled =
-        assemble_with_spans(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
+    let assembled = join(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
     write_atomic(
         &charm_dir.join("prometheus.yml"),
         assembled.content.as_bytes(),
@@ -410,17 +414,21 @@ mod tests {
     }
 
     #[test]
-    fn the_jobs_of_an_assembled_file_are_found_again_from_their_lengths() {
+    fn the_jobs_of_a_written_file_are_found_again_from_their_lengths() {
         let texts = [
             "{\n  \"job_name\": \"b\"\n}",
             "{\n  \"job_name\": \"a\",\n  \"x\": []\n}",
         ];
-        let assembled = assemble_with_spans([("b", texts[0]), ("a", texts[1])]);
+        let spans = [indent(texts[0]), indent(texts[1])];
+        let assembled = join([("b", spans[0].as_str()), ("a", spans[1].as_str())]);
+        assert_eq!(
+            assembled.content,
+            assemble([("b", texts[0]), ("a", texts[1])])
+        );
         // File order is by name: `a` first.
         let lens = [assembled.span_lens[1], assembled.span_lens[0]];
-        let spans = job_spans(&assembled.content, lens).unwrap();
-        assert_eq!(unindent(spans[0]), texts[1]);
-        assert_eq!(unindent(spans[1]), texts[0]);
+        let found = job_spans(&assembled.content, lens).unwrap();
+        assert_eq!(found, [spans[1].as_str(), spans[0].as_str()]);
         // Wrong lengths, or a file made otherwise, are refused.
         assert_eq!(job_spans(&assembled.content, [lens[0] + 1, lens[1]]), None);
         assert_eq!(job_spans(&assembled.content, [lens[0]]), None);

@@ -112,7 +112,7 @@ fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<Vec<RenderedJob>>,
             .map(|(placed, span)| RenderedJob {
                 request_id: placed.request_id,
                 job_name: placed.job_name,
-                text: config_file::unindent(span),
+                text: span.to_string(),
                 has_certs: placed.certs,
             })
             .collect(),
