@@ -8,8 +8,8 @@
 //! each kind on the prometheus unit:
 //!
 //! - `cold`: `update-status` on a unit state that holds no relation-data
-//!   snapshot (as charms.reactive, or a unit state from before the
-//!   snapshot, leaves it): every unit is read once;
+//!   snapshot or request index (as charms.reactive, or a unit state from
+//!   before them, leaves it): every unit is read once;
 //! - `-relation-changed`: one target changed its job (its port);
 //! - `update-status`;
 //! - `-relation-departed`: one target removed.
@@ -23,6 +23,9 @@
 //! cargo build --release -p prometheus --example bench_scale
 //! target/release/examples/bench_scale --runs 5 --units 10,100,1000
 //! ```
+//!
+//! With `BENCH_KEEP` set, each N's work directory (the units' charm
+//! directories and unit states) is kept.
 //!
 //! Exits 1 when a step or hook fails, 2 on a bad command line.
 

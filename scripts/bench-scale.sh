@@ -5,7 +5,7 @@
 # prometheus unit of the telemetry example, run as a real process in the
 # simulator, related to N scrape-target units (run in process), for
 # N = 10, 100 and 1,000; per hook kind of the prometheus unit (cold first
-# hook on a unit state without a relation-data snapshot,
+# hook on a unit state without a relation-data snapshot or request index,
 # -relation-changed, update-status, -relation-departed) the medians of its
 # hook-tool calls, the charm process's own CPU time (its hook tools are
 # other processes), its wall time and its peak RSS, as a Markdown table.
@@ -14,7 +14,9 @@
 #   scripts/bench-scale.sh [bench_scale options]   # e.g. --units 10,100
 #
 # Environment:
-#   RUNS=N   hooks of each kind measured per N (default 5)
+#   RUNS=N        hooks of each kind measured per N (default 5)
+#   BENCH_KEEP=1  keep each N's work directory (under the system temp
+#                 directory: the units' charm directories and unit states)
 #
 # Exits non-zero when the build or a run fails.
 set -euo pipefail
