@@ -112,6 +112,9 @@ fn parse_group(pattern: &str, start: usize, inside: &str) -> Result<Part, Patter
             position: start,
         });
     }
+    if matches!(inside.trim(), "endpoint_name" | "relation_name") {
+        return Err(PatternProblem::Placeholder { group: group() });
+    }
     let alternatives: Vec<&str> = inside.split(',').collect();
     if let Some((role, interface)) = inside.split_once(':') {
         if alternatives.len() > 1 && role.contains(',') {
@@ -163,6 +166,27 @@ fn parse_group(pattern: &str, start: usize, inside: &str) -> Result<Part, Patter
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flag_placeholder_is_not_a_group() {
+        for pattern in [
+            "{endpoint_name}-relation-joined",
+            "{relation_name}-relation-{joined,changed}",
+        ] {
+            let problem = parse_hook_pattern(pattern).unwrap_err();
+            assert!(
+                matches!(&problem, PatternProblem::Placeholder { group } if pattern.starts_with(group.as_str())),
+                "{pattern}: {problem:?}"
+            );
+            let message = problem.to_string();
+            assert!(
+                message.contains("{requires:mysql}-relation-joined"),
+                "{message}"
+            );
+        }
+        // A group of alternatives that merely contains the word is fine.
+        assert!(parse_hook_pattern("{endpoint_name,db}-relation-joined").is_ok());
+    }
 
     fn message(pattern: &str) -> String {
         match parse_hook_pattern(pattern) {

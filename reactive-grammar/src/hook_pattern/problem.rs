@@ -56,6 +56,14 @@ pub enum PatternProblem {
         /// Byte offset of the group's `{`.
         position: usize,
     },
+    /// A flag placeholder, `{endpoint_name}` (or charms.reactive's older
+    /// `{relation_name}`), used as a group: hook patterns are not expanded
+    /// per endpoint instance, so it would stand for the literal name
+    /// `endpoint_name` and never match.
+    Placeholder {
+        /// The group, braces included.
+        group: String,
+    },
     /// An empty alternative, as in `{a,,b}`, `{,a}` or `{a,}`.
     EmptyAlternative {
         /// The group, braces included.
@@ -239,6 +247,14 @@ impl fmt::Display for PatternProblem {
                     ),
                 }
             }
+            PatternProblem::Placeholder { group } => write!(
+                f,
+                "`{group}` is not replaced in a hook pattern (only in flag names): name the \
+                 endpoint's hooks with a `{{role:interface}}` group, as in \
+                 `{{requires:mysql}}-relation-joined`, or react to a flag such as \
+                 `endpoint.{{endpoint_name}}.changed`",
+                group = escaped(group),
+            ),
             PatternProblem::MisplacedEndpointGroup {
                 pattern,
                 group,
