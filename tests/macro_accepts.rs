@@ -17,6 +17,10 @@ mod stacked_imports;
 
 use reactive_core::Registry;
 
+// For `qualified_paths`' `crate::when` and `crate::only_once`.
+#[allow(unused_imports)]
+pub(crate) use reactive_core::prelude::{only_once, when};
+
 #[test]
 fn every_accepted_handler_is_registered() {
     let registry = Registry::builder()
@@ -38,4 +42,12 @@ fn every_accepted_handler_is_registered() {
             .count();
         assert!(count > 0, "no handler of {module} is registered");
     }
+    // Attributes stacked through `crate::` paths make one handler.
+    let stacked: Vec<&str> = registry
+        .handlers()
+        .iter()
+        .map(|h| h.id())
+        .filter(|id| id.ends_with(":crate_path_stacked"))
+        .collect();
+    assert_eq!(stacked.len(), 1, "{stacked:?}");
 }

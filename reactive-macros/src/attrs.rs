@@ -169,17 +169,21 @@ pub(crate) fn parse_args(
 }
 
 /// The reactive kind of `attr`, when it is one of ours: a bare name
-/// (`when`) or a path through `reactive_core` (`reactive_core::when`,
-/// `reactive_core::prelude::when`).
+/// (`when`), a path through `reactive_core` (`reactive_core::when`,
+/// `reactive_core::prelude::when`), or a path through the crate's own
+/// modules (`crate::when`, `self::…`, `super::…`: a re-export of ours, as
+/// inside reactive-core itself).
 pub(crate) fn kind_of(attr: &Attribute) -> Option<AttrKind> {
     let path = attr.path();
     let last = path.segments.last()?;
     let kind = AttrKind::from_name(&last.ident.to_string())?;
     let ours = path.segments.len() == 1
-        || path
-            .segments
-            .first()
-            .is_some_and(|s| s.ident == "reactive_core");
+        || path.segments.first().is_some_and(|s| {
+            s.ident == "reactive_core"
+                || s.ident == "crate"
+                || s.ident == "self"
+                || s.ident == "super"
+        });
     ours.then_some(kind)
 }
 

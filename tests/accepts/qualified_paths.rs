@@ -18,4 +18,12 @@ fn qualified_guarded(ctx: &reactive_core::Context) {
     let _ = ctx;
 }
 
+/// Stacked through a re-export at the crate root (`crate::…`): one
+/// handler, not one per attribute.
+#[crate::when("a")]
+#[crate::only_once]
+fn crate_path_stacked(ctx: &mut reactive_core::Context) {
+    ctx.set_flag("c");
+}
+
 fn main() {}
