@@ -308,6 +308,20 @@ pub fn prepare(
     previous: &PreviousConfig,
     saved: Map<String, Value>,
 ) -> Result<Option<PendingWrite>, PersistentConfigError> {
+    prepare_with(ctx, store, previous, saved, |file, bytes| {
+        file.write_all(bytes).and_then(|()| file.sync_all())
+    })
+}
+
+/// [`prepare`] with the writing (and syncing) of the temporary file given
+/// (tests inject a full disk).
+fn prepare_with(
+    ctx: &mut Context,
+    store: &PreviousConfigStore,
+    previous: &PreviousConfig,
+    saved: Map<String, Value>,
+    write: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+) -> Result<Option<PendingWrite>, PersistentConfigError> {
     let path = match store {
         PreviousConfigStore::UnitState => {
             ctx.unit_state().set(LEGACY_KEY, Value::Object(saved));
@@ -345,9 +359,7 @@ pub fn prepare(
         .open(&temp)
         .map_err(|e| err("create", e))?;
     let text = to_python_json(&Value::Object(saved));
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
+    let written = write(&mut file, text.as_bytes());
     if let Err(e) = written {
         drop(file);
         let _ = std::fs::remove_file(&temp);
@@ -469,4 +481,47 @@ fn sync_dir(dir: &Path, path: &Path) -> Result<(), PersistentConfigError> {
             action: "sync the directory of",
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_full_disk_leaves_the_file_no_temporary_file_and_no_pending_name() {
+        let dir =
+            std::env::temp_dir().join(format!("persistent-config-full-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".juju-persistent-config");
+        std::fs::write(&path, r#"{"port": 1}"#).unwrap();
+        let store = PreviousConfigStore::File(path.clone());
+        let mut ctx = Context::in_memory("config-changed");
+        let previous = load(&mut ctx, &store).unwrap();
+        let saved = json!({"port": 2}).as_object().cloned().unwrap();
+        let full = |file: &mut std::fs::File, bytes: &[u8]| {
+            file.write_all(&bytes[..bytes.len() / 2])?;
+            Err(std::io::Error::from_raw_os_error(28))
+        };
+        let e = prepare_with(&mut ctx, &store, &previous, saved, full).unwrap_err();
+        assert_eq!(e.source.kind(), std::io::ErrorKind::StorageFull);
+        let message = e.to_string();
+        assert!(
+            message.contains(".juju-persistent-config."),
+            "names the file: {message}"
+        );
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            [".juju-persistent-config"],
+            "temporary files left behind"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"{"port": 1}"#);
+        assert_eq!(ctx.unit_state().get(PENDING_KEY).unwrap(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
