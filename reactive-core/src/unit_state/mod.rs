@@ -50,12 +50,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// charmhelpers' schema, created if missing, in one transaction (one set of
-/// disk syncs for a new database; nothing written for an existing one).
+/// disk syncs for a new database; nothing written for an existing one that
+/// has them all), and one index of ours: the flags' keys with their values
+/// (a partial index, over `reactive.states.` keys only), so that reading
+/// every flag at the start of a hook reads that index alone rather than
+/// one table row per flag, scattered over the file. charmhelpers ignores
+/// it, and SQLite keeps it up to date whoever writes.
 const SCHEMA: &str = "\
 begin;
 create table if not exists kv (key text, data text, primary key (key));
 create table if not exists kv_revisions (key text, revision integer, data text, primary key (key, revision));
 create table if not exists hooks (version integer primary key autoincrement, hook text, date text);
+create index if not exists reactive_flags on kv (key, data) where key >= 'reactive.states.' and key < 'reactive.states/';
 commit;";
 
 /// Read the file through a memory map (up to 64 MiB): a hook's first

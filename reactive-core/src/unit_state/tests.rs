@@ -699,3 +699,45 @@ fn a_serialized_value_reads_back_through_every_getter_before_and_after_the_commi
     assert!(state.set_serialized("t.bad", &bad).is_err());
     assert!(!state.has_pending());
 }
+
+#[test]
+fn the_flags_are_read_from_their_own_index_on_a_charmhelpers_database_too() {
+    let dir = TempDir::new("flags-index");
+    let path = dir.0.join(".unit-state.db");
+    charmhelpers_db(
+        &path,
+        &[
+            ("reactive.states.a", "null"),
+            ("reactive.states.b", "{\"x\": 1}"),
+            ("reactive.data_changed.y", "\"0\""),
+        ],
+    );
+    let mut state = UnitState::open(&path).unwrap();
+    let plan: String = state
+        .conn
+        .prepare(&format!("explain query plan {SELECT_RANGE}"))
+        .unwrap()
+        .query_map(["reactive.states.", "reactive.states/"], |row| {
+            row.get::<_, String>(3)
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(plan.contains("COVERING INDEX reactive_flags"), "{plan}");
+    assert_eq!(
+        state.get_range_raw(crate::flags::FLAG_KEY_PREFIX).unwrap(),
+        [
+            ("reactive.states.a".to_string(), "null".to_string()),
+            ("reactive.states.b".to_string(), "{\"x\": 1}".to_string()),
+        ]
+    );
+    // Kept up to date by writes.
+    state.unset("reactive.states.a");
+    state.set("reactive.states.c", json!(null));
+    state.commit().unwrap();
+    assert_eq!(
+        state.get_range_keys(crate::flags::FLAG_KEY_PREFIX).unwrap(),
+        ["reactive.states.b", "reactive.states.c"]
+    );
+}
