@@ -283,22 +283,6 @@ fn measure(
                 .run_until_quiet()
                 .map_err(|e| format!("-relation-changed: {e}"))?;
             let runs_now = deployment.take_runs();
-            if std::env::var("BENCH_DEBUG").is_ok() {
-                for r in &runs_now {
-                    eprintln!(
-                        "{} {} invoked={:?} set={:?} cleared={:?} calls={:?}",
-                        r.unit,
-                        r.hook,
-                        r.invoked,
-                        r.flags_set,
-                        r.flags_cleared,
-                        r.calls
-                            .iter()
-                            .map(|c| format!("{:?}", c))
-                            .collect::<Vec<_>>()
-                    );
-                }
-            }
             out.entry("-relation-changed")
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "-relation-changed")?)?);
