@@ -322,6 +322,41 @@ fn a_damaged_index_row_is_built_again() {
 }
 
 #[test]
+fn upgrade_charm_classifies_every_unit_again() {
+    let (mut h, rid) = deployed(6);
+    // A malformed request arrives, then the index is made to say it reads
+    // as the request type (as an index written by an earlier version of
+    // the charm, whose request type read it, would).
+    let bad = id(500);
+    let bad_request = json!({"request_id": bad, "job_name": "x", "port": "not a port"}).to_string();
+    set_data(
+        &mut h,
+        &rid,
+        "target/2",
+        &[request(2, 9100), (format!("request_{bad}"), bad_request)],
+    );
+    h.fire_relation("changed", &rid, Some("target/2")).unwrap();
+    let key = request_index_key("scrape");
+    let row = h.unit_state().get(&key).unwrap().unwrap();
+    assert_eq!(row[&rid]["target/2"][&bad], json!([false, true]), "{row}");
+    let mut edited = row.clone();
+    edited[&rid]["target/2"][&bad] = json!([true, true]);
+    h.unit_state().set(&key, edited);
+    h.unit_state().commit().unwrap();
+    h.fire("update-status").unwrap();
+    assert!(
+        last_seen().malformed.is_empty(),
+        "the index is trusted between upgrades"
+    );
+    let (_, decoded) = decoded_by(|| h.fire("upgrade-charm").unwrap().clone());
+    assert!(decoded >= 6, "every unit classified again: {decoded}");
+    let row = h.unit_state().get(&key).unwrap().unwrap();
+    assert_eq!(row[&rid]["target/2"][&bad], json!([false, true]), "{row}");
+    h.fire("update-status").unwrap();
+    assert_eq!(last_seen().malformed, [format!("target/2 {bad} true")]);
+}
+
+#[test]
 fn reading_fresh_drops_the_index_and_reads_every_unit() {
     let (mut h, _) = deployed(5);
     assert!(h

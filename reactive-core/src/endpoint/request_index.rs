@@ -24,7 +24,8 @@
 //!   (then it is checked, and written at the end of the hook);
 //! - departed units and broken relations leave the index with their rows;
 //! - without the row (a new unit, a unit state written before the index
-//!   existed or by charms.reactive, or after reading relation data fresh)
+//!   existed or by charms.reactive, or after reading relation data fresh),
+//!   and in `install` and `upgrade-charm` (new code may classify otherwise),
 //!   every unit is classified once and the row written;
 //! - reading relation data fresh ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh))
 //!   drops the row, as it drops the snapshot.

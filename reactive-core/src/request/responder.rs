@@ -366,12 +366,17 @@ fn is_answered<R: Request>(
 /// Start the endpoint's request index: the request type's classifier and
 /// the row as the unit state holds it (none when relation data is read
 /// fresh: the index is then neither used nor kept).
+///
+/// In `upgrade-charm` (and `install`) the row is not used: the new version's
+/// request and response types may read the requests and answers otherwise,
+/// so every unit is classified again, once, and the row written again.
 fn start_index<R: Request>(base: &mut EndpointBase, ctx: &mut Context) -> Result<(), HandlerError> {
+    let new_code = matches!(ctx.hook_name(), "upgrade-charm" | "install");
     let stored = match base.relation_data_mode() {
-        RelationDataMode::Snapshot => ctx
+        RelationDataMode::Snapshot if !new_code => ctx
             .unit_state()
             .get_raw(&request_index_key(base.endpoint_name()))?,
-        RelationDataMode::Fresh => None,
+        _ => None,
     };
     base.request_index_mut()
         .start(classify::<R>, is_answered::<R>, stored);
