@@ -204,6 +204,12 @@ impl Relation {
         self.to_publish.as_ref().is_some_and(|d| d.key_changed(key))
     }
 
+    /// Whether a handler took this unit's data for writing in this hook
+    /// (cheap: it may have changed nothing).
+    pub(crate) fn is_publishing(&self) -> bool {
+        self.to_publish.is_some()
+    }
+
     /// Whether this hook changed this unit's data (not yet published).
     pub(crate) fn is_published_modified(&self) -> bool {
         self.to_publish.as_ref().is_some_and(|d| d.is_modified())

@@ -336,12 +336,13 @@ fn is_answered<R: Request>(
     let Some(relation) = base.relations().by_key(unit.relation_id()) else {
         return Ok(false);
     };
-    let key = response_key(id);
     if let Some(answered) = state.answered {
-        if !relation.published_key_changed(&key) {
+        // No key to build when this hook wrote nothing on the relation.
+        if !relation.is_publishing() || !relation.published_key_changed(&response_key(id)) {
             return Ok(answered);
         }
     }
+    let key = response_key(id);
     let Some(raw) = relation.published()?.get_raw(&key) else {
         return Ok(false);
     };
