@@ -97,7 +97,7 @@ impl Context {
             Err(e) => return Err(Box::new((e, state))),
         };
         let mut flags: Vec<(String, Value)> = Vec::with_capacity(rows.len());
-        for (key, text) in rows {
+        for (mut key, text) in rows {
             let value = match text.as_str() {
                 "null" => Value::Null,
                 text => match crate::pyjson::from_python_json(text) {
@@ -113,7 +113,9 @@ impl Context {
                     }
                 },
             };
-            flags.push((key[FLAG_KEY_PREFIX.len()..].to_string(), value));
+            // In place: no second allocation per flag.
+            key.replace_range(..FLAG_KEY_PREFIX.len(), "");
+            flags.push((key, value));
         }
         Ok(Context {
             hook,

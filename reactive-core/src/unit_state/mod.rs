@@ -64,11 +64,6 @@ create table if not exists hooks (version integer primary key autoincrement, hoo
 create index if not exists reactive_flags on kv (key, data) where key >= 'reactive.states.' and key < 'reactive.states/';
 commit;";
 
-/// Read the file through a memory map (up to 64 MiB): a hook's first
-/// reads of pages already in the OS page cache cost no system call each.
-/// Writes still go through the journal as before.
-const MMAP: &str = "pragma mmap_size = 67108864;";
-
 const SELECT_ONE: &str = "select data from kv where key = ?1";
 /// Keys `>= prefix` (and `< upper bound`, added when the prefix has one), in
 /// key order. Uses the primary-key index; exact, unlike `like`.
@@ -227,7 +222,6 @@ impl UnitState {
     fn with_connection(conn: Connection, path: Option<PathBuf>) -> Result<UnitState, StateError> {
         let init = |conn: &Connection| -> rusqlite::Result<()> {
             conn.busy_timeout(BUSY_TIMEOUT)?;
-            conn.execute_batch(MMAP)?;
             // Reads the schema; the first statement on a file that is not a
             // database fails here. Existing tables are left untouched (no write).
             conn.execute_batch(SCHEMA)?;
@@ -575,15 +569,22 @@ impl UnitState {
     /// );
     /// ```
     pub fn get_range_raw(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
-        let mut found = read_range_raw(&self.conn, &self.path, prefix)?;
-        for (key, change) in self
+        let rows = read_range_raw(&self.conn, &self.path, prefix)?;
+        let mut pending = self
             .pending
             .range::<str, _>((
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
             ))
             .take_while(|(key, _)| key.starts_with(prefix))
-        {
+            .peekable();
+        // A hook reads its ranges before it changes them: most often there
+        // is nothing pending to merge.
+        if pending.peek().is_none() {
+            return Ok(rows);
+        }
+        let mut found: BTreeMap<String, String> = rows.into_iter().collect();
+        for (key, change) in pending {
             match change {
                 Some(pending) => {
                     found.insert(key.clone(), pending.text().into_owned());
@@ -750,9 +751,7 @@ impl CommittedReader {
             source,
         };
         let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .and_then(|()| conn.execute_batch(MMAP))
-            .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         Ok(CommittedReader {
             conn,
             path: Some(path.to_path_buf()),
@@ -762,9 +761,7 @@ impl CommittedReader {
     /// Every committed row under `prefix` as stored (JSON text), sorted by
     /// key: one indexed range query.
     pub fn get_range_raw(&self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
-        Ok(read_range_raw(&self.conn, &self.path, prefix)?
-            .into_iter()
-            .collect())
+        read_range_raw(&self.conn, &self.path, prefix)
     }
 }
 
@@ -837,14 +834,15 @@ fn write_transaction<'a>(
     result
 }
 
-/// The rows under `prefix` as stored (JSON text), sorted by key; pending
+/// The rows under `prefix` as stored (JSON text), sorted by key (SQLite
+/// orders text keys by their bytes, as Rust orders strings); pending
 /// changes are the caller's business.
 fn read_range_raw(
     conn: &Connection,
     path: &Option<PathBuf>,
     prefix: &str,
-) -> Result<BTreeMap<String, String>, StateError> {
-    let mut found: BTreeMap<String, String> = BTreeMap::new();
+) -> Result<Vec<(String, String)>, StateError> {
+    let mut found = Vec::new();
     for_each_in_range(
         conn,
         path,
@@ -871,7 +869,7 @@ fn read_range_raw(
                     })
                 }
             };
-            found.insert(key.to_owned(), text);
+            found.push((key.to_owned(), text));
             Ok(())
         },
     )?;
