@@ -30,9 +30,9 @@
 //! - reading relation data fresh ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh))
 //!   drops the row, as it drops the snapshot.
 
+use litemap::LiteMap;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -88,8 +88,10 @@ impl<'de> Deserialize<'de> for IdState {
     }
 }
 
-/// One unit's requests: request id → what the index knows of it.
-pub(crate) type UnitRequests = BTreeMap<String, IdState>;
+/// One unit's requests: request id → what the index knows of it. A
+/// sorted vector, not a tree: most units hold one request, and a tree
+/// node for it would take ten times the room.
+pub(crate) type UnitRequests = LiteMap<String, IdState>;
 
 /// Whether this unit answered request `id` of `unit` (the request
 /// pattern's check, which knows the response type), given what the index
@@ -159,10 +161,11 @@ pub(crate) fn classify_bag(
 }
 
 /// The index: relation id → unit → its requests (units holding none are
-/// left out).
+/// left out), as sorted vectors: read whole in the hooks that need it,
+/// looked up by binary search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub(crate) struct RequestIndex(BTreeMap<String, BTreeMap<String, UnitRequests>>);
+pub(crate) struct RequestIndex(LiteMap<String, LiteMap<String, UnitRequests>>);
 
 impl RequestIndex {
     /// Read the row's JSON text; `None` for anything but the expected
@@ -184,11 +187,12 @@ impl RequestIndex {
                     self.0.remove(relation_id);
                 }
             }
+        } else if let Some(units) = self.0.get_mut(relation_id) {
+            units.insert(unit.to_string(), requests);
         } else {
-            self.0
-                .entry(relation_id.to_string())
-                .or_default()
-                .insert(unit.to_string(), requests);
+            let mut units = LiteMap::new();
+            units.insert(unit.to_string(), requests);
+            self.0.insert(relation_id.to_string(), units);
         }
     }
 }
