@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -29,20 +30,17 @@ pub struct AcceptedJob {
 /// `mode` from creation (so a key is never readable by others, even
 /// briefly).
 fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
-    write_atomic_with(path, contents, mode, |file, contents| {
-        file.write_all(contents)
-    })
+    write_atomic_with(path, mode, |file| file.write_all(contents))
 }
 
-/// [`write_atomic`] with the writing of the bytes given (tests inject a
-/// full disk). On any failure the temporary file is removed, and the error
-/// names the file.
-fn write_atomic_with(
+/// [`write_atomic`] with the writing of the contents given (streamed by
+/// [`write_file`]; tests inject a full disk). On any failure the temporary
+/// file is removed, and the error names the file.
+fn write_atomic_with<T>(
     path: &Path,
-    contents: &[u8],
     mode: u32,
-    write: impl FnOnce(&mut fs::File, &[u8]) -> io::Result<()>,
-) -> io::Result<()> {
+    write: impl FnOnce(&mut fs::File) -> io::Result<T>,
+) -> io::Result<T> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
     let tmp = path.with_file_name(name);
@@ -57,17 +55,22 @@ fn write_atomic_with(
             .mode(mode)
             .open(&tmp)?;
         fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))?;
-        write(&mut file, contents)?;
-        file.sync_all()
+        let value = write(&mut file)?;
+        file.sync_all()?;
+        Ok(value)
     })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(named("write", e));
-    }
+    let value = match written {
+        Ok(value) => value,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(named("write", e));
+        }
+    };
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);
         named("rename into place", e)
-    })
+    })?;
+    Ok(value)
 }
 
 /// Write (or remove) one certificate file of a job; returns its absolute
@@ -105,6 +108,18 @@ pub struct RenderedJob {
     pub text: String,
     /// Whether `certs/<request_id>/` holds at least one file of it.
     pub has_certs: bool,
+}
+
+impl RenderedJob {
+    /// The job as [`write_file`] takes it.
+    pub fn as_file_job(&self) -> FileJob<'_> {
+        FileJob {
+            request_id: &self.request_id,
+            job_name: &self.job_name,
+            text: &self.text,
+            has_certs: self.has_certs,
+        }
+    }
 }
 
 /// Write (or remove) the certificate files of `job` and render it with
@@ -160,14 +175,28 @@ const EMPTY: &str = "{\n  \"scrape_configs\": []\n}\n";
 /// Each line of a job's text is indented this much in the file.
 const INDENT: &str = "    ";
 
-/// The text of `prometheus.yml` for these jobs, with the length of each
-/// job's text in it (in the order given).
+/// What [`write_file`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assembled {
-    /// The file's contents.
-    pub content: String,
+pub struct Written {
+    /// The file's length in bytes.
+    pub len: usize,
+    /// The CRC-32 of the file's bytes.
+    pub crc32: u32,
     /// For each job given, the length in bytes of its text in the file.
     pub span_lens: Vec<usize>,
+}
+
+/// One job as [`write_file`] places it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileJob<'a> {
+    /// Its request id: the name of its folder under `certs/`.
+    pub request_id: &'a str,
+    /// Its rendered `job_name`, by which the file is sorted.
+    pub job_name: &'a str,
+    /// Its text as the file holds it ([`indent`]ed).
+    pub text: &'a str,
+    /// Whether it has a folder of certificates.
+    pub has_certs: bool,
 }
 
 /// The text of `prometheus.yml` for these jobs: `{"scrape_configs": [...]}`,
@@ -180,7 +209,7 @@ pub fn assemble<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Strin
         .into_iter()
         .map(|(name, text)| (name, indent(text)))
         .collect();
-    join(indented.iter().map(|(name, span)| (*name, span.as_str()))).content
+    join(indented.iter().map(|(name, span)| (*name, span.as_str()))).0
 }
 
 /// A job's text (a top-level JSON text) as the file holds it: each line
@@ -197,68 +226,83 @@ pub fn indent(text: &str) -> String {
     out
 }
 
-/// The file for these jobs, each given with its rendered name and its
-/// indented text: sorted by name, joined.
-fn join<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Assembled {
+/// Write the file for these jobs, each given with its rendered name and
+/// its indented text (sorted by name, joined), to `out`, which sees each
+/// piece once; returns the length of each job's text, in the order given.
+fn join_into<'a>(
+    jobs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    out: &mut impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<Vec<usize>> {
     let jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by(|a, b| jobs[*a].0.cmp(jobs[*b].0));
-    let mut span_lens = vec![0; jobs.len()];
     if jobs.is_empty() {
-        return Assembled {
-            content: EMPTY.to_string(),
-            span_lens,
-        };
+        out(EMPTY)?;
+        return Ok(Vec::new());
     }
-    let size: usize = jobs
-        .iter()
-        .map(|(_, span)| span.len() + SEPARATOR.len())
-        .sum();
-    let mut out = String::with_capacity(size + HEAD.len() + TAIL.len());
-    out.push_str(HEAD);
+    out(HEAD)?;
     for (n, i) in order.into_iter().enumerate() {
         if n > 0 {
-            out.push_str(SEPARATOR);
+            out(SEPARATOR)?;
         }
-        out.push_str(jobs[i].1);
-        span_lens[i] = jobs[i].1.len();
+        out(jobs[i].1)?;
     }
-    out.push_str(TAIL);
-    Assembled {
-        content: out,
-        span_lens,
-    }
+    out(TAIL)?;
+    Ok(jobs.iter().map(|(_, span)| span.len()).collect())
 }
 
-/// The texts of the jobs in `content` (an [`assemble`]d file), given their
-/// lengths in file order; `None` when the file is not made that way.
-pub fn job_spans(content: &str, lens: impl IntoIterator<Item = usize>) -> Option<Vec<&str>> {
+/// [`join_into`] a string.
+fn join<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (String, Vec<usize>) {
+    let mut content = String::new();
+    let span_lens = join_into(jobs, &mut |piece| {
+        content.push_str(piece);
+        Ok(())
+    })
+    .unwrap_or_default();
+    (content, span_lens)
+}
+
+/// Where the texts of the jobs are in `content` (an [`assemble`]d file),
+/// given their lengths in file order; `None` when the file is not made
+/// that way.
+pub fn job_spans(
+    content: &str,
+    lens: impl IntoIterator<Item = usize>,
+) -> Option<Vec<Range<usize>>> {
     let lens: Vec<usize> = lens.into_iter().collect();
     if lens.is_empty() {
         return (content == EMPTY).then(Vec::new);
     }
-    let mut rest = content.strip_prefix(HEAD)?;
+    let mut at = HEAD.len();
+    content.get(..at).filter(|head| *head == HEAD)?;
     let mut spans = Vec::with_capacity(lens.len());
     for (n, len) in lens.iter().enumerate() {
         if n > 0 {
-            rest = rest.strip_prefix(SEPARATOR)?;
+            let end = at.checked_add(SEPARATOR.len())?;
+            content.get(at..end).filter(|sep| *sep == SEPARATOR)?;
+            at = end;
         }
-        spans.push(rest.get(..*len)?);
-        rest = rest.get(*len..)?;
+        let end = at.checked_add(*len)?;
+        content.get(at..end)?;
+        spans.push(at..end);
+        at = end;
     }
-    (rest == TAIL).then_some(spans)
+    (content.get(at..)? == TAIL).then_some(spans)
 }
 
 /// Write `prometheus.yml` with these jobs and delete every folder under
 /// `certs/` that is not one of theirs with certificates; returns what was
 /// written.
-pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<Assembled> {
+///
+/// The file is written as it is joined, through a buffer, its CRC-32
+/// computed on the way: no copy of it is made in memory.
+pub fn write_file(charm_dir: &Path, jobs: &[FileJob<'_>]) -> io::Result<Written> {
     let certs = charm_dir.join("certs");
     if certs.exists() {
         let keep: std::collections::HashSet<&str> = jobs
             .iter()
             .filter(|j| j.has_certs)
-            .map(|j| j.request_id.as_str())
+            .map(|j| j.request_id)
             .collect();
         for entry in fs::read_dir(&certs)? {
             let entry = entry?;
@@ -272,13 +316,22 @@ pub fn write_file(charm_dir: &Path, jobs: &[RenderedJob]) -> io::Result<Assemble
             }
         }
     }
-    let assembled = join(jobs.iter().map(|j| (j.job_name.as_str(), j.text.as_str())));
-    write_atomic(
-        &charm_dir.join("prometheus.yml"),
-        assembled.content.as_bytes(),
-        0o644,
-    )?;
-    Ok(assembled)
+    write_atomic_with(&charm_dir.join("prometheus.yml"), 0o644, |file| {
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        let mut crc = crc32fast::Hasher::new();
+        let mut len = 0;
+        let span_lens = join_into(jobs.iter().map(|j| (j.job_name, j.text)), &mut |piece| {
+            crc.update(piece.as_bytes());
+            len += piece.len();
+            out.write_all(piece.as_bytes())
+        })?;
+        out.flush()?;
+        Ok(Written {
+            len,
+            crc32: crc.finalize(),
+            span_lens,
+        })
+    })
 }
 
 /// Bring `<charm_dir>/certs/` and `<charm_dir>/prometheus.yml` in line with
@@ -289,7 +342,8 @@ pub fn write_config(charm_dir: &Path, jobs: &[AcceptedJob]) -> io::Result<usize>
         .iter()
         .map(|job| render(charm_dir, job))
         .collect::<io::Result<Vec<_>>>()?;
-    write_file(charm_dir, &rendered)?;
+    let placed: Vec<FileJob> = rendered.iter().map(RenderedJob::as_file_job).collect();
+    write_file(charm_dir, &placed)?;
     Ok(rendered.len())
 }
 
@@ -321,11 +375,12 @@ mod tests {
         let dir = tempdir("full-disk");
         let path = dir.join("prometheus.yml");
         fs::write(&path, "old\n").unwrap();
-        let full = |file: &mut fs::File, contents: &[u8]| {
+        let contents = b"new contents\n";
+        let full = |file: &mut fs::File| -> io::Result<()> {
             file.write_all(&contents[..contents.len() / 2])?;
             Err(io::Error::from_raw_os_error(28))
         };
-        let e = write_atomic_with(&path, b"new contents\n", 0o644, full).unwrap_err();
+        let e = write_atomic_with(&path, 0o644, full).unwrap_err();
         assert_eq!(e.raw_os_error(), None, "wrapped with the file's name");
         assert_eq!(e.kind(), io::ErrorKind::StorageFull);
         assert!(e.to_string().contains(&path.display().to_string()), "{e}");
@@ -337,11 +392,11 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
         // /dev/full, the real thing, for the data of a write that goes
         // through the file system too.
-        let e = write_atomic_with(&path, b"x", 0o644, |_, contents| {
+        let e = write_atomic_with(&path, 0o644, |_| {
             fs::OpenOptions::new()
                 .write(true)
                 .open("/dev/full")?
-                .write_all(contents)
+                .write_all(b"x")
         })
         .unwrap_err();
         assert!(e.to_string().contains("prometheus.yml"), "{e}");
@@ -420,21 +475,54 @@ mod tests {
             "{\n  \"job_name\": \"a\",\n  \"x\": []\n}",
         ];
         let spans = [indent(texts[0]), indent(texts[1])];
-        let assembled = join([("b", spans[0].as_str()), ("a", spans[1].as_str())]);
-        assert_eq!(
-            assembled.content,
-            assemble([("b", texts[0]), ("a", texts[1])])
-        );
+        let (content, span_lens) = join([("b", spans[0].as_str()), ("a", spans[1].as_str())]);
+        assert_eq!(content, assemble([("b", texts[0]), ("a", texts[1])]));
         // File order is by name: `a` first.
-        let lens = [assembled.span_lens[1], assembled.span_lens[0]];
-        let found = job_spans(&assembled.content, lens).unwrap();
+        let lens = [span_lens[1], span_lens[0]];
+        let found: Vec<&str> = job_spans(&content, lens)
+            .unwrap()
+            .into_iter()
+            .map(|range| &content[range])
+            .collect();
         assert_eq!(found, [spans[1].as_str(), spans[0].as_str()]);
         // Wrong lengths, or a file made otherwise, are refused.
-        assert_eq!(job_spans(&assembled.content, [lens[0] + 1, lens[1]]), None);
-        assert_eq!(job_spans(&assembled.content, [lens[0]]), None);
+        assert_eq!(job_spans(&content, [lens[0] + 1, lens[1]]), None);
+        assert_eq!(job_spans(&content, [lens[0]]), None);
+        assert_eq!(job_spans(&content, [lens[0], lens[1] + 100]), None);
         assert_eq!(job_spans("{}", [3]), None);
         assert_eq!(job_spans(&assemble([]), []), Some(vec![]));
         assert_eq!(job_spans("{\"scrape_configs\": []}", []), None);
+    }
+
+    #[test]
+    fn what_write_file_reports_is_what_the_file_holds() {
+        let dir = tempdir("written");
+        let rendered: Vec<RenderedJob> = [
+            job("22222222-1111-4111-8111-111111111111", "zeta"),
+            job("11111111-1111-4111-8111-111111111111", "alpha"),
+        ]
+        .iter()
+        .map(|j| render(&dir, j).unwrap())
+        .collect();
+        let placed: Vec<FileJob> = rendered.iter().map(RenderedJob::as_file_job).collect();
+        let written = write_file(&dir, &placed).unwrap();
+        let bytes = fs::read(dir.join("prometheus.yml")).unwrap();
+        assert_eq!(written.len, bytes.len());
+        assert_eq!(written.crc32, crc32fast::hash(&bytes));
+        let lens: Vec<usize> = rendered.iter().map(|r| r.text.len()).collect();
+        assert_eq!(
+            written.span_lens, lens,
+            "in the order given, not file order"
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        // File order is by name: alpha, then zeta.
+        let spans = job_spans(&text, [lens[1], lens[0]]).unwrap();
+        assert_eq!(&text[spans[0].clone()], rendered[1].text);
+        assert_eq!(&text[spans[1].clone()], rendered[0].text);
+        let empty = write_file(&dir, &[]).unwrap();
+        assert_eq!(empty.len, EMPTY.len());
+        assert_eq!(empty.crc32, crc32fast::hash(EMPTY.as_bytes()));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! every unit-state change).
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 use std::path::Path;
 
 use prometheus_manual::PrometheusManualRequires;
@@ -29,7 +30,7 @@ use reactive_core::request::ResponderEndpoint;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::config_file::{self, AcceptedJob, RenderedJob};
+use crate::config_file::{self, AcceptedJob, FileJob, RenderedJob};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -67,14 +68,34 @@ fn read_touched(ctx: &mut Context) -> Result<BTreeSet<String>, Error> {
     })
 }
 
-/// One job as the layout records it.
-#[derive(Debug, Serialize, Deserialize)]
+/// One job as the layout records it: serialized as the array
+/// `[request_id, job_name, certs, len]`, so that a thousand jobs take
+/// little room.
+#[derive(Debug)]
 struct Placed {
     request_id: String,
     job_name: String,
     certs: bool,
     /// The length in bytes of its text as the file holds it (indented).
     len: usize,
+}
+
+impl Serialize for Placed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.request_id, &self.job_name, self.certs, self.len).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Placed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (request_id, job_name, certs, len) = Deserialize::deserialize(d)?;
+        Ok(Placed {
+            request_id,
+            job_name,
+            certs,
+            len,
+        })
+    }
 }
 
 /// The file as it was written.
@@ -86,14 +107,42 @@ struct Layout {
     jobs: Vec<Placed>,
 }
 
-/// The jobs of `prometheus.yml`, when it matches the layout.
-fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<Vec<RenderedJob>>, Error> {
+/// Where a job's text is.
+enum Text {
+    /// In the file as read (a byte range of it).
+    Kept(Range<usize>),
+    /// Rendered in this hook.
+    New(String),
+}
+
+/// One job of the table the file is written from.
+struct Job {
+    request_id: String,
+    job_name: String,
+    has_certs: bool,
+    text: Text,
+}
+
+impl Job {
+    fn new(rendered: RenderedJob) -> Job {
+        Job {
+            request_id: rendered.request_id,
+            job_name: rendered.job_name,
+            has_certs: rendered.has_certs,
+            text: Text::New(rendered.text),
+        }
+    }
+}
+
+/// `prometheus.yml` as read, with its jobs, when it matches the layout.
+fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<(String, Vec<Job>)>, Error> {
     let Some(text) = ctx.unit_state().get_raw(LAYOUT_KEY)? else {
         return Ok(None);
     };
     let Ok(layout) = serde_json::from_str::<Layout>(&text) else {
         return Ok(None);
     };
+    drop(text);
     let Ok(content) = std::fs::read_to_string(file) else {
         return Ok(None);
     };
@@ -104,19 +153,18 @@ fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<Vec<RenderedJob>>,
     let Some(spans) = spans else {
         return Ok(None);
     };
-    Ok(Some(
-        layout
-            .jobs
-            .into_iter()
-            .zip(spans)
-            .map(|(placed, span)| RenderedJob {
-                request_id: placed.request_id,
-                job_name: placed.job_name,
-                text: span.to_string(),
-                has_certs: placed.certs,
-            })
-            .collect(),
-    ))
+    let jobs = layout
+        .jobs
+        .into_iter()
+        .zip(spans)
+        .map(|(placed, span)| Job {
+            request_id: placed.request_id,
+            job_name: placed.job_name,
+            has_certs: placed.certs,
+            text: Text::Kept(span),
+        })
+        .collect();
+    Ok(Some((content, jobs)))
 }
 
 /// Bring the certificate folders and `prometheus.yml` in line with the
@@ -124,7 +172,8 @@ fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<Vec<RenderedJob>>,
 ///
 /// Renders the touched requests' jobs (or all of them when the file does
 /// not match its layout), drops the jobs of requests no longer received,
-/// then writes the file and its layout.
+/// then writes the file and its layout. The jobs kept are written from the
+/// file as read, without a copy.
 pub fn write(
     ctx: &mut Context,
     ep: &PrometheusManualRequires,
@@ -132,9 +181,9 @@ pub fn write(
 ) -> Result<usize, Error> {
     let file = charm_dir.join("prometheus.yml");
     let received = ep.received_request_ids()?;
-    let (mut table, touched) = match read_jobs(ctx, &file)? {
-        Some(jobs) => (jobs, read_touched(ctx)?),
-        None => (Vec::new(), received.clone()),
+    let (content, mut table, touched) = match read_jobs(ctx, &file)? {
+        Some((content, jobs)) => (content, jobs, read_touched(ctx)?),
+        None => (String::new(), Vec::new(), received.clone()),
     };
     // Jobs of requests no longer received, or touched, leave the table;
     // the touched ones come back below if they are accepted.
@@ -146,6 +195,7 @@ pub fn write(
         }
         keep
     });
+    drop(received);
     let mut rendered = Vec::new();
     for request in ep.requests_with_ids(&touched)? {
         if !request.response().is_some_and(|r| r.success) {
@@ -171,24 +221,39 @@ pub fn write(
             config_file::remove_folder(charm_dir, &id)?;
         }
     }
-    table.extend(rendered);
+    table.extend(rendered.into_iter().map(Job::new));
     table.sort_by(|a, b| a.job_name.cmp(&b.job_name));
-    let written = config_file::write_file(charm_dir, &table)?;
+    let placed: Vec<FileJob> = table
+        .iter()
+        .map(|job| FileJob {
+            request_id: &job.request_id,
+            job_name: &job.job_name,
+            text: match &job.text {
+                Text::Kept(span) => &content[span.clone()],
+                Text::New(text) => text,
+            },
+            has_certs: job.has_certs,
+        })
+        .collect();
+    let written = config_file::write_file(charm_dir, &placed)?;
+    drop(placed);
+    drop(content);
+    let count = table.len();
     let layout = Layout {
-        len: written.content.len(),
-        crc32: crc32fast::hash(written.content.as_bytes()),
+        len: written.len,
+        crc32: written.crc32,
         jobs: table
-            .iter()
-            .zip(&written.span_lens)
+            .into_iter()
+            .zip(written.span_lens)
             .map(|(job, len)| Placed {
-                request_id: job.request_id.clone(),
-                job_name: job.job_name.clone(),
+                request_id: job.request_id,
+                job_name: job.job_name,
                 certs: job.has_certs,
-                len: *len,
+                len,
             })
             .collect(),
     };
     ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
     ctx.unit_state().unset(TOUCHED_KEY);
-    Ok(table.len())
+    Ok(count)
 }
