@@ -2,10 +2,12 @@
 //!
 //! Flags are loaded from the unit state (`reactive.states.<flag>`) when a
 //! [`Context`](crate::Context) is made and written back when it commits.
-//! The store itself is a plain map; change tracking for the dispatch loop
-//! and triggers live in the context, which wraps every operation.
+//! The store itself is a plain sorted map (filled in one pass from the
+//! sorted rows, half the room of a hash map, and listed without sorting);
+//! change tracking for the dispatch loop and triggers live in the context,
+//! which wraps every operation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -16,8 +18,8 @@ pub const FLAG_KEY_PREFIX: &str = "reactive.states.";
 /// touched.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlagStore {
-    set: HashMap<String, Value>,
-    touched: HashSet<String>,
+    set: BTreeMap<String, Value>,
+    touched: BTreeSet<String>,
 }
 
 impl FlagStore {
@@ -25,7 +27,7 @@ impl FlagStore {
     pub(crate) fn from_flags(flags: impl IntoIterator<Item = (String, Value)>) -> Self {
         FlagStore {
             set: flags.into_iter().collect(),
-            touched: HashSet::new(),
+            touched: BTreeSet::new(),
         }
     }
 
@@ -54,17 +56,13 @@ impl FlagStore {
 
     /// Every set flag, sorted.
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.set.keys().cloned().collect();
-        names.sort_unstable();
-        names
+        self.set.keys().cloned().collect()
     }
 
     /// The flags touched since the last call, each with its current value
     /// (`None` when cleared); forgets them.
     pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {
-        let mut touched: Vec<String> = self.touched.drain().collect();
-        touched.sort_unstable();
-        touched
+        std::mem::take(&mut self.touched)
             .into_iter()
             .map(|flag| {
                 let value = self.set.get(&flag).cloned();

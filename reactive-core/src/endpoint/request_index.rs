@@ -32,7 +32,7 @@
 
 use litemap::LiteMap;
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -90,8 +90,39 @@ impl<'de> Deserialize<'de> for IdState {
 
 /// One unit's requests: request id → what the index knows of it. A
 /// sorted vector, not a tree: most units hold one request, and a tree
-/// node for it would take ten times the room.
-pub(crate) type UnitRequests = LiteMap<String, IdState>;
+/// node for it would take ten times the room. Read from the row with no
+/// spare capacity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub(crate) struct UnitRequests(LiteMap<String, IdState>);
+
+impl UnitRequests {
+    pub(crate) fn new() -> UnitRequests {
+        UnitRequests::default()
+    }
+}
+
+impl std::ops::Deref for UnitRequests {
+    type Target = LiteMap<String, IdState>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for UnitRequests {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for UnitRequests {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut entries = LiteMap::<String, IdState>::deserialize(d)?.into_tuple_vec();
+        entries.shrink_to_fit();
+        // Sorted and unique: it comes from a map.
+        Ok(UnitRequests(LiteMap::from_sorted_store_unchecked(entries)))
+    }
+}
 
 /// Whether this unit answered request `id` of `unit` (the request
 /// pattern's check, which knows the response type), given what the index
@@ -163,7 +194,7 @@ pub(crate) fn classify_bag(
 /// The index: relation id → unit → its requests (units holding none are
 /// left out), as sorted vectors: read whole in the hooks that need it,
 /// looked up by binary search.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub(crate) struct RequestIndex(LiteMap<String, LiteMap<String, UnitRequests>>);
 
@@ -171,7 +202,7 @@ impl RequestIndex {
     /// Read the row's JSON text; `None` for anything but the expected
     /// shape (then the index is built again from the units' data).
     pub(crate) fn from_text(text: &str) -> Option<RequestIndex> {
-        serde_json::from_str(text).ok().map(RequestIndex)
+        serde_json::from_str(text).ok()
     }
 
     /// A unit's requests as indexed.
@@ -206,9 +237,11 @@ impl RequestIndex {
 pub(crate) struct RequestIndexSlot {
     classify: Option<Classify>,
     check: Option<CheckAnswer>,
-    /// The row's text, parsed when first needed (a hook whose flags are up
-    /// to date may need none of it).
-    text: Option<String>,
+    /// Whether the unit state held the row when the hook started.
+    had_row: bool,
+    /// The row's text until it is parsed, when first needed (a hook whose
+    /// flags are up to date may need none of it).
+    text: RefCell<Option<String>>,
     parsed: OnceCell<Option<RequestIndex>>,
 }
 
@@ -218,7 +251,8 @@ impl RequestIndexSlot {
     pub(crate) fn start(&mut self, classify: Classify, check: CheckAnswer, text: Option<String>) {
         self.classify = Some(classify);
         self.check = Some(check);
-        self.text = text;
+        self.had_row = text.is_some();
+        self.text = RefCell::new(text);
         self.parsed = OnceCell::new();
     }
 
@@ -226,7 +260,12 @@ impl RequestIndexSlot {
     /// read as an index).
     fn stored(&self) -> Option<&RequestIndex> {
         self.parsed
-            .get_or_init(|| self.text.as_deref().and_then(RequestIndex::from_text))
+            .get_or_init(|| {
+                self.text
+                    .take()
+                    .as_deref()
+                    .and_then(RequestIndex::from_text)
+            })
             .as_ref()
     }
 
@@ -321,8 +360,7 @@ impl EndpointBase {
         let read_in_hook = units.iter().any(|u| !u.is_from_snapshot());
         let answered_in_hook = self.relations().iter().any(|r| r.is_published_modified());
         // Nothing changed: the row stands (unparsed, if no one needed it).
-        if slot.text.is_some() && !read_in_hook && !answered_in_hook && !self.remote_data_changed()
-        {
+        if slot.had_row && !read_in_hook && !answered_in_hook && !self.remote_data_changed() {
             return Ok(None);
         }
         let Some(check) = slot.check else {
