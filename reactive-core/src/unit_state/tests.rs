@@ -234,6 +234,46 @@ fn get_range_is_exact_with_like_wildcards() {
 }
 
 #[test]
+fn raw_ranges_come_in_rust_order_with_pending_changes_merged() {
+    let dir = TempDir::new("raw-range");
+    // Byte order, which SQLite's text keys follow: upper case before lower
+    // case, `/` before digits, non-ASCII last.
+    let keys = [
+        "r.b", "r.B", "r.a/10", "r.a/9", "r.\u{e9}", "r.z", "r.a", "r.", "s",
+    ];
+    let rows: Vec<(&str, &str)> = keys.iter().map(|k| (*k, "null")).collect();
+    charmhelpers_db(&dir.db(), &rows);
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    let keys_of =
+        |rows: Vec<(String, String)>| -> Vec<String> { rows.into_iter().map(|(k, _)| k).collect() };
+    let mut expected: Vec<String> = keys
+        .iter()
+        .filter(|k| k.starts_with("r."))
+        .map(|k| k.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(keys_of(state.get_range_raw("r.").unwrap()), expected);
+
+    state.set("r.a/5", json!({"x": 1}));
+    state.set("r.z", json!(true));
+    state.unset("r.B");
+    state.unset("r.missing");
+    state.set("s.other", json!(1));
+    let rows = state.get_range_raw("r.").unwrap();
+    let mut expected: Vec<String> = expected
+        .into_iter()
+        .filter(|k| k != "r.B")
+        .chain(["r.a/5".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(keys_of(rows.clone()), expected);
+    let value = |key: &str| rows.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    assert_eq!(value("r.a/5"), Some(r#"{"x": 1}"#));
+    assert_eq!(value("r.z"), Some("true"), "a pending value wins");
+    assert_eq!(value("r.a"), Some("null"));
+}
+
+#[test]
 fn pending_changes_win_and_rollback_discards() {
     let dir = TempDir::new("rollback");
     charmhelpers_db(&dir.db(), &[("k", "1"), ("gone", "2")]);
