@@ -325,6 +325,16 @@ impl UnitState {
     }
 
     fn load(&self, key: &str) -> Result<Option<Value>, StateError> {
+        self.select_one(key, |data| decode(data, &self.path, key))
+    }
+
+    /// The committed row of `key` (`None` if absent), its `data` given to
+    /// `read`.
+    fn select_one<T>(
+        &self,
+        key: &str,
+        read: impl FnOnce(ValueRef<'_>) -> Result<T, StateError>,
+    ) -> Result<Option<T>, StateError> {
         let read_err = |source| StateError::Read {
             file: self.path.clone(),
             key: key.to_owned(),
@@ -334,10 +344,7 @@ impl UnitState {
         let mut rows = stmt.query([key]).map_err(read_err)?;
         match rows.next().map_err(read_err)? {
             None => Ok(None),
-            Some(row) => {
-                let data = row.get_ref(0).map_err(read_err)?;
-                decode(data, &self.path, key).map(Some)
-            }
+            Some(row) => read(row.get_ref(0).map_err(read_err)?).map(Some),
         }
     }
 
@@ -366,32 +373,7 @@ impl UnitState {
         if let Some(change) = self.pending.get(key) {
             return Ok(change.as_ref().map(|p| p.text().into_owned()));
         }
-        let read_err = |source| StateError::Read {
-            file: self.path.clone(),
-            key: key.to_owned(),
-            source,
-        };
-        let mut stmt = self.conn.prepare_cached(SELECT_ONE).map_err(read_err)?;
-        let mut rows = stmt.query([key]).map_err(read_err)?;
-        let Some(row) = rows.next().map_err(read_err)? else {
-            return Ok(None);
-        };
-        let not_text = |found, source| StateError::NotText {
-            file: self.path.clone(),
-            key: key.to_owned(),
-            column: "data",
-            found,
-            source,
-        };
-        match row.get_ref(0).map_err(read_err)? {
-            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-                .map(|text| Some(text.to_owned()))
-                .map_err(|e| not_text("invalid UTF-8 text", Some(e))),
-            ValueRef::Integer(i) => Ok(Some(i.to_string())),
-            ValueRef::Real(f) => Ok(Some(to_python_json(&Value::from(f)))),
-            ValueRef::Null => Err(not_text("NULL", None)),
-            ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
-        }
+        self.select_one(key, |data| raw_text(data, &self.path, key))
     }
 
     /// Set `key` to `value`. The change is pending: nothing touches the
@@ -849,27 +831,8 @@ fn read_range_raw(
         prefix,
         (SELECT_RANGE, SELECT_FROM),
         |key, row| {
-            let text = match row.get_ref(1).map_err(|e| range_error(path, prefix, e))? {
-                ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-                    .map_err(|e| not_utf8(path, key.to_owned(), "data", e))?
-                    .to_owned(),
-                ValueRef::Integer(i) => i.to_string(),
-                ValueRef::Real(f) => to_python_json(&Value::from(f)),
-                other => {
-                    return Err(StateError::NotText {
-                        file: path.clone(),
-                        key: key.to_owned(),
-                        column: "data",
-                        found: if matches!(other, ValueRef::Null) {
-                            "NULL"
-                        } else {
-                            "a BLOB"
-                        },
-                        source: None,
-                    })
-                }
-            };
-            found.push((key.to_owned(), text));
+            let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
+            found.push((key.to_owned(), raw_text(data, path, key)?));
             Ok(())
         },
     )?;
@@ -950,6 +913,27 @@ fn not_utf8(
         column,
         found: "invalid UTF-8 text",
         source: Some(error),
+    }
+}
+
+/// A row's `data` as JSON text, as stored (numbers, which a table of
+/// another schema may hold, written as JSON).
+fn raw_text(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<String, StateError> {
+    let not_text = |found, source| StateError::NotText {
+        file: file.clone(),
+        key: key.to_owned(),
+        column: "data",
+        found,
+        source,
+    };
+    match data {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|e| not_text("invalid UTF-8 text", Some(e))),
+        ValueRef::Integer(i) => Ok(i.to_string()),
+        ValueRef::Real(f) => Ok(to_python_json(&Value::from(f))),
+        ValueRef::Null => Err(not_text("NULL", None)),
+        ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
     }
 }
 
