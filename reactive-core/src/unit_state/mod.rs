@@ -916,9 +916,22 @@ fn not_utf8(
     }
 }
 
-/// A row's `data` as JSON text, as stored (numbers, which a table of
-/// another schema may hold, written as JSON).
-fn raw_text(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<String, StateError> {
+/// A row's `data` column as SQLite holds it. A TEXT-affinity column stores
+/// numbers as text; numbers only appear in a table created with another
+/// schema, and are read as what they are.
+enum Stored<'a> {
+    Text(&'a str),
+    Integer(i64),
+    Real(f64),
+}
+
+/// Read a row's `data` column, or a typed error naming the key (NULL, a
+/// BLOB, text that is not UTF-8).
+fn stored<'a>(
+    data: ValueRef<'a>,
+    file: &Option<PathBuf>,
+    key: &str,
+) -> Result<Stored<'a>, StateError> {
     let not_text = |found, source| StateError::NotText {
         file: file.clone(),
         key: key.to_owned(),
@@ -928,40 +941,34 @@ fn raw_text(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<Str
     };
     match data {
         ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(str::to_owned)
+            .map(Stored::Text)
             .map_err(|e| not_text("invalid UTF-8 text", Some(e))),
-        ValueRef::Integer(i) => Ok(i.to_string()),
-        ValueRef::Real(f) => Ok(to_python_json(&Value::from(f))),
+        ValueRef::Integer(i) => Ok(Stored::Integer(i)),
+        ValueRef::Real(f) => Ok(Stored::Real(f)),
         ValueRef::Null => Err(not_text("NULL", None)),
         ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
     }
 }
 
+/// A row's `data` as JSON text, as stored (numbers written as JSON).
+fn raw_text(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<String, StateError> {
+    Ok(match stored(data, file, key)? {
+        Stored::Text(text) => text.to_owned(),
+        Stored::Integer(i) => i.to_string(),
+        Stored::Real(f) => to_python_json(&Value::from(f)),
+    })
+}
+
 /// Decode a stored `data` column, or a typed error naming the key.
 fn decode(data: ValueRef<'_>, file: &Option<PathBuf>, key: &str) -> Result<Value, StateError> {
-    let not_text = |found, source| StateError::NotText {
-        file: file.clone(),
-        key: key.to_owned(),
-        column: "data",
-        found,
-        source,
-    };
-    match data {
-        ValueRef::Text(bytes) => {
-            let text =
-                std::str::from_utf8(bytes).map_err(|e| not_text("invalid UTF-8 text", Some(e)))?;
-            from_python_json(text).map_err(|source| StateError::InvalidJson {
-                file: file.clone(),
-                key: key.to_owned(),
-                source,
-            })
-        }
-        ValueRef::Null => Err(not_text("NULL", None)),
-        ValueRef::Blob(_) => Err(not_text("a BLOB", None)),
-        // A TEXT-affinity column stores numbers as text; numbers only appear
-        // in a table created with another schema. Read them as what they are.
-        ValueRef::Integer(i) => Ok(Value::from(i)),
-        ValueRef::Real(f) => Ok(Value::from(f)),
+    match stored(data, file, key)? {
+        Stored::Text(text) => from_python_json(text).map_err(|source| StateError::InvalidJson {
+            file: file.clone(),
+            key: key.to_owned(),
+            source,
+        }),
+        Stored::Integer(i) => Ok(Value::from(i)),
+        Stored::Real(f) => Ok(Value::from(f)),
     }
 }
 

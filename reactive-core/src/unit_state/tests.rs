@@ -274,6 +274,52 @@ fn raw_ranges_come_in_rust_order_with_pending_changes_merged() {
 }
 
 #[test]
+fn raw_reads_give_numbers_as_json_and_name_rows_that_are_not_text() {
+    let dir = TempDir::new("raw-kinds");
+    charmhelpers_db(&dir.db(), &[]);
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "insert into kv (key, data) values ('n.int', 5);
+             insert into kv (key, data) values ('n.real', 1.5);
+             insert into kv (key, data) values ('x.null', NULL);
+             insert into kv (key, data) values ('y.blob', x'00ff');
+             insert into kv (key, data) values ('z.bad', cast(x'ff' as text));",
+        )
+        .unwrap();
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    assert_eq!(state.get_raw("n.int").unwrap().as_deref(), Some("5"));
+    assert_eq!(state.get_raw("n.real").unwrap().as_deref(), Some("1.5"));
+    assert_eq!(
+        state.get_range_raw("n.").unwrap(),
+        [
+            ("n.int".to_string(), "5".to_string()),
+            ("n.real".to_string(), "1.5".to_string())
+        ]
+    );
+    assert_eq!(state.get("n.real").unwrap(), Some(json!(1.5)));
+    for (key, prefix, expected) in [
+        ("x.null", "x.", "NULL"),
+        ("y.blob", "y.", "a BLOB"),
+        ("z.bad", "z.", "invalid UTF-8 text"),
+    ] {
+        for err in [
+            state.get_raw(key).unwrap_err(),
+            state.get_range_raw(prefix).unwrap_err(),
+            state.get(key).unwrap_err(),
+        ] {
+            match &err {
+                StateError::NotText { found, column, .. } => {
+                    assert_eq!((*found, *column), (expected, "data"), "{key}: {err:?}")
+                }
+                other => panic!("{key}: {other:?}"),
+            }
+            assert_eq!(err.key(), Some(key));
+        }
+    }
+}
+
+#[test]
 fn pending_changes_win_and_rollback_discards() {
     let dir = TempDir::new("rollback");
     charmhelpers_db(&dir.db(), &[("k", "1"), ("gone", "2")]);
