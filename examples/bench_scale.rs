@@ -24,6 +24,12 @@
 //! target/release/examples/bench_scale --runs 5 --units 10,100,1000
 //! ```
 //!
+//! With `--compare DIR`, the runs alternate between the `prometheus`
+//! binary of `--bin-dir` (build A: even runs) and that of `DIR` (build B:
+//! odd runs) on the same deployment, and each hook kind gets a row per
+//! build: the host's load then weighs on both alike. Both builds must read
+//! and write the unit state the same way.
+//!
 //! With `BENCH_KEEP` set, each N's work directory (the units' charm
 //! directories and unit states) is kept.
 //!
@@ -41,12 +47,15 @@ use reactive_testing::sim::tool_client::main_as_tool;
 use reactive_testing::sim::{AppSpec, CharmRunner, Deployment, HookRun};
 use serde_json::{Map, Value};
 
-const USAGE: &str = "usage: bench_scale [--runs N] [--units N,N,...] [--bin-dir DIR]
+const USAGE: &str =
+    "usage: bench_scale [--runs N] [--units N,N,...] [--bin-dir DIR] [--compare DIR]
 
   --runs N       hooks of each kind measured per unit count (default 5)
   --units LIST   the numbers of scrape targets (default 10,100,1000)
   --bin-dir DIR  where the release binaries are (default: the directory above
                  this example's, i.e. target/release)
+  --compare DIR  alternate runs between the prometheus binary of --bin-dir
+                 (A) and that of DIR (B); a row per build
 ";
 
 const PROMETHEUS: &str = "prometheus/0";
@@ -61,6 +70,7 @@ struct Options {
     runs: usize,
     units: Vec<usize>,
     bin_dir: Option<PathBuf>,
+    compare: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -68,6 +78,7 @@ fn parse_args() -> Result<Options, String> {
         runs: 5,
         units: vec![10, 100, 1000],
         bin_dir: None,
+        compare: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -90,6 +101,7 @@ fn parse_args() -> Result<Options, String> {
                     .ok_or(format!("--units must list whole numbers from 2, not `{v}`"))?;
             }
             "--bin-dir" => options.bin_dir = Some(PathBuf::from(value("--bin-dir")?)),
+            "--compare" => options.compare = Some(PathBuf::from(value("--compare")?)),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -181,6 +193,52 @@ fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
     state.commit().map_err(|e| e.to_string())
 }
 
+/// Where the prometheus binary of each build is: one (`--bin-dir`), or
+/// two to alternate (`--compare`).
+struct Builds {
+    dirs: Vec<PathBuf>,
+}
+
+impl Builds {
+    /// The label of run `run`'s build (`""` with one build).
+    fn label(&self, run: usize) -> &'static str {
+        match (self.dirs.len(), run % 2) {
+            (1, _) => "",
+            (_, 0) => " (A)",
+            _ => " (B)",
+        }
+    }
+
+    /// The directory the deployment runs `prometheus` from: with one
+    /// build, its own; with two, `workdir/bins`, whose `prometheus` is a
+    /// symbolic link [`Builds::select`] points at a build.
+    fn run_dir(&self, workdir: &Path) -> Result<PathBuf, String> {
+        if self.dirs.len() == 1 {
+            return Ok(self.dirs[0].clone());
+        }
+        let dir = workdir.join("bins");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        self.select(&dir, 0)?;
+        Ok(dir)
+    }
+
+    /// Point `run_dir`'s `prometheus` at run `run`'s build (replaced by a
+    /// rename: never missing).
+    fn select(&self, run_dir: &Path, run: usize) -> Result<(), String> {
+        if self.dirs.len() == 1 {
+            return Ok(());
+        }
+        let target = self.dirs[run % self.dirs.len()].join("prometheus");
+        let target = std::fs::canonicalize(&target)
+            .map_err(|e| format!("no prometheus binary at {}: {e}", target.display()))?;
+        let tmp = run_dir.join("prometheus.next");
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp)
+            .and_then(|()| std::fs::rename(&tmp, run_dir.join("prometheus")))
+            .map_err(|e| format!("link {}: {e}", target.display()))
+    }
+}
+
 /// Change target `unit`'s job (its port) in the relation data.
 fn change_job(deployment: &Deployment, unit: &str, port: u64) -> Result<(), String> {
     let mut model = deployment.model();
@@ -215,20 +273,19 @@ fn change_job(deployment: &Deployment, unit: &str, port: u64) -> Result<(), Stri
     Ok(())
 }
 
-fn measure(
-    n: usize,
-    runs: usize,
-    bin_dir: &Path,
-    tool: &Path,
-) -> Result<BTreeMap<&'static str, Vec<Sample>>, String> {
+/// Each hook kind's samples, by kind and build label.
+type Samples = BTreeMap<(&'static str, &'static str), Vec<Sample>>;
+
+fn measure(n: usize, runs: usize, builds: &Builds, tool: &Path) -> Result<Samples, String> {
     let workdir =
         std::env::temp_dir().join(format!("reactive-bench-scale-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&workdir);
     let result = (|| {
         let mut deployment = Deployment::new(&workdir).map_err(|e| e.to_string())?;
         deployment.set_max_hooks(20 * n + 1000);
+        let bin_dir = builds.run_dir(&workdir)?;
         let (runner, dir) =
-            telemetry::as_process("prometheus", bin_dir, tool).map_err(|e| e.to_string())?;
+            telemetry::as_process("prometheus", &bin_dir, tool).map_err(|e| e.to_string())?;
         deployment
             .deploy(AppSpec {
                 name: "prometheus".into(),
@@ -260,8 +317,10 @@ fn measure(
             .unit_dir(PROMETHEUS)
             .ok_or("no prometheus unit")?
             .to_path_buf();
-        let mut out: BTreeMap<&'static str, Vec<Sample>> = BTreeMap::new();
+        let mut out = Samples::new();
         for run in 0..runs {
+            builds.select(&bin_dir, run)?;
+            let build = builds.label(run);
             drop_snapshot(&unit_dir)?;
             deployment
                 .queue_hook(PROMETHEUS, hook("update-status"))
@@ -270,7 +329,7 @@ fn measure(
                 .run_until_quiet()
                 .map_err(|e| format!("cold: {e}"))?;
             let runs_now = deployment.take_runs();
-            out.entry("cold")
+            out.entry(("cold", build))
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
 
@@ -283,7 +342,7 @@ fn measure(
                 .run_until_quiet()
                 .map_err(|e| format!("-relation-changed: {e}"))?;
             let runs_now = deployment.take_runs();
-            out.entry("-relation-changed")
+            out.entry(("-relation-changed", build))
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "-relation-changed")?)?);
 
@@ -294,7 +353,7 @@ fn measure(
                 .run_until_quiet()
                 .map_err(|e| format!("update-status: {e}"))?;
             let runs_now = deployment.take_runs();
-            out.entry("update-status")
+            out.entry(("update-status", build))
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
 
@@ -303,7 +362,7 @@ fn measure(
                 .remove_unit(&leaving)
                 .map_err(|e| format!("remove {leaving}: {e}"))?;
             let runs_now = deployment.take_runs();
-            out.entry("-relation-departed")
+            out.entry(("-relation-departed", build))
                 .or_default()
                 .push(sample(prometheus_hook(&runs_now, "-relation-departed")?)?);
         }
@@ -339,10 +398,15 @@ fn main() -> ExitCode {
             .map(Path::to_path_buf)
             .unwrap_or_default()
     });
+    let builds = Builds {
+        dirs: std::iter::once(bin_dir)
+            .chain(options.compare.clone())
+            .collect(),
+    };
     println!("| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) |");
     println!("|--:|------|------:|---------------:|----------:|---------------:|");
     for &n in &options.units {
-        let samples = match measure(n, options.runs.min(n - 1), &bin_dir, &tool) {
+        let samples = match measure(n, options.runs.min(n - 1), &builds, &tool) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("bench_scale: N = {n}: {e}");
@@ -350,15 +414,19 @@ fn main() -> ExitCode {
             }
         };
         for kind in KINDS {
-            let s = &samples[kind];
-            let m = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
-            println!(
-                "| {n} | `{kind}` | {:.0} | {:.2} | {:.1} | {:.1} |",
-                m(|s| s.calls),
-                m(|s| s.cpu_ms),
-                m(|s| s.wall_ms),
-                m(|s| s.rss_kib) / 1024.0
-            );
+            for ((_, build), s) in samples
+                .range((kind, "")..)
+                .take_while(|((k, _), _)| *k == kind)
+            {
+                let m = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
+                println!(
+                    "| {n} | `{kind}`{build} | {:.0} | {:.2} | {:.1} | {:.1} |",
+                    m(|s| s.calls),
+                    m(|s| s.cpu_ms),
+                    m(|s| s.wall_ms),
+                    m(|s| s.rss_kib) / 1024.0
+                );
+            }
         }
     }
     ExitCode::SUCCESS

@@ -228,6 +228,45 @@ fn relation_get_unit_and_app() {
 }
 
 #[test]
+fn relation_get_of_one_key() {
+    let t = Tools::new("relation-get-key");
+    let mut tools = t.process();
+    t.prints("relation-get", "\"10.0.0.2\"\n");
+    assert_eq!(
+        run(|| tools.relation_get_key("db:3", "pg/0", "host")).unwrap(),
+        Some("10.0.0.2".to_string())
+    );
+    assert_eq!(
+        t.args("relation-get"),
+        ["--format=json", "-r", "db:3", "host", "pg/0"]
+    );
+    // Juju prints `null` for a key that is not set.
+    t.prints("relation-get", "null\n");
+    assert_eq!(
+        run(|| tools.relation_get_key("db:3", "pg/0", "port")).unwrap(),
+        None
+    );
+    // Anything but a string or null is refused, naming the tool.
+    t.prints("relation-get", "{\"host\": \"x\"}\n");
+    let err = run(|| tools.relation_get_key("db:3", "pg/0", "host")).unwrap_err();
+    assert!(err.to_string().contains("relation-get"), "{err}");
+    assert!(
+        err.to_string().contains("expected a string or null"),
+        "{err}"
+    );
+    // A key that would read as `-` or an option: the whole bag is read.
+    t.prints("relation-get", "{\"-x\": \"1\"}\n");
+    assert_eq!(
+        run(|| tools.relation_get_key("db:3", "pg/0", "-x")).unwrap(),
+        Some("1".to_string())
+    );
+    assert_eq!(
+        t.args("relation-get"),
+        ["--format=json", "-r", "db:3", "-", "pg/0"]
+    );
+}
+
+#[test]
 fn relation_set_unit_and_app() {
     let t = Tools::new("relation-set");
     let mut tools = t.process();
@@ -883,6 +922,32 @@ fn cached_queries_call_once() {
     tools.clear();
     tools.config_get().unwrap();
     assert_eq!(fake.calls("config_get"), 2);
+}
+
+#[test]
+fn one_key_is_answered_from_a_bag_read_whole_and_else_asked() {
+    let fake = Fake::default();
+    let mut tools = CachedTools::new(Box::new(fake.clone()));
+    // Not read yet: asked (the fake's default reads the whole bag), and
+    // not kept.
+    for _ in 0..2 {
+        assert_eq!(
+            tools.relation_get_key("db:1", "pg/0", "unit").unwrap(),
+            Some("pg/0".to_string())
+        );
+    }
+    assert_eq!(fake.calls("relation_get"), 2);
+    // Read whole: answered from it.
+    tools.relation_get("db:1", "pg/0").unwrap();
+    assert_eq!(
+        tools.relation_get_key("db:1", "pg/0", "id").unwrap(),
+        Some("db:1".to_string())
+    );
+    assert_eq!(
+        tools.relation_get_key("db:1", "pg/0", "nope").unwrap(),
+        None
+    );
+    assert_eq!(fake.calls("relation_get"), 3);
 }
 
 #[test]

@@ -72,6 +72,9 @@ pub struct Relation {
     /// This unit's data when first read through `&self` ([`Relation::published`]);
     /// moved into `to_publish` on the first mutable access.
     to_publish_read: OnceCell<PublishData>,
+    /// The one key of this unit's data read alone, before the whole bag
+    /// was ([`Relation::published_value`]), with its value.
+    published_key: OnceCell<(String, Option<String>)>,
     to_publish_app: Option<PublishData>,
     received_app: OnceCell<DataBag>,
     /// The snapshot's row of the remote application's data (with the
@@ -114,6 +117,7 @@ impl Relation {
             units: KeyList::new(units),
             to_publish: None,
             to_publish_read: OnceCell::new(),
+            published_key: OnceCell::new(),
             to_publish_app: None,
             received_app: OnceCell::new(),
             app_snapshot: None,
@@ -252,6 +256,38 @@ impl Relation {
             .tools
             .with(|t| t.relation_get(&self.relation_id, &self.local_unit))?;
         Ok(self.to_publish_read.get_or_init(|| PublishData::new(data)))
+    }
+
+    /// The raw value of `key` in this unit's data, this hook's changes
+    /// included: the same answer as `published()?.get_raw(key)`, for less.
+    /// While the whole bag has not been read, the first key asked for is
+    /// read alone (`relation-get -r ID KEY UNIT`), so that a responder
+    /// checking one answer among thousands does not read them all; a
+    /// second key reads the whole bag, as [`Relation::published`] does. At
+    /// most two `relation-get` calls, whatever is asked.
+    ///
+    /// ```no_run
+    /// # fn f(relation: &reactive_core::endpoint::Relation) -> Result<(), reactive_core::tools::ToolError> {
+    /// if let Some(raw) = relation.published_value("response_1f0e…")? {
+    ///     println!("answered: {raw}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn published_value(&self, key: &str) -> Result<Option<&str>, ToolError> {
+        if self.to_publish.is_none() && self.to_publish_read.get().is_none() {
+            if self.published_key.get().is_none() {
+                let value = self
+                    .tools
+                    .with(|t| t.relation_get_key(&self.relation_id, &self.local_unit, key))?;
+                let _ = self.published_key.set((key.to_string(), value));
+            }
+            if let Some((read, value)) = self.published_key.get() {
+                if read == key {
+                    return Ok(value.as_deref());
+                }
+            }
+        }
+        Ok(self.published()?.get_raw(key))
     }
 
     /// Same data as [`Relation::to_publish`]; use its `*_raw` methods to

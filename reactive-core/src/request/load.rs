@@ -165,6 +165,10 @@ pub(crate) fn received_requests_from<'a, R: Request>(
     units: impl IntoIterator<Item = &'a RelatedUnit>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<RequestRecord<R>>, RequestError> {
+    let units: Vec<&RelatedUnit> = units.into_iter().collect();
+    // Answers to many requests: this unit's whole bag is read once; to
+    // one, its key alone.
+    let whole_bag = units.len() > 1;
     let mut records = Vec::new();
     for unit in units {
         let data = unit.received_raw()?;
@@ -185,7 +189,12 @@ pub(crate) fn received_requests_from<'a, R: Request>(
             let mut response = None;
             if let Some(relation) = relation {
                 let key = response_key(&parsed.request_id);
-                if let Some(raw) = relation.published()?.get_raw(&key) {
+                let answer = if whole_bag {
+                    relation.published()?.get_raw(&key)
+                } else {
+                    relation.published_value(&key)?
+                };
+                if let Some(raw) = answer {
                     match parse_response(raw) {
                         Ok((object, fields)) => {
                             response = Some(ResponseRecord {
@@ -251,7 +260,7 @@ pub(crate) fn received_malformed_from<'a, R: Request>(
                 continue;
             }
             let has_response = match relation {
-                Some(relation) => relation.published()?.contains_key(&response_key(id)),
+                Some(relation) => relation.published_value(&response_key(id))?.is_some(),
                 None => false,
             };
             malformed.push(MalformedRequest {

@@ -343,7 +343,7 @@ fn is_answered<R: Request>(
         }
     }
     let key = response_key(id);
-    let Some(raw) = relation.published()?.get_raw(&key) else {
+    let Some(raw) = relation.published_value(&key)? else {
         return Ok(false);
     };
     if !state.valid {
@@ -426,6 +426,23 @@ where
             )
         })
         .collect();
+    // More than one answer to look up in this unit's data: each
+    // relation's whole bag is read once, not a key at a time.
+    let mut unknown = 0;
+    let mut relations = BTreeSet::new();
+    for (unit, requests) in &indexed {
+        for _ in requests.values().filter(|s| s.answered.is_none()) {
+            unknown += 1;
+            relations.insert(unit.relation_id());
+        }
+    }
+    if unknown > 1 {
+        for relation in relations {
+            if let Some(relation) = base.relations().by_key(relation) {
+                relation.published()?;
+            }
+        }
+    }
     let has_requests = !indexed.is_empty();
     let mut new_requests = false;
     for (unit, requests) in &indexed {

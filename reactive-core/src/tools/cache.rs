@@ -22,6 +22,9 @@ use crate::log::LogLevel;
 /// - [`leader_set`](HookTools::leader_set) updates the cached leader
 ///   settings (when they have been read): keys set, empty-valued keys
 ///   deleted.
+/// - [`relation_get_key`](HookTools::relation_get_key) answers from the
+///   unit's whole bag when it was read; otherwise it goes through, and
+///   its answer is not kept (the caller keeps it).
 /// - [`relation_set`](HookTools::relation_set) does *not* update the cached
 ///   data of this unit or application: what `relation-get` answered stays
 ///   the answer; the caller tracks its own writes. What was sent is kept
@@ -198,6 +201,18 @@ impl HookTools for CachedTools {
             .or_default()
             .insert(unit.to_string(), data.clone());
         Ok(data)
+    }
+
+    fn relation_get_key(
+        &mut self,
+        relation_id: &str,
+        unit: &str,
+        key: &str,
+    ) -> Result<Option<String>, ToolError> {
+        if let Some(data) = self.relation_get.get(relation_id).and_then(|m| m.get(unit)) {
+            return Ok(data.get(key).cloned());
+        }
+        self.inner.relation_get_key(relation_id, unit, key)
     }
 
     fn relation_get_app(&mut self, relation_id: &str, app: &str) -> Result<DataBag, ToolError> {

@@ -57,6 +57,19 @@ pub trait HookTools: Send {
     /// `relation-get --format=json --app -r ID - APP`: an application's data
     /// bag.
     fn relation_get_app(&mut self, relation_id: &str, app: &str) -> Result<DataBag, ToolError>;
+    /// `relation-get --format=json -r ID KEY UNIT`: one key of a unit's
+    /// data bag (`None`: the key is not set). The whole bag crosses the
+    /// pipe only when asked for: this unit's own bag may hold thousands
+    /// of answers. By default the bag is read with
+    /// [`relation_get`](HookTools::relation_get) and the key taken from it.
+    fn relation_get_key(
+        &mut self,
+        relation_id: &str,
+        unit: &str,
+        key: &str,
+    ) -> Result<Option<String>, ToolError> {
+        Ok(self.relation_get(relation_id, unit)?.remove(key))
+    }
     /// `relation-set -r ID [--app] --file -`: write keys of this unit's (or,
     /// with `app`, this application's) bag; an empty value deletes a key.
     fn relation_set(

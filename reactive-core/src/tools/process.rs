@@ -417,6 +417,34 @@ impl HookTools for ProcessTools {
         )
     }
 
+    fn relation_get_key(
+        &mut self,
+        relation_id: &str,
+        unit: &str,
+        key: &str,
+    ) -> Result<Option<String>, ToolError> {
+        // `-` asks for every key, and a leading `-` would read as an
+        // option: such keys are taken from the whole bag.
+        if key.is_empty() || key.starts_with('-') {
+            return Ok(self.relation_get(relation_id, unit)?.remove(key));
+        }
+        let args = ["--format=json", "-r", relation_id, key, unit];
+        let parsed = self.run_json("relation-get", &args)?;
+        match parsed.value {
+            Value::Null => Ok(None),
+            Value::String(value) => Ok(Some(value)),
+            other => {
+                let reason = format!("expected a string or null, got {}", kind(&other));
+                Err(ToolError::bad_output(
+                    "relation-get",
+                    &args,
+                    &parsed.stdout,
+                    reason,
+                ))
+            }
+        }
+    }
+
     fn relation_get_app(&mut self, relation_id: &str, app: &str) -> Result<DataBag, ToolError> {
         self.run_bag(
             "relation-get",

@@ -25,6 +25,7 @@ delegate! {
     relation_ids(endpoint: &str) -> Result<Vec<String>, ToolError>;
     relation_list(relation_id: &str) -> Result<Vec<String>, ToolError>;
     relation_get(relation_id: &str, unit: &str) -> Result<DataBag, ToolError>;
+    relation_get_key(relation_id: &str, unit: &str, key: &str) -> Result<Option<String>, ToolError>;
     relation_get_app(relation_id: &str, app: &str) -> Result<DataBag, ToolError>;
     relation_set(relation_id: &str, app: bool, data: &DataBag) -> Result<(), ToolError>;
     config_get() -> Result<serde_json::Map<String, Value>, ToolError>;

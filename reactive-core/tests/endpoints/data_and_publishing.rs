@@ -316,3 +316,65 @@ fn removed_keys_are_published_as_empty_values() {
     data.set("c", json!("x"));
     assert_eq!(data.changes(), bag(&[("a", ""), ("c", "\"x\"")]));
 }
+
+#[test]
+fn one_published_key_is_read_alone_and_a_second_reads_the_whole_bag() {
+    let mut h = harness(ONE);
+    let rid = joined_with(&mut h, &["server/0"]);
+    probe(&mut h, |ep, _| {
+        let data = ep.relations_mut()[0].to_publish()?;
+        data.set_raw("answer", "42");
+        data.set_raw("other", "x");
+        Ok(Value::Null)
+    });
+    fire(&mut h, "update-status");
+    seen();
+    // The hook after one that published reads its bags back whole (to put
+    // back what Juju may have lost): one more hook (the probe writes the
+    // same values again: nothing is published), so that none is read.
+    fire(&mut h, "update-status");
+    seen();
+
+    // The same key twice, then a missing one: the first reads that key
+    // alone, the repeat is kept, the other key reads the whole bag.
+    probe(&mut h, |ep, _| {
+        let rel = &ep.relations()[0];
+        let first = rel.published_value("answer")?.map(str::to_string);
+        let again = rel.published_value("answer")?.map(str::to_string);
+        let missing = rel.published_value("nope")?.map(str::to_string);
+        let other = rel.published_value("other")?.map(str::to_string);
+        Ok(json!([first, again, missing, other]))
+    });
+    let record = fire(&mut h, "update-status");
+    assert_eq!(seen_one(), json!(["42", "42", null, "x"]));
+    let own = h.unit_name().to_string();
+    assert_eq!(
+        args_of(&record, "relation-get"),
+        [
+            strings(&["--format=json", "-r", &rid, "answer", &own]),
+            strings(&["--format=json", "-r", &rid, "-", &own]),
+        ]
+    );
+
+    // A missing key asked first reads as missing; after this hook's own
+    // write, the value written is the answer, with no read of the key.
+    fire(&mut h, "update-status");
+    seen();
+    probe(&mut h, |ep, _| {
+        let missing = ep.relations()[0].published_value("nope")?.is_none();
+        ep.relations_mut()[0].to_publish()?.set_raw("nope", "now");
+        let written = ep.relations()[0]
+            .published_value("nope")?
+            .map(str::to_string);
+        Ok(json!([missing, written]))
+    });
+    let record = fire(&mut h, "update-status");
+    assert_eq!(seen_one(), json!([true, "now"]));
+    assert_eq!(
+        args_of(&record, "relation-get"),
+        [
+            strings(&["--format=json", "-r", &rid, "nope", &own]),
+            strings(&["--format=json", "-r", &rid, "-", &own]),
+        ]
+    );
+}

@@ -174,6 +174,29 @@ impl UnitTools {
         self.action.as_ref()
     }
 
+    /// A unit's data bag, with this hook's pending writes when it is this
+    /// unit's (`args`: the call, for the error).
+    fn unit_bag(
+        &self,
+        relation_id: &str,
+        unit: &str,
+        args: &[String],
+    ) -> Result<DataBag, ToolError> {
+        let mut bag = {
+            let model = self.model();
+            let relation = model
+                .relation_by_id(relation_id)
+                .ok_or_else(|| relation_not_found("relation-get", args, relation_id))?;
+            relation.unit_data.get(unit).cloned().unwrap_or_default()
+        };
+        if unit == self.unit {
+            if let Some(pending) = self.pending_relation.get(&(relation_id.to_string(), false)) {
+                apply(&mut bag, pending);
+            }
+        }
+        Ok(bag)
+    }
+
     fn record(&mut self, tool: &str, args: &[String]) {
         self.record_args(tool, &reactive_core::tools::error::redact_args(args));
     }
@@ -317,19 +340,18 @@ impl HookTools for UnitTools {
     fn relation_get(&mut self, relation_id: &str, unit: &str) -> Result<DataBag, ToolError> {
         let args = [s("--format=json"), s("-r"), s(relation_id), s("-"), s(unit)];
         self.record("relation-get", &args);
-        let mut bag = {
-            let model = self.model();
-            let relation = model
-                .relation_by_id(relation_id)
-                .ok_or_else(|| relation_not_found("relation-get", &args, relation_id))?;
-            relation.unit_data.get(unit).cloned().unwrap_or_default()
-        };
-        if unit == self.unit {
-            if let Some(pending) = self.pending_relation.get(&(relation_id.to_string(), false)) {
-                apply(&mut bag, pending);
-            }
-        }
-        Ok(bag)
+        self.unit_bag(relation_id, unit, &args)
+    }
+
+    fn relation_get_key(
+        &mut self,
+        relation_id: &str,
+        unit: &str,
+        key: &str,
+    ) -> Result<Option<String>, ToolError> {
+        let args = [s("--format=json"), s("-r"), s(relation_id), s(key), s(unit)];
+        self.record("relation-get", &args);
+        Ok(self.unit_bag(relation_id, unit, &args)?.remove(key))
     }
 
     fn relation_get_app(&mut self, relation_id: &str, app: &str) -> Result<DataBag, ToolError> {

@@ -156,6 +156,11 @@ pub(super) fn execute(
                 let what = if app { "application" } else { "unit" };
                 return ToolResponse::usage(format!("no {what} id specified"));
             };
+            if let (false, Some(key)) = (app, key.as_deref()) {
+                // One key of a unit's bag: recorded as asked.
+                let value = tools.relation_get_key(&rid, &target, key);
+                return done(value.map(|v| render(format, &v.map_or(Value::Null, Value::String))));
+            }
             let bag = if app {
                 tools.relation_get_app(&rid, &target)
             } else {
