@@ -185,6 +185,25 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change with a damaged layout");
 
+    // A layout of the former shape (each job as `[request_id, job_name,
+    // certs, len]`) reads as damaged too.
+    let layout = h
+        .unit_state()
+        .get("prometheus.jobs.layout")
+        .unwrap()
+        .unwrap();
+    let mut former = layout.clone();
+    for job in former["jobs"].as_array_mut().unwrap() {
+        let name = job[0].as_str().unwrap().to_string();
+        let id = name[name.len() - 36..].to_string();
+        job.as_array_mut().unwrap().insert(0, json!(id));
+    }
+    h.unit_state().set("prometheus.jobs.layout", former);
+    h.unit_state().commit().unwrap();
+    send(&mut h, &mut sent, "target/0", request(0, 9550, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    check(&h, &sent, "a change with a layout of the former shape");
+
     // A file edited by hand (the same length, so that only its checksum
     // tells), or written by a hook that then failed: it no longer matches
     // its layout, and is written again in full.

@@ -92,30 +92,26 @@ impl Context {
     ) -> Result<Self, Box<(StateError, UnitState)>> {
         // Read as text and decoded here, not through the state's read
         // cache: the flag store is where flags are read from from now on.
-        let rows = match state.get_range_raw(FLAG_KEY_PREFIX) {
-            Ok(rows) => rows,
-            Err(e) => return Err(Box::new((e, state))),
-        };
-        let mut flags: Vec<(String, Value)> = Vec::with_capacity(rows.len());
-        for (mut key, text) in rows {
-            let value = match text.as_str() {
+        // Each row lent as read: one allocation per flag, its name.
+        let path = state.path().map(std::path::Path::to_path_buf);
+        let mut flags: Vec<(String, Value)> = Vec::new();
+        let read = state.for_each_raw(FLAG_KEY_PREFIX, |key, text| {
+            let value = match text {
                 "null" => Value::Null,
-                text => match crate::pyjson::from_python_json(text) {
-                    Ok(value) => value,
-                    Err(source) => {
-                        let path = state.path().map(std::path::Path::to_path_buf);
-                        let e = StateError::InvalidJson {
-                            file: path,
-                            key,
-                            source,
-                        };
-                        return Err(Box::new((e, state)));
+                text => crate::pyjson::from_python_json(text).map_err(|source| {
+                    StateError::InvalidJson {
+                        file: path.clone(),
+                        key: key.to_string(),
+                        source,
                     }
-                },
+                })?,
             };
-            // In place: no second allocation per flag.
-            key.replace_range(..FLAG_KEY_PREFIX.len(), "");
-            flags.push((key, value));
+            let name = key.strip_prefix(FLAG_KEY_PREFIX).unwrap_or(key);
+            flags.push((name.to_string(), value));
+            Ok(())
+        });
+        if let Err(e) = read {
+            return Err(Box::new((e, state)));
         }
         Ok(Context {
             hook,

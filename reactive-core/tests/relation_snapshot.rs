@@ -241,6 +241,11 @@ fn hook_tool_calls_per_hook_do_not_grow_with_the_number_of_units() {
 #[test]
 fn with_fresh_reads_every_hook_reads_every_unit_as_charms_reactive_does() {
     let (mut h, _, _) = deployed(20, RelationDataMode::Fresh);
+    // A row under the relation's prefix that is neither a unit's nor the
+    // application's goes with the rest.
+    let stray = format!("{}other", relation_data_prefix("scrape:0"));
+    h.unit_state().set(&stray, json!({}));
+    h.unit_state().commit().unwrap();
     let record = fire(&mut h, "update-status");
     // Flags from every unit's data, in every hook.
     assert_eq!(record.calls_of("relation-get"), 21);

@@ -302,6 +302,62 @@ fn without_the_index_every_unit_is_decoded_once_then_only_those_that_change() {
 }
 
 #[test]
+fn the_index_row_is_written_only_when_what_it_says_changes() {
+    let (mut h, rid) = deployed(5);
+    let row = |h: &mut Harness| {
+        h.unit_state()
+            .get_raw(&request_index_key("scrape"))
+            .unwrap()
+            .unwrap()
+    };
+    let units = |text: &str| -> Vec<String> {
+        let row: serde_json::Value = serde_json::from_str(text).unwrap();
+        row[&rid].as_object().unwrap().keys().cloned().collect()
+    };
+    let before = row(&mut h);
+    assert_eq!(units(&before).len(), 5);
+
+    // A new port for the same request: same ids, same answers.
+    set_data(&mut h, &rid, "target/1", &[request(1, 9301)]);
+    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    assert_eq!(row(&mut h), before);
+
+    // A second request from the same unit.
+    set_data(
+        &mut h,
+        &rid,
+        "target/1",
+        &[request(1, 9301), request(7, 9307)],
+    );
+    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    let two = row(&mut h);
+    let parsed: serde_json::Value = serde_json::from_str(&two).unwrap();
+    assert_eq!(parsed[&rid]["target/1"].as_object().unwrap().len(), 2);
+
+    // A unit that departs leaves it.
+    h.remove_remote_unit(&rid, "target/2").unwrap();
+    h.fire_relation("departed", &rid, Some("target/2")).unwrap();
+    assert_eq!(
+        units(&row(&mut h)),
+        ["target/0", "target/1", "target/3", "target/4"]
+    );
+
+    // An entry for a unit no longer listed (a row written by hand) goes at
+    // the next hook that reads a unit, though that unit's requests did not
+    // change.
+    let mut tampered: serde_json::Value = serde_json::from_str(&row(&mut h)).unwrap();
+    tampered[&rid]["target/9"] = json!({ id(9): [true, true] });
+    h.unit_state().set(&request_index_key("scrape"), tampered);
+    h.unit_state().commit().unwrap();
+    set_data(&mut h, &rid, "target/3", &[request(3, 9303)]);
+    h.fire_relation("changed", &rid, Some("target/3")).unwrap();
+    assert_eq!(
+        units(&row(&mut h)),
+        ["target/0", "target/1", "target/3", "target/4"]
+    );
+}
+
+#[test]
 fn a_damaged_index_row_is_built_again() {
     let (mut h, rid) = deployed(5);
     h.unit_state().set(

@@ -210,6 +210,11 @@ impl RequestIndex {
         self.0.get(relation_id)?.get(unit)
     }
 
+    /// The number of units the index holds, over every relation.
+    fn unit_count(&self) -> usize {
+        self.0.values().map(LiteMap::len).sum()
+    }
+
     fn set_unit(&mut self, relation_id: &str, unit: &str, requests: UnitRequests) {
         if requests.is_empty() {
             if let Some(units) = self.0.get_mut(relation_id) {
@@ -305,6 +310,57 @@ fn entry_for<'a>(
     Ok(Cow::Owned(requests))
 }
 
+/// A unit's requests with whether this unit answered each, as the index
+/// stores them.
+fn entry_to_save(
+    slot: &RequestIndexSlot,
+    classify: Classify,
+    check: CheckAnswer,
+    base: &EndpointBase,
+    unit: &RelatedUnit,
+) -> Result<UnitRequests, ToolError> {
+    let mut requests = entry_for(slot, classify, unit, None)?.into_owned();
+    for (id, state) in requests.iter_mut() {
+        state.answered = Some(check(base, unit, id, *state, None)?);
+    }
+    Ok(requests)
+}
+
+/// Whether the index to save is the stored one, when this hook answered
+/// nothing: a unit whose data comes from the snapshot has its stored entry
+/// (that is where it is read from), so only the units read in this hook
+/// are classified and compared, and every stored unit must still be
+/// listed (a departed unit, or a broken relation's, leaves the index).
+/// Lookups only: no entry is copied for the units of the snapshot.
+fn unchanged(
+    slot: &RequestIndexSlot,
+    classify: Classify,
+    check: CheckAnswer,
+    base: &EndpointBase,
+    units: &[&RelatedUnit],
+) -> Result<bool, ToolError> {
+    let Some(stored) = slot.stored() else {
+        return Ok(false);
+    };
+    let mut listed = 0;
+    for unit in units {
+        let was = stored.unit(unit.relation_id(), unit.unit_name());
+        listed += usize::from(was.is_some());
+        if unit.is_from_snapshot() {
+            continue;
+        }
+        let now = entry_to_save(slot, classify, check, base, unit)?;
+        let same = match was {
+            Some(was) => *was == now,
+            None => now.is_empty(),
+        };
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(listed == stored.unit_count())
+}
+
 impl EndpointBase {
     /// Each joined unit holding requests, with them, in the order of
     /// [`all_joined_units`](EndpointBase::all_joined_units); `None` when
@@ -372,12 +428,15 @@ impl EndpointBase {
         {
             return Ok(Some(None));
         }
+        if !answered_in_hook
+            && slot.stored().is_some()
+            && unchanged(slot, classify, check, self, &units)?
+        {
+            return Ok(None);
+        }
         let mut index = RequestIndex::default();
         for unit in units {
-            let mut requests = entry_for(slot, classify, unit, None)?.into_owned();
-            for (id, state) in requests.iter_mut() {
-                state.answered = Some(check(self, unit, id, *state, None)?);
-            }
+            let requests = entry_to_save(slot, classify, check, self, unit)?;
             index.set_unit(unit.relation_id(), unit.unit_name(), requests);
         }
         if slot.stored() == Some(&index) {

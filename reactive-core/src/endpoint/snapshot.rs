@@ -176,8 +176,9 @@ pub(crate) struct SavedRelation {
     pub(crate) units: BTreeMap<String, RowRef>,
     /// Application and its row.
     pub(crate) app: Option<(String, RowRef)>,
-    /// Every row's key.
-    pub(crate) keys: Vec<String>,
+    /// Rows under the relation's prefix that are neither (dropped with
+    /// the rest by [`forget`]).
+    pub(crate) strays: Vec<String>,
 }
 
 /// Find one relation's rows (their keys only, from the key index).
@@ -218,25 +219,31 @@ pub(crate) fn load(
         }
     };
     let rows = Arc::new(rows);
+    // Each key moves into its row: one allocation per unit, its name.
     for key in keys {
         let rest = &key[prefix.len()..];
-        let row = RowRef {
-            rows: rows.clone(),
-            key: key.clone(),
-        };
         if let Some(unit) = rest.strip_prefix("unit.") {
-            saved.units.insert(unit.to_string(), row);
+            let unit = unit.to_string();
+            let rows = rows.clone();
+            saved.units.insert(unit, RowRef { rows, key });
         } else if let Some(app) = rest.strip_prefix("app.") {
-            saved.app = Some((app.to_string(), row));
+            let app = app.to_string();
+            let rows = rows.clone();
+            saved.app = Some((app, RowRef { rows, key }));
+        } else {
+            saved.strays.push(key);
         }
-        saved.keys.push(key);
     }
     Ok(saved)
 }
 
-/// Drop rows.
-pub(crate) fn forget(ctx: &mut Context, keys: &[String]) {
-    for key in keys {
+/// Drop a relation's rows.
+pub(crate) fn forget(ctx: &mut Context, saved: &SavedRelation) {
+    let rows = saved
+        .units
+        .values()
+        .chain(saved.app.iter().map(|(_, row)| row));
+    for key in rows.map(|row| &row.key).chain(&saved.strays) {
         ctx.unit_state().unset(key);
     }
 }

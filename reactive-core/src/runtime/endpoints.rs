@@ -112,7 +112,7 @@ fn make_instance(
         let this_hook = hook_rid == Some(rid.as_str());
         let mut saved = snapshot::load(ctx, rid, &mut reader)?;
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
-            snapshot::forget(ctx, &saved.keys);
+            snapshot::forget(ctx, &saved);
             saved = Default::default();
         }
         if this_hook {

@@ -579,6 +579,74 @@ impl UnitState {
         Ok(found.into_iter().collect())
     }
 
+    /// [`get_range_raw`](Self::get_range_raw) handed to `each` row by row,
+    /// in the same order, with the same pending changes applied: when
+    /// nothing is pending under `prefix`, each key and text is lent as
+    /// SQLite gives it, with no copy (for a caller that keeps a part of
+    /// each row, such as the flag store at the start of a hook). The first
+    /// error, from the read or from `each`, ends the walk.
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    /// use serde_json::json;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set("flags.a", json!(null));
+    /// state.commit().unwrap();
+    /// state.set("flags.b", json!(1));
+    /// let mut seen = Vec::new();
+    /// state
+    ///     .for_each_raw("flags.", |key, text| {
+    ///         seen.push(format!("{key}={text}"));
+    ///         Ok(())
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(seen, ["flags.a=null", "flags.b=1"]);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`get_range_raw`](Self::get_range_raw), or the error `each`
+    /// returned.
+    pub fn for_each_raw(
+        &mut self,
+        prefix: &str,
+        mut each: impl FnMut(&str, &str) -> Result<(), StateError>,
+    ) -> Result<(), StateError> {
+        if self.has_pending_under(prefix) {
+            for (key, text) in self.get_range_raw(prefix)? {
+                each(&key, &text)?;
+            }
+            return Ok(());
+        }
+        let path = &self.path;
+        for_each_in_range(
+            &self.conn,
+            path,
+            prefix,
+            (SELECT_RANGE, SELECT_FROM),
+            |key, row| {
+                let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
+                match stored(data, path, key)? {
+                    Stored::Text(text) => each(key, text),
+                    Stored::Integer(i) => each(key, &i.to_string()),
+                    Stored::Real(f) => each(key, &to_python_json(&Value::from(f))),
+                }
+            },
+        )
+    }
+
+    /// Whether a change is pending under `prefix`.
+    fn has_pending_under(&self, prefix: &str) -> bool {
+        self.pending
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|(key, _)| key.starts_with(prefix))
+    }
+
     /// Every key that starts with `prefix`, sorted, with pending changes
     /// applied; the values are not read.
     ///
@@ -594,10 +662,11 @@ impl UnitState {
     /// assert_eq!(state.get_range_keys("bags.").unwrap(), ["bags.b"]);
     /// ```
     pub fn get_range_keys(&mut self, prefix: &str) -> Result<Vec<String>, StateError> {
-        let mut keys: std::collections::BTreeSet<String> =
-            read_range_keys(&self.conn, &self.path, prefix)?
-                .into_iter()
-                .collect();
+        let read = read_range_keys(&self.conn, &self.path, prefix)?;
+        if !self.has_pending_under(prefix) {
+            return Ok(read);
+        }
+        let mut keys: std::collections::BTreeSet<String> = read.into_iter().collect();
         for (key, change) in self
             .pending
             .range::<str, _>((

@@ -273,6 +273,66 @@ fn raw_ranges_come_in_rust_order_with_pending_changes_merged() {
     assert_eq!(value("r.a"), Some("null"));
 }
 
+/// Every row `for_each_raw` hands over, copied.
+fn walked(state: &mut UnitState, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
+    let mut rows = Vec::new();
+    state.for_each_raw(prefix, |key, text| {
+        rows.push((key.to_string(), text.to_string()));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+#[test]
+fn walking_a_range_gives_what_the_raw_range_read_gives() {
+    let dir = TempDir::new("walk-range");
+    let keys = ["r.b", "r.B", "r.a/10", "r.a/9", "r.\u{e9}", "r.a", "s"];
+    let rows: Vec<(&str, &str)> = keys.iter().map(|k| (*k, "null")).collect();
+    charmhelpers_db(&dir.db(), &rows);
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch("insert into kv (key, data) values ('r.n', 5);")
+        .unwrap();
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    // Nothing pending: the rows as read, numbers as JSON.
+    let plain = walked(&mut state, "r.").unwrap();
+    assert_eq!(plain, state.get_range_raw("r.").unwrap());
+    assert!(plain.contains(&("r.n".to_string(), "5".to_string())));
+    assert_eq!(plain.len(), 7);
+    let mut calls = 0;
+    let stop = state.for_each_raw("r.", |_, _| {
+        calls += 1;
+        Err(StateError::InvalidJson {
+            file: None,
+            key: "stop".to_string(),
+            source: from_python_json("{").unwrap_err(),
+        })
+    });
+    assert_eq!((calls, stop.unwrap_err().key()), (1, Some("stop")));
+    // Pending sets, overwrites and unsets merged, in the same order.
+    state.set("r.a/5", json!({"x": 1}));
+    state.set("r.b", json!(true));
+    state.unset("r.B");
+    let merged = walked(&mut state, "r.").unwrap();
+    assert_eq!(merged, state.get_range_raw("r.").unwrap());
+    assert!(merged.contains(&("r.b".to_string(), "true".to_string())));
+    assert!(!merged.iter().any(|(k, _)| k == "r.B"));
+    // The walker's error ends the walk, and is the answer.
+    let mut calls = 0;
+    let err = state
+        .for_each_raw("r.", |key, _| {
+            calls += 1;
+            Err(StateError::InvalidJson {
+                file: None,
+                key: key.to_string(),
+                source: from_python_json("{").unwrap_err(),
+            })
+        })
+        .unwrap_err();
+    assert_eq!(calls, 1);
+    assert_eq!(err.key(), Some(merged[0].0.as_str()));
+}
+
 #[test]
 fn raw_reads_give_numbers_as_json_and_name_rows_that_are_not_text() {
     let dir = TempDir::new("raw-kinds");
@@ -306,6 +366,7 @@ fn raw_reads_give_numbers_as_json_and_name_rows_that_are_not_text() {
         for err in [
             state.get_raw(key).unwrap_err(),
             state.get_range_raw(prefix).unwrap_err(),
+            walked(&mut state, prefix).unwrap_err(),
             state.get(key).unwrap_err(),
         ] {
             match &err {

@@ -3,8 +3,9 @@
 //!
 //! `prometheus.yml` itself holds every accepted job, rendered. The unit
 //! state keeps its layout (row `prometheus.jobs.layout`): each job's
-//! request id, rendered name, whether it has certificates and the length
-//! of its text in the file, with the file's length and CRC-32. A hook that
+//! rendered name (`<job_name>-<request_id>`: its request id is the name's
+//! last 36 characters), whether it has certificates and the length of its
+//! text in the file, with the file's length and CRC-32. A hook that
 //! touched a few requests reads the layout and the file, renders those
 //! requests' jobs again (or drops them), drops the jobs of requests no
 //! longer received (their unit departed, their relation broke: the
@@ -68,12 +69,27 @@ fn read_touched(ctx: &mut Context) -> Result<BTreeSet<String>, Error> {
     })
 }
 
+/// The length of a canonical request id (a UUID).
+const ID_LEN: usize = 36;
+
+/// The request id a rendered job name ends with (`None`: the name is not
+/// `<job_name>-<request_id>`, so the layout holding it is not ours).
+fn request_id_of(job_name: &str) -> Option<&str> {
+    let at = job_name.len().checked_sub(ID_LEN)?;
+    let (head, id) = (job_name.get(..at)?, job_name.get(at..)?);
+    let canonical = id.bytes().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => b == b'-',
+        _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+    });
+    (head.len() > 1 && head.ends_with('-') && canonical).then_some(id)
+}
+
 /// One job as the layout records it: serialized as the array
-/// `[request_id, job_name, certs, len]`, so that a thousand jobs take
-/// little room.
+/// `[job_name, certs, len]`, so that a thousand jobs take little room (the
+/// request id is the name's tail). A job name that does not end with a
+/// request id fails the read, and the layout counts as damaged.
 #[derive(Debug)]
 struct Placed {
-    request_id: String,
     job_name: String,
     certs: bool,
     /// The length in bytes of its text as the file holds it (indented).
@@ -82,15 +98,19 @@ struct Placed {
 
 impl Serialize for Placed {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.request_id, &self.job_name, self.certs, self.len).serialize(s)
+        (&self.job_name, self.certs, self.len).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Placed {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (request_id, job_name, certs, len) = Deserialize::deserialize(d)?;
+        let (job_name, certs, len): (String, bool, usize) = Deserialize::deserialize(d)?;
+        if request_id_of(&job_name).is_none() {
+            return Err(serde::de::Error::custom(
+                "a job name that does not end with a request id",
+            ));
+        }
         Ok(Placed {
-            request_id,
             job_name,
             certs,
             len,
@@ -115,9 +135,10 @@ enum Text {
     New(String),
 }
 
-/// One job of the table the file is written from.
+/// One job of the table the file is written from. Its name ends with its
+/// request id (checked when read from the layout; made so by
+/// [`config_file::render`]).
 struct Job {
-    request_id: String,
     job_name: String,
     has_certs: bool,
     text: Text,
@@ -125,12 +146,19 @@ struct Job {
 
 impl Job {
     fn new(rendered: RenderedJob) -> Job {
+        debug_assert_eq!(
+            request_id_of(&rendered.job_name),
+            Some(&*rendered.request_id)
+        );
         Job {
-            request_id: rendered.request_id,
             job_name: rendered.job_name,
             has_certs: rendered.has_certs,
             text: Text::New(rendered.text),
         }
+    }
+
+    fn request_id(&self) -> &str {
+        &self.job_name[self.job_name.len() - ID_LEN..]
     }
 }
 
@@ -158,7 +186,6 @@ fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<(String, Vec<Job>)
         .into_iter()
         .zip(spans)
         .map(|(placed, span)| Job {
-            request_id: placed.request_id,
             job_name: placed.job_name,
             has_certs: placed.certs,
             text: Text::Kept(span),
@@ -189,9 +216,10 @@ pub fn write(
     // the touched ones come back below if they are accepted.
     let mut gone = Vec::new();
     table.retain(|job| {
-        let keep = received.contains(&job.request_id) && !touched.contains(&job.request_id);
+        let id = job.request_id();
+        let keep = received.contains(id) && !touched.contains(id);
         if !keep {
-            gone.push(job.request_id.clone());
+            gone.push(id.to_string());
         }
         keep
     });
@@ -226,7 +254,7 @@ pub fn write(
     let placed: Vec<FileJob> = table
         .iter()
         .map(|job| FileJob {
-            request_id: &job.request_id,
+            request_id: job.request_id(),
             job_name: &job.job_name,
             text: match &job.text {
                 Text::Kept(span) => &content[span.clone()],
@@ -246,7 +274,6 @@ pub fn write(
             .into_iter()
             .zip(written.span_lens)
             .map(|(job, len)| Placed {
-                request_id: job.request_id,
                 job_name: job.job_name,
                 certs: job.has_certs,
                 len,
@@ -256,4 +283,41 @@ pub fn write(
     ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
     ctx.unit_state().unset(TOUCHED_KEY);
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_name_gives_its_request_id() {
+        let id = "00534641-c568-42b1-bbfc-d02b545036c5";
+        assert_eq!(request_id_of(&format!("node-{id}")), Some(id));
+        assert_eq!(request_id_of(&format!("a-b-{id}")), Some(id));
+        for name in [
+            id.to_string(),                        // no job name before it
+            format!("-{id}"),                      // an empty job name
+            format!("node_{id}"),                  // no dash before it
+            format!("node-{}", id.to_uppercase()), // not canonical
+            format!("node-{}x", &id[..35]),        // not hex
+            format!("node-{}", id.replace('-', "0")),
+            "node".to_string(),
+            "é".repeat(30),
+        ] {
+            assert_eq!(request_id_of(&name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_layout_whose_names_do_not_end_with_request_ids_does_not_read() {
+        let id = "00534641-c568-42b1-bbfc-d02b545036c5";
+        let good = format!(r#"{{"len": 1, "crc32": 2, "jobs": [["node-{id}", false, 10]]}}"#);
+        let layout: Layout = serde_json::from_str(&good).unwrap();
+        assert_eq!(layout.jobs[0].job_name, format!("node-{id}"));
+        let bad = r#"{"len": 1, "crc32": 2, "jobs": [["node", false, 10]]}"#;
+        assert!(serde_json::from_str::<Layout>(bad).is_err());
+        let former =
+            format!(r#"{{"len": 1, "crc32": 2, "jobs": [["{id}", "node-{id}", false, 10]]}}"#);
+        assert!(serde_json::from_str::<Layout>(&former).is_err());
+    }
 }
