@@ -110,6 +110,7 @@ impl Rig {
                 tools: Box::new(tools.clone()),
                 tracing: false,
                 previous_config: Default::default(),
+                process_ends: false,
             },
         );
         assert!(outcome.result.is_ok(), "{hook}: {:?}", outcome.result.err());

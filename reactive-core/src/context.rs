@@ -568,6 +568,16 @@ impl Context {
         self.state
     }
 
+    /// Leave the endpoints and the flags of this hook to the process's
+    /// exit, unfreed: the charm binary exits right after its hook, and the
+    /// operating system takes the memory back at once (see
+    /// [`HookInput::process_ends`](crate::runtime::HookInput::process_ends)).
+    /// Nothing they hold needs closing: the unit state stays here.
+    pub(crate) fn leave_memory_to_exit(&mut self) {
+        std::mem::forget(std::mem::take(&mut self.endpoints));
+        std::mem::forget(std::mem::take(&mut self.flags));
+    }
+
     /// Finish the context, returning its unit state (after [`Context::commit`]).
     pub fn into_unit_state(self) -> UnitState {
         self.state

@@ -255,6 +255,7 @@ fn fire(
             tools: Box::new(tools.clone()),
             tracing: false,
             previous_config: store,
+            process_ends: false,
         },
     );
     if let Err(e) = &outcome.result {
@@ -604,6 +605,7 @@ fn a_failed_hook_leaves_the_file_as_it_was() {
             tools: Box::new(tools),
             tracing: false,
             previous_config: PreviousConfigStore::in_charm_dir(&dir.0),
+            process_ends: false,
         },
     );
     assert!(outcome.result.is_err());

@@ -238,13 +238,25 @@ mod failing_hook {
 }
 
 fn run(charm: &Charm, path: &Path, hook: &str) -> Result<(), String> {
+    let outcome = run_outcome(charm, path, hook, false);
+    outcome.result.map_err(|e| e.to_string())
+}
+
+/// `hook` run on the unit state at `path`, as a charm process runs it
+/// (`process_ends`) or as a harness does.
+fn run_outcome(
+    charm: &Charm,
+    path: &Path,
+    hook: &str,
+    process_ends: bool,
+) -> reactive_core::runtime::HookOutcome {
     let mut model = ModelState::default();
     model.add_app("app", Default::default(), serde_json::Map::new());
     model.add_unit("app/0", None);
     let tools = UnitTools::new(Arc::new(Mutex::new(model)), "app/0");
     let mut info = HookInfo::named(hook);
     info.unit_name = Some("app/0".to_string());
-    let outcome = run_hook(
+    run_hook(
         charm,
         HookInput {
             hook: info,
@@ -252,9 +264,33 @@ fn run(charm: &Charm, path: &Path, hook: &str) -> Result<(), String> {
             tools: Box::new(tools),
             tracing: false,
             previous_config: Default::default(),
+            process_ends,
         },
-    );
-    outcome.result.map_err(|e| e.to_string())
+    )
+}
+
+#[test]
+fn a_hook_whose_process_ends_with_it_commits_and_fails_alike_but_lists_no_flags() {
+    let charm = Charm::from_parts(
+        CharmMetadata::new("app"),
+        ConfigOptions::default(),
+        Registry::builder().module_prefix("unit_state_persistence::failing_hook"),
+    )
+    .unwrap();
+    let (kept, ending) = (TempDir::new("kept"), TempDir::new("ending"));
+    let a = run_outcome(&charm, &kept.db(), "install", false);
+    let b = run_outcome(&charm, &ending.db(), "install", true);
+    assert!(a.result.is_ok() && b.result.is_ok());
+    assert!(a.flags.contains(&"app.installed".to_string()));
+    assert!(b.flags.is_empty());
+    assert_eq!(raw_rows(&kept.db()), raw_rows(&ending.db()));
+    drop(b);
+    // A failed hook rolls back the same way.
+    let before = std::fs::read(ending.db()).unwrap();
+    let failed = run_outcome(&charm, &ending.db(), "upgrade-charm", true);
+    let err = failed.result.map(drop).unwrap_err().to_string();
+    assert!(err.contains("broken on purpose"), "{err}");
+    assert_eq!(std::fs::read(ending.db()).unwrap(), before);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::departed::DepartedUnits;
 use super::key_list::KeyList;
-use super::relation::Relation;
+use super::relation::{relation_order, Relation};
 use super::request_index::RequestIndexSlot;
 use super::unit::CombinedUnits;
 
@@ -136,12 +136,22 @@ impl EndpointBase {
     /// numbers (`app/2` before `app/10`); charms.reactive compares the
     /// strings.
     pub fn all_joined_units(&self) -> CombinedUnits<'_> {
-        CombinedUnits::new(
-            self.relations
-                .iter()
-                .flat_map(|r| r.unit_list().iter())
-                .collect(),
-        )
+        let units = self
+            .relations
+            .iter()
+            .flat_map(|r| r.unit_list().iter())
+            .collect();
+        // Each relation keeps its units in order: concatenated, they are
+        // in order when the relations are (one comparison per relation).
+        let relations = self.relations.iter().as_slice();
+        let in_order = relations
+            .windows(2)
+            .all(|pair| relation_order(pair[0].relation_id(), pair[1].relation_id()).is_lt());
+        if in_order {
+            CombinedUnits::from_sorted(units)
+        } else {
+            CombinedUnits::new(units)
+        }
     }
 
     /// The units that departed and have not been removed from this list.

@@ -188,7 +188,8 @@ impl Relation {
     /// The remote units that joined, ordered by unit name (unit numbers
     /// compared as numbers: `app/2` before `app/10`).
     pub fn joined_units(&self) -> CombinedUnits<'_> {
-        CombinedUnits::new(self.units.iter().collect())
+        // Kept in unit order (sorted when made; units only leave).
+        CombinedUnits::from_sorted(self.units.iter().collect())
     }
 
     /// Deprecated alias of [`Relation::joined_units`].

@@ -205,9 +205,28 @@ impl RequestIndex {
         serde_json::from_str(text).ok()
     }
 
-    /// A unit's requests as indexed.
-    pub(crate) fn unit(&self, relation_id: &str, unit: &str) -> Option<&UnitRequests> {
-        self.0.get(relation_id)?.get(unit)
+    /// A joined unit's requests as indexed: looked up by name the first
+    /// time in a hook, then by the position the unit keeps.
+    fn entry_of(&self, unit: &RelatedUnit) -> Option<&UnitRequests> {
+        let position = match unit.index_position() {
+            Some(known) => known,
+            None => {
+                let found = self.position(unit.relation_id(), unit.unit_name());
+                unit.set_index_position(found);
+                found
+            }
+        };
+        let (relation, at) = position?;
+        let (_, units) = self.0.get_indexed(relation as usize)?;
+        units.get_indexed(at as usize).map(|(_, requests)| requests)
+    }
+
+    /// Where a unit's entry is: its relation's and its own place.
+    fn position(&self, relation_id: &str, unit: &str) -> Option<(u32, u32)> {
+        let relation = self.0.find_index(relation_id).ok()?;
+        let (_, units) = self.0.get_indexed(relation)?;
+        let at = units.find_index(unit).ok()?;
+        Some((u32::try_from(relation).ok()?, u32::try_from(at).ok()?))
     }
 
     /// The number of units the index holds, over every relation.
@@ -289,7 +308,7 @@ fn entry_for<'a>(
     problems: Option<&mut Vec<(String, String)>>,
 ) -> Result<Cow<'a, UnitRequests>, ToolError> {
     let stored = slot.stored();
-    let indexed = stored.and_then(|stored| stored.unit(unit.relation_id(), unit.unit_name()));
+    let indexed = stored.and_then(|stored| stored.entry_of(unit));
     if stored.is_some() && unit.is_from_snapshot() {
         return Ok(match indexed {
             Some(requests) => Cow::Borrowed(requests),
@@ -344,7 +363,7 @@ fn unchanged(
     };
     let mut listed = 0;
     for unit in units {
-        let was = stored.unit(unit.relation_id(), unit.unit_name());
+        let was = stored.entry_of(unit);
         listed += usize::from(was.is_some());
         if unit.is_from_snapshot() {
             continue;

@@ -169,11 +169,50 @@ impl RowRef {
 /// relations (`None` until the first relation with rows).
 pub(crate) type ReaderSlot = Option<Arc<LazyReader>>;
 
+/// The remote units' rows of one relation, sorted by unit name (as the
+/// rows' keys come), each taken at most once.
+#[derive(Debug, Default)]
+pub(crate) struct SavedUnits {
+    rows: Vec<(String, Option<RowRef>)>,
+}
+
+impl SavedUnits {
+    fn find(&self, unit: &str) -> Option<usize> {
+        self.rows
+            .binary_search_by(|(name, _)| name.as_str().cmp(unit))
+            .ok()
+    }
+
+    /// Unit `unit`'s row, unless taken.
+    pub(crate) fn get(&self, unit: &str) -> Option<&RowRef> {
+        self.rows[self.find(unit)?].1.as_ref()
+    }
+
+    /// Take unit `unit`'s row.
+    pub(crate) fn take(&mut self, unit: &str) -> Option<RowRef> {
+        let at = self.find(unit)?;
+        self.rows[at].1.take()
+    }
+
+    /// The units whose rows were not taken.
+    pub(crate) fn not_taken(&self) -> impl Iterator<Item = &str> {
+        self.rows
+            .iter()
+            .filter(|(_, row)| row.is_some())
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// Every row not taken.
+    fn rows(&self) -> impl Iterator<Item = &RowRef> {
+        self.rows.iter().filter_map(|(_, row)| row.as_ref())
+    }
+}
+
 /// One relation's rows: their keys now, their values when first needed.
 #[derive(Debug, Default)]
 pub(crate) struct SavedRelation {
-    /// Unit → its row.
-    pub(crate) units: BTreeMap<String, RowRef>,
+    /// The remote units' rows.
+    pub(crate) units: SavedUnits,
     /// Application and its row.
     pub(crate) app: Option<(String, RowRef)>,
     /// Rows under the relation's prefix that are neither (dropped with
@@ -225,7 +264,7 @@ pub(crate) fn load(
         if let Some(unit) = rest.strip_prefix("unit.") {
             let unit = unit.to_string();
             let rows = rows.clone();
-            saved.units.insert(unit, RowRef { rows, key });
+            saved.units.rows.push((unit, Some(RowRef { rows, key })));
         } else if let Some(app) = rest.strip_prefix("app.") {
             let app = app.to_string();
             let rows = rows.clone();
@@ -234,6 +273,12 @@ pub(crate) fn load(
             saved.strays.push(key);
         }
     }
+    // The keys come sorted (SQLite's order is the bytes' order); lookups
+    // rely on it.
+    let rows = &mut saved.units.rows;
+    if !rows.is_sorted_by(|a, b| a.0 <= b.0) {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+    }
     Ok(saved)
 }
 
@@ -241,7 +286,7 @@ pub(crate) fn load(
 pub(crate) fn forget(ctx: &mut Context, saved: &SavedRelation) {
     let rows = saved
         .units
-        .values()
+        .rows()
         .chain(saved.app.iter().map(|(_, row)| row));
     for key in rows.map(|row| &row.key).chain(&saved.strays) {
         ctx.unit_state().unset(key);

@@ -26,6 +26,12 @@ pub struct RelatedUnit {
     /// Whether `data` was read with `relation-get` in this hook (and so
     /// goes into the snapshot at the end of it).
     read_by_tool: Cell<bool>,
+    /// Where the endpoint's request index holds this unit's entry, once
+    /// looked up (`Some(None)`: nowhere). The index is read once per hook
+    /// and does not change during it; a hook looks each unit up in it
+    /// several times (the request flags, the lookups by id, the index
+    /// check at the end).
+    index_position: Cell<Option<Option<(u32, u32)>>>,
     tools: ToolsHandle,
 }
 
@@ -49,6 +55,7 @@ impl RelatedUnit {
             data: OnceCell::new(),
             snapshot: None,
             read_by_tool: Cell::new(false),
+            index_position: Cell::new(None),
             tools,
         }
     }
@@ -75,6 +82,7 @@ impl RelatedUnit {
             data: cell,
             snapshot: None,
             read_by_tool: Cell::new(false),
+            index_position: Cell::new(None),
             tools: ToolsHandle::default(),
         }
     }
@@ -157,6 +165,17 @@ impl RelatedUnit {
         self.snapshot.is_some() && !self.read_by_tool.get()
     }
 
+    /// Where the request index holds this unit's entry, if it was looked
+    /// up in this hook.
+    pub(crate) fn index_position(&self) -> Option<Option<(u32, u32)>> {
+        self.index_position.get()
+    }
+
+    /// Remember where the request index holds this unit's entry.
+    pub(crate) fn set_index_position(&self, position: Option<(u32, u32)>) {
+        self.index_position.set(Some(position));
+    }
+
     /// Whether the data is in memory (read from the snapshot or with
     /// `relation-get`): reading it costs no hook-tool call.
     pub(crate) fn is_data_loaded(&self) -> bool {
@@ -193,6 +212,13 @@ impl<'a> CombinedUnits<'a> {
         if !units.is_sorted_by(|a, b| order(a, b).is_le()) {
             units.sort_by(order);
         }
+        CombinedUnits { units }
+    }
+
+    /// Units the caller knows to be in order already (a relation's own
+    /// list, or relations' lists concatenated in relation order): no
+    /// comparison at all.
+    pub(crate) fn from_sorted(units: Vec<&'a RelatedUnit>) -> Self {
         CombinedUnits { units }
     }
 

@@ -122,7 +122,7 @@ fn make_instance(
         }
         let mut units = Vec::with_capacity(listed.len());
         for unit in &listed {
-            let row = saved.units.remove(unit);
+            let row = saved.units.take(unit);
             let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
             match row {
                 Some(row) if !about_this_unit => {
@@ -136,7 +136,7 @@ fn make_instance(
         }
         // Rows of units relation-list no longer names (the departing one
         // included) are dropped.
-        for unit in saved.units.keys() {
+        for unit in saved.units.not_taken() {
             remote_changed = true;
             ctx.unit_state().unset(&unit_data_key(rid, unit));
         }

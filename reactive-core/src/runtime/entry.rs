@@ -143,6 +143,7 @@ fn run_juju_hook(
             tools: Box::new(tools),
             tracing,
             previous_config: PreviousConfigStore::in_charm_dir(&charm_dir),
+            process_ends: true,
         },
     );
     let code = match &outcome.result {
@@ -152,7 +153,10 @@ fn run_juju_hook(
         Err(super::HookError::Action(failure)) if failure.reported => 0,
         Err(_) => 1,
     };
-    drop(outcome);
+    // The process exits next: what the hook and the charm hold is left to
+    // the operating system (the unit state was committed, or rolled back).
+    std::mem::forget(outcome);
+    std::mem::forget(charm);
     if let Some(path) = env(TIMING_FILE_ENV).filter(|p| !p.is_empty()) {
         let line = serde_json::json!({
             "hook": hook_name,

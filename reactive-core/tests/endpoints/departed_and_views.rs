@@ -265,6 +265,31 @@ fn relations_are_ordered_by_relation_number_and_indexable_by_position_and_id() {
 }
 
 #[test]
+fn all_joined_units_stay_ordered_when_a_handler_reorders_the_relations() {
+    let mut h = harness(ONE);
+    two_relations(&mut h);
+    probe(&mut h, |ep, _| {
+        let mut relations = ep.relations_mut().iter_mut();
+        let (first, second) = (relations.next().unwrap(), relations.next().unwrap());
+        std::mem::swap(first, second);
+        let order: Vec<&str> = ep.relations().iter().map(|r| r.relation_id()).collect();
+        let all = ep.all_joined_units();
+        Ok(json!({
+            "relations": order,
+            "units": all.iter().map(|u| json!([u.relation_id(), u.unit_name()])).collect::<Vec<_>>(),
+        }))
+    });
+    fire(&mut h, "update-status");
+    assert_eq!(
+        seen_one(),
+        json!({
+            "relations": ["db:10", "db:2"],
+            "units": [["db:2", "server/0"], ["db:2", "server/1"], ["db:10", "server/0"], ["db:10", "server/2"]],
+        })
+    );
+}
+
+#[test]
 fn all_joined_units_are_ordered_by_relation_then_unit_and_by_name_takes_the_lowest_relation() {
     let mut h = harness(ONE);
     two_relations(&mut h);

@@ -607,6 +607,7 @@ impl Harness {
                 tools: Box::new(tools.clone()),
                 tracing: self.tracing,
                 previous_config: Default::default(),
+                process_ends: false,
             },
         );
         self.state = Some(outcome.state);

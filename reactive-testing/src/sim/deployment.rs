@@ -950,6 +950,7 @@ impl Deployment {
                         tools: Box::new(tools.clone()),
                         tracing: self.tracing,
                         previous_config: Default::default(),
+                        process_ends: false,
                     },
                 );
                 runtime.state = Some(outcome.state);
