@@ -30,6 +30,11 @@
 //! build: the host's load then weighs on both alike. Both builds must read
 //! and write the unit state the same way.
 //!
+//! With `--instructions`, the measured hooks run under valgrind's
+//! callgrind, and the table gives the instructions the charm process ran
+//! (its hook tools excluded): a count that the host's load does not move,
+//! for comparing builds on a busy machine.
+//!
 //! With `BENCH_KEEP` set, each N's work directory (the units' charm
 //! directories and unit states) is kept.
 //!
@@ -49,6 +54,7 @@ use serde_json::{Map, Value};
 
 const USAGE: &str =
     "usage: bench_scale [--runs N] [--units N,N,...] [--bin-dir DIR] [--compare DIR]
+                   [--instructions]
 
   --runs N       hooks of each kind measured per unit count (default 5)
   --units LIST   the numbers of scrape targets (default 10,100,1000)
@@ -56,6 +62,9 @@ const USAGE: &str =
                  this example's, i.e. target/release)
   --compare DIR  alternate runs between the prometheus binary of --bin-dir
                  (A) and that of DIR (B); a row per build
+  --instructions run the measured hooks under valgrind's callgrind and add
+                 the instructions the charm process ran (its CPU, wall time
+                 and RSS are then callgrind's, not its own)
 ";
 
 const PROMETHEUS: &str = "prometheus/0";
@@ -71,6 +80,7 @@ struct Options {
     units: Vec<usize>,
     bin_dir: Option<PathBuf>,
     compare: Option<PathBuf>,
+    instructions: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -79,6 +89,7 @@ fn parse_args() -> Result<Options, String> {
         units: vec![10, 100, 1000],
         bin_dir: None,
         compare: None,
+        instructions: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -102,6 +113,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--bin-dir" => options.bin_dir = Some(PathBuf::from(value("--bin-dir")?)),
             "--compare" => options.compare = Some(PathBuf::from(value("--compare")?)),
+            "--instructions" => options.instructions = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -115,6 +127,8 @@ struct Sample {
     cpu_ms: f64,
     wall_ms: f64,
     rss_kib: f64,
+    /// Instructions the charm process ran (`--instructions`).
+    instructions: Option<f64>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -141,6 +155,7 @@ fn sample(h: &HookRun) -> Result<Sample, String> {
             .max_rss_kb
             .ok_or_else(|| format!("{}: the timing line has no max_rss_kb", what()))?
             as f64,
+        instructions: None,
     })
 }
 
@@ -194,9 +209,26 @@ fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
 }
 
 /// Where the prometheus binary of each build is: one (`--bin-dir`), or
-/// two to alternate (`--compare`).
+/// two to alternate (`--compare`); and whether the measured hooks run
+/// under callgrind (`--instructions`).
 struct Builds {
     dirs: Vec<PathBuf>,
+    instructions: bool,
+}
+
+/// The instructions a callgrind output file counts (its `summary:` or
+/// `totals:` line).
+fn instructions_in(file: &Path) -> Result<f64, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("no callgrind output at {}: {e}", file.display()))?;
+    text.lines()
+        .find_map(|line| {
+            let count = line
+                .strip_prefix("summary:")
+                .or_else(|| line.strip_prefix("totals:"))?;
+            count.trim().parse::<f64>().ok()
+        })
+        .ok_or_else(|| format!("{} holds no instruction count", file.display()))
 }
 
 impl Builds {
@@ -213,7 +245,7 @@ impl Builds {
     /// build, its own; with two, `workdir/bins`, whose `prometheus` is a
     /// symbolic link [`Builds::select`] points at a build.
     fn run_dir(&self, workdir: &Path) -> Result<PathBuf, String> {
-        if self.dirs.len() == 1 {
+        if self.dirs.len() == 1 && !self.instructions {
             return Ok(self.dirs[0].clone());
         }
         let dir = workdir.join("bins");
@@ -225,18 +257,50 @@ impl Builds {
     /// Point `run_dir`'s `prometheus` at run `run`'s build (replaced by a
     /// rename: never missing).
     fn select(&self, run_dir: &Path, run: usize) -> Result<(), String> {
-        if self.dirs.len() == 1 {
+        if self.dirs.len() == 1 && !self.instructions {
             return Ok(());
         }
-        let target = self.dirs[run % self.dirs.len()].join("prometheus");
-        let target = std::fs::canonicalize(&target)
-            .map_err(|e| format!("no prometheus binary at {}: {e}", target.display()))?;
-        let tmp = run_dir.join("prometheus.next");
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&target, &tmp)
-            .and_then(|()| std::fs::rename(&tmp, run_dir.join("prometheus")))
-            .map_err(|e| format!("link {}: {e}", target.display()))
+        let target = self.binary(run)?;
+        link(&target, &run_dir.join("prometheus"))
     }
+
+    /// Run run `run`'s build's binary.
+    fn binary(&self, run: usize) -> Result<PathBuf, String> {
+        let target = self.dirs[run % self.dirs.len()].join("prometheus");
+        std::fs::canonicalize(&target)
+            .map_err(|e| format!("no prometheus binary at {}: {e}", target.display()))
+    }
+
+    /// With `--instructions`, have the next prometheus hooks run under
+    /// callgrind, counting into `counts` (until [`Builds::select`]).
+    fn arm(&self, run_dir: &Path, run: usize, counts: &Path) -> Result<(), String> {
+        if !self.instructions {
+            return Ok(());
+        }
+        let script = run_dir.join("prometheus-callgrind");
+        let text = format!(
+            "#!/bin/sh\nexec valgrind -q --tool=callgrind --callgrind-out-file='{}' '{}' \"$@\"\n",
+            counts.display(),
+            self.binary(run)?.display()
+        );
+        std::fs::write(&script, text)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            })
+            .map_err(|e| format!("write {}: {e}", script.display()))?;
+        link(&script, &run_dir.join("prometheus"))
+    }
+}
+
+/// Point the symbolic link `at` to `target` (replaced by a rename: never
+/// missing).
+fn link(target: &Path, at: &Path) -> Result<(), String> {
+    let tmp = at.with_extension("next");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .and_then(|()| std::fs::rename(&tmp, at))
+        .map_err(|e| format!("link {}: {e}", target.display()))
 }
 
 /// Change target `unit`'s job (its port) in the relation data.
@@ -320,51 +384,54 @@ fn measure(n: usize, runs: usize, builds: &Builds, tool: &Path) -> Result<Sample
         let mut out = Samples::new();
         for run in 0..runs {
             builds.select(&bin_dir, run)?;
-            let build = builds.label(run);
+            let mut hook_of = |kind: &'static str,
+                               name_end: &str,
+                               step: &dyn Fn(&mut Deployment) -> Result<(), String>|
+             -> Result<(), String> {
+                let counts = workdir.join(format!(
+                    "callgrind-{}-{run}.out",
+                    kind.trim_start_matches('-')
+                ));
+                builds.arm(&bin_dir, run, &counts)?;
+                step(&mut deployment).map_err(|e| format!("{kind}: {e}"))?;
+                builds.select(&bin_dir, run)?;
+                let runs_now = deployment.take_runs();
+                let mut one = sample(prometheus_hook(&runs_now, name_end)?)?;
+                if builds.instructions {
+                    one.instructions = Some(instructions_in(&counts)?);
+                }
+                out.entry((kind, builds.label(run))).or_default().push(one);
+                Ok(())
+            };
+            let queue = |deployment: &mut Deployment, info: HookInfo| -> Result<(), String> {
+                deployment
+                    .queue_hook(PROMETHEUS, info)
+                    .map_err(|e| e.to_string())?;
+                deployment.run_until_quiet().map_err(|e| e.to_string())
+            };
+
             drop_snapshot(&unit_dir)?;
-            deployment
-                .queue_hook(PROMETHEUS, hook("update-status"))
-                .map_err(|e| e.to_string())?;
-            deployment
-                .run_until_quiet()
-                .map_err(|e| format!("cold: {e}"))?;
-            let runs_now = deployment.take_runs();
-            out.entry(("cold", build))
-                .or_default()
-                .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
+            hook_of("cold", "update-status", &|d| {
+                queue(d, hook("update-status"))
+            })?;
 
             let target = format!("scrape-target/{}", (run * 7 + 3) % n);
-            change_job(&deployment, &target, 9300 + run as u64)?;
-            deployment
-                .queue_hook(PROMETHEUS, relation_hook("changed", &rid, &target))
-                .map_err(|e| e.to_string())?;
-            deployment
-                .run_until_quiet()
-                .map_err(|e| format!("-relation-changed: {e}"))?;
-            let runs_now = deployment.take_runs();
-            out.entry(("-relation-changed", build))
-                .or_default()
-                .push(sample(prometheus_hook(&runs_now, "-relation-changed")?)?);
+            let changed = |d: &mut Deployment| {
+                change_job(d, &target, 9300 + run as u64)?;
+                queue(d, relation_hook("changed", &rid, &target))
+            };
+            hook_of("-relation-changed", "-relation-changed", &changed)?;
 
-            deployment
-                .queue_hook(PROMETHEUS, hook("update-status"))
-                .map_err(|e| e.to_string())?;
-            deployment
-                .run_until_quiet()
-                .map_err(|e| format!("update-status: {e}"))?;
-            let runs_now = deployment.take_runs();
-            out.entry(("update-status", build))
-                .or_default()
-                .push(sample(prometheus_hook(&runs_now, "update-status")?)?);
+            hook_of("update-status", "update-status", &|d| {
+                queue(d, hook("update-status"))
+            })?;
 
             let leaving = format!("scrape-target/{}", n - 1 - run);
-            deployment
-                .remove_unit(&leaving)
-                .map_err(|e| format!("remove {leaving}: {e}"))?;
-            let runs_now = deployment.take_runs();
-            out.entry(("-relation-departed", build))
-                .or_default()
-                .push(sample(prometheus_hook(&runs_now, "-relation-departed")?)?);
+            let departed = |d: &mut Deployment| {
+                d.remove_unit(&leaving)
+                    .map_err(|e| format!("remove {leaving}: {e}"))
+            };
+            hook_of("-relation-departed", "-relation-departed", &departed)?;
         }
         Ok(out)
     })();
@@ -402,9 +469,15 @@ fn main() -> ExitCode {
         dirs: std::iter::once(bin_dir)
             .chain(options.compare.clone())
             .collect(),
+        instructions: options.instructions,
     };
-    println!("| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) |");
-    println!("|--:|------|------:|---------------:|----------:|---------------:|");
+    if builds.instructions {
+        println!("| N | hook | calls | instructions (M) |");
+        println!("|--:|------|------:|-----------------:|");
+    } else {
+        println!("| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) |");
+        println!("|--:|------|------:|---------------:|----------:|---------------:|");
+    }
     for &n in &options.units {
         let samples = match measure(n, options.runs.min(n - 1), &builds, &tool) {
             Ok(s) => s,
@@ -419,6 +492,14 @@ fn main() -> ExitCode {
                 .take_while(|((k, _), _)| *k == kind)
             {
                 let m = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
+                if builds.instructions {
+                    let instructions = m(|s| s.instructions.unwrap_or(f64::NAN)) / 1e6;
+                    println!(
+                        "| {n} | `{kind}`{build} | {:.0} | {instructions:.2} |",
+                        m(|s| s.calls)
+                    );
+                    continue;
+                }
                 println!(
                     "| {n} | `{kind}`{build} | {:.0} | {:.2} | {:.1} | {:.1} |",
                     m(|s| s.calls),
