@@ -13,6 +13,11 @@
 # Usage:
 #   scripts/bench-scale.sh [bench_scale options]   # e.g. --units 10,100
 #
+# bench_scale's options: --runs N, --units LIST, --bin-dir DIR (the
+# prometheus binary to run), --compare DIR (alternate runs with a second
+# build), --instructions (count the charm's instructions under callgrind;
+# needs valgrind).
+#
 # Environment:
 #   RUNS=N        hooks of each kind measured per N (default 5)
 #   BENCH_KEEP=1  keep each N's work directory (under the system temp
