@@ -199,10 +199,30 @@ mod tests {
     #[test]
     fn the_quick_unit_order_is_the_order_of_the_keys() {
         let names = [
-            "app/0", "app/1", "app/2", "app/9", "app/10", "app/11", "app/100", "app/007",
-            "app/07", "app/00", "app/x", "app/", "app", "app/18446744073709551615",
-            "app/18446744073709551616", "app/9999999999999999999", "ap/5", "app-b/1",
-            "b/0", "app/1a", "app/+1", "app/-1", "é/3", "app/0/1",
+            "app/0",
+            "app/1",
+            "app/2",
+            "app/9",
+            "app/10",
+            "app/11",
+            "app/100",
+            "app/007",
+            "app/07",
+            "app/00",
+            "app/x",
+            "app/",
+            "app",
+            "app/18446744073709551615",
+            "app/18446744073709551616",
+            "app/9999999999999999999",
+            "ap/5",
+            "app-b/1",
+            "b/0",
+            "app/1a",
+            "app/+1",
+            "app/-1",
+            "é/3",
+            "app/0/1",
         ];
         for a in names {
             for b in names {
