@@ -915,7 +915,16 @@ fn cached_queries_call_once() {
     assert_eq!(fake.calls("is_leader"), 1);
     assert_eq!(fake.calls("leader_get"), 1);
     assert_eq!(fake.calls("relation_ids"), 2);
-    assert_eq!(fake.calls("relation_list"), 1);
+    // The shared list is the cached one, not a copy.
+    let shared = tools.relation_list_shared("db:1").unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &shared,
+        &tools.relation_list_shared("db:1").unwrap()
+    ));
+    assert_eq!(*shared, tools.relation_list("db:1").unwrap());
+    let other = tools.relation_list_shared("db:2").unwrap();
+    assert_eq!(*other, ["db:2/0"]);
+    assert_eq!(fake.calls("relation_list"), 2);
     assert_eq!(fake.calls("relation_get"), 2);
     assert_eq!(fake.calls("relation_get_app"), 1);
 

@@ -108,7 +108,7 @@ fn make_instance(
     let mut departing_row = None;
     let mut reader: snapshot::ReaderSlot = None;
     for rid in &relation_ids {
-        let listed = tools.with(|t| t.relation_list(rid))?;
+        let listed = tools.with(|t| t.relation_list_shared(rid))?;
         let this_hook = hook_rid == Some(rid.as_str());
         let mut saved = snapshot::load(ctx, rid, &mut reader)?;
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
@@ -121,7 +121,7 @@ fn make_instance(
             }
         }
         let mut units = Vec::with_capacity(listed.len());
-        for unit in &listed {
+        for unit in listed.iter() {
             let row = saved.units.take(unit);
             let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
             match row {

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -53,7 +54,7 @@ pub struct CachedTools {
     is_leader: Option<bool>,
     leader: Option<DataBag>,
     relation_ids: HashMap<String, Vec<String>>,
-    relation_list: HashMap<String, Vec<String>>,
+    relation_list: HashMap<String, Arc<Vec<String>>>,
     /// Relation id → unit → data.
     relation_get: HashMap<String, HashMap<String, DataBag>>,
     /// Relation id → application → data.
@@ -157,6 +158,28 @@ impl CachedTools {
         &mut *self.inner
     }
 
+    /// `relation-list` of `relation_id`, shared with the cache rather than
+    /// copied: the endpoints list a relation's thousand units once per
+    /// hook, and the cache keeps the list for anyone who asks again.
+    ///
+    /// ```
+    /// use reactive_core::tools::{cache::CachedTools, null::NoTools};
+    /// let mut tools = CachedTools::new(Box::new(NoTools));
+    /// assert!(tools.relation_list_shared("db:0").is_err()); // no Juju here
+    /// ```
+    pub fn relation_list_shared(
+        &mut self,
+        relation_id: &str,
+    ) -> Result<Arc<Vec<String>>, ToolError> {
+        if let Some(units) = self.relation_list.get(relation_id) {
+            return Ok(units.clone());
+        }
+        let units = Arc::new(self.inner.relation_list(relation_id)?);
+        self.relation_list
+            .insert(relation_id.to_string(), units.clone());
+        Ok(units)
+    }
+
     /// Forget every cached answer (e.g. when a new hook starts).
     pub fn clear(&mut self) {
         self.config = None;
@@ -182,13 +205,7 @@ impl HookTools for CachedTools {
     }
 
     fn relation_list(&mut self, relation_id: &str) -> Result<Vec<String>, ToolError> {
-        if let Some(units) = self.relation_list.get(relation_id) {
-            return Ok(units.clone());
-        }
-        let units = self.inner.relation_list(relation_id)?;
-        self.relation_list
-            .insert(relation_id.to_string(), units.clone());
-        Ok(units)
+        Ok(self.relation_list_shared(relation_id)?.as_ref().clone())
     }
 
     fn relation_get(&mut self, relation_id: &str, unit: &str) -> Result<DataBag, ToolError> {
