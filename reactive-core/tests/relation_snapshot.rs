@@ -245,6 +245,12 @@ fn with_fresh_reads_every_hook_reads_every_unit_as_charms_reactive_does() {
     // application's goes with the rest.
     let stray = format!("{}other", relation_data_prefix("scrape:0"));
     h.unit_state().set(&stray, json!({}));
+    // So do two applications' rows (one relation has one remote
+    // application; never written so).
+    for app in ["app.a", "app.b"] {
+        let row = format!("{}{app}", relation_data_prefix("scrape:0"));
+        h.unit_state().set(&row, json!({}));
+    }
     h.unit_state().commit().unwrap();
     let record = fire(&mut h, "update-status");
     // Flags from every unit's data, in every hook.

@@ -268,7 +268,11 @@ pub(crate) fn load(
         } else if let Some(app) = rest.strip_prefix("app.") {
             let app = app.to_string();
             let rows = rows.clone();
-            saved.app = Some((app, RowRef { rows, key }));
+            // One remote application per relation: a second row (never
+            // written so) goes with the strays.
+            if let Some((_, earlier)) = saved.app.replace((app, RowRef { rows, key })) {
+                saved.strays.push(earlier.key);
+            }
         } else {
             saved.strays.push(key);
         }
