@@ -61,9 +61,9 @@ pub struct HookInput {
     /// Whether the process ends with the hook, as a charm binary's does:
     /// the hook's endpoints and flags are then left for the operating
     /// system to take back at the exit, not freed one object at a time
-    /// (with a thousand related units, a tenth of the hook's work), and
-    /// [`HookOutcome::flags`] is left empty. `false` for a harness or a
-    /// simulator running many hooks in one process.
+    /// (with a thousand related units, about a tenth of the hook's
+    /// instructions), and [`HookOutcome::flags`] is left empty. `false`
+    /// for a harness or a simulator running many hooks in one process.
     pub process_ends: bool,
 }
 
