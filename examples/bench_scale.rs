@@ -471,6 +471,18 @@ fn main() -> ExitCode {
             .collect(),
         instructions: options.instructions,
     };
+    let valgrind = || {
+        std::process::Command::new("valgrind")
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if builds.instructions && !valgrind() {
+        eprintln!(
+            "bench_scale: --instructions runs the hooks under valgrind, which is not on PATH"
+        );
+        return ExitCode::from(1);
+    }
     if builds.instructions {
         println!("| N | hook | calls | instructions (M) |");
         println!("|--:|------|------:|-----------------:|");
