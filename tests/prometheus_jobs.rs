@@ -185,7 +185,7 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change with a damaged layout");
 
-    // A layout of the former shape (each job as `[request_id, job_name,
+    // A layout of a former shape (each job as `[request_id, job_name,
     // certs, len]`) reads as damaged too.
     let layout = h
         .unit_state()
@@ -193,7 +193,7 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
         .unwrap()
         .unwrap();
     let mut former = layout.clone();
-    for job in former["jobs"].as_array_mut().unwrap() {
+    for job in former.as_array_mut().unwrap() {
         let name = job[0].as_str().unwrap().to_string();
         let id = name[name.len() - 36..].to_string();
         job.as_array_mut().unwrap().insert(0, json!(id));
@@ -203,6 +203,35 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     send(&mut h, &mut sent, "target/0", request(0, 9550, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change with a layout of the former shape");
+
+    // The file's length and checksum missing: every job rendered again.
+    h.unit_state().unset("prometheus.jobs.file");
+    h.unit_state().commit().unwrap();
+    send(&mut h, &mut sent, "target/0", request(0, 9560, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    check(&h, &sent, "a change without the file's sum");
+
+    // A new port of as many digits: the jobs' lengths stay, so the layout
+    // row keeps its text, and only the file's sum changes; one more digit
+    // changes the layout too.
+    let rows = |h: &mut Harness| {
+        let state = h.unit_state();
+        (
+            state.get_raw("prometheus.jobs.layout").unwrap(),
+            state.get_raw("prometheus.jobs.file").unwrap(),
+        )
+    };
+    let before = rows(&mut h);
+    send(&mut h, &mut sent, "target/0", request(0, 9570, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    check(&h, &sent, "a change of as many digits");
+    let after = rows(&mut h);
+    assert_eq!(after.0, before.0, "the layout row was written again");
+    assert_ne!(after.1, before.1, "the file's sum did not change");
+    send(&mut h, &mut sent, "target/0", request(0, 10570, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    check(&h, &sent, "a change of one more digit");
+    assert_ne!(rows(&mut h).0, after.0, "the layout row did not change");
 
     // A file edited by hand (the same length, so that only its checksum
     // tells), or written by a hook that then failed: it no longer matches

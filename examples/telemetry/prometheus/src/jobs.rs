@@ -5,7 +5,10 @@
 //! state keeps its layout (row `prometheus.jobs.layout`): each job's
 //! rendered name (`<job_name>-<request_id>`: its request id is the name's
 //! last 36 characters), whether it has certificates and the length of its
-//! text in the file, with the file's length and CRC-32. A hook that
+//! text in the file; and, in row `prometheus.jobs.file`, the file's length
+//! and CRC-32. Apart because the file's sum changes with every write and
+//! the layout only when a job's length does (a new port of as many
+//! digits): the unit state skips rewriting a row to the text it holds. A hook that
 //! touched a few requests reads the layout and the file, renders those
 //! requests' jobs again (or drops them), drops the jobs of requests no
 //! longer received (their unit departed, their relation broke: the
@@ -36,6 +39,7 @@ use crate::config_file::{self, AcceptedJob, FileJob, RenderedJob};
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const LAYOUT_KEY: &str = "prometheus.jobs.layout";
+const FILE_KEY: &str = "prometheus.jobs.file";
 const TOUCHED_KEY: &str = "prometheus.jobs.touched";
 
 /// Note requests answered or updated in this hook: their jobs are rendered
@@ -118,13 +122,12 @@ impl<'de> Deserialize<'de> for Placed {
     }
 }
 
-/// The file as it was written.
+/// The file as it was written: its length and CRC-32 (its jobs, in file
+/// order, are the layout row, a `Vec<Placed>`).
 #[derive(Debug, Serialize, Deserialize)]
-struct Layout {
+struct FileSum {
     len: usize,
     crc32: u32,
-    /// In file order.
-    jobs: Vec<Placed>,
 }
 
 /// Where a job's text is.
@@ -164,25 +167,30 @@ impl Job {
 
 /// `prometheus.yml` as read, with its jobs, when it matches the layout.
 fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<(String, Vec<Job>)>, Error> {
+    let Some(sum) = ctx.unit_state().get_raw(FILE_KEY)? else {
+        return Ok(None);
+    };
+    let Ok(sum) = serde_json::from_str::<FileSum>(&sum) else {
+        return Ok(None);
+    };
     let Some(text) = ctx.unit_state().get_raw(LAYOUT_KEY)? else {
         return Ok(None);
     };
-    let Ok(layout) = serde_json::from_str::<Layout>(&text) else {
+    let Ok(layout) = serde_json::from_str::<Vec<Placed>>(&text) else {
         return Ok(None);
     };
     drop(text);
     let Ok(content) = std::fs::read_to_string(file) else {
         return Ok(None);
     };
-    if content.len() != layout.len || crc32fast::hash(content.as_bytes()) != layout.crc32 {
+    if content.len() != sum.len || crc32fast::hash(content.as_bytes()) != sum.crc32 {
         return Ok(None);
     }
-    let spans = config_file::job_spans(&content, layout.jobs.iter().map(|j| j.len));
+    let spans = config_file::job_spans(&content, layout.iter().map(|j| j.len));
     let Some(spans) = spans else {
         return Ok(None);
     };
     let jobs = layout
-        .jobs
         .into_iter()
         .zip(spans)
         .map(|(placed, span)| Job {
@@ -267,19 +275,20 @@ pub fn write(
     drop(placed);
     drop(content);
     let count = table.len();
-    let layout = Layout {
+    let layout: Vec<Placed> = table
+        .into_iter()
+        .zip(written.span_lens)
+        .map(|(job, len)| Placed {
+            job_name: job.job_name,
+            certs: job.has_certs,
+            len,
+        })
+        .collect();
+    let sum = FileSum {
         len: written.len,
         crc32: written.crc32,
-        jobs: table
-            .into_iter()
-            .zip(written.span_lens)
-            .map(|(job, len)| Placed {
-                job_name: job.job_name,
-                certs: job.has_certs,
-                len,
-            })
-            .collect(),
     };
+    ctx.unit_state().set_serialized(FILE_KEY, &sum)?;
     ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
     ctx.unit_state().unset(TOUCHED_KEY);
     Ok(count)
@@ -311,13 +320,16 @@ mod tests {
     #[test]
     fn a_layout_whose_names_do_not_end_with_request_ids_does_not_read() {
         let id = "00534641-c568-42b1-bbfc-d02b545036c5";
-        let good = format!(r#"{{"len": 1, "crc32": 2, "jobs": [["node-{id}", false, 10]]}}"#);
-        let layout: Layout = serde_json::from_str(&good).unwrap();
-        assert_eq!(layout.jobs[0].job_name, format!("node-{id}"));
-        let bad = r#"{"len": 1, "crc32": 2, "jobs": [["node", false, 10]]}"#;
-        assert!(serde_json::from_str::<Layout>(bad).is_err());
-        let former =
-            format!(r#"{{"len": 1, "crc32": 2, "jobs": [["{id}", "node-{id}", false, 10]]}}"#);
-        assert!(serde_json::from_str::<Layout>(&former).is_err());
+        let good = format!(r#"[["node-{id}", false, 10]]"#);
+        let layout: Vec<Placed> = serde_json::from_str(&good).unwrap();
+        assert_eq!(layout[0].job_name, format!("node-{id}"));
+        let bad = r#"[["node", false, 10]]"#;
+        assert!(serde_json::from_str::<Vec<Placed>>(bad).is_err());
+        // Earlier shapes: the whole layout as one object, each job with
+        // its request id first.
+        let whole = format!(r#"{{"len": 1, "crc32": 2, "jobs": [["node-{id}", false, 10]]}}"#);
+        assert!(serde_json::from_str::<Vec<Placed>>(&whole).is_err());
+        let with_ids = format!(r#"[["{id}", "node-{id}", false, 10]]"#);
+        assert!(serde_json::from_str::<Vec<Placed>>(&with_ids).is_err());
     }
 }
