@@ -12,16 +12,17 @@
 #![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use reactive_rs::telemetry;
 use reactive_testing::sim::{CharmRunner, Deployment, Scenario, SimError};
 use serde_json::{json, Value};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::charm_binaries;
 
 const TOOL: &str = env!("CARGO_BIN_EXE_reactive-sim-tool");
 const STRACE: &str = "/usr/bin/strace";
@@ -66,55 +67,6 @@ fi
 if [ $rc -eq 0 ]; then echo $((idx + 1)) > "$d/index"; fi
 exit $rc
 "#;
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `target/<profile>` of this test, with the charm binaries brought up to
-/// date by cargo.
-fn charm_binaries() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test runs from target/<profile>/deps/")
-            .to_path_buf();
-        let profile = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let target_dir = dir.parent().expect("a target directory").to_path_buf();
-        let mut args: Vec<OsString> = vec!["build".into(), "--quiet".into()];
-        for charm in telemetry::CHARMS {
-            args.push("-p".into());
-            args.push(charm.into());
-        }
-        match profile.as_str() {
-            "debug" => {}
-            "release" => args.push("--release".into()),
-            other => {
-                args.push("--profile".into());
-                args.push(other.into());
-            }
-        }
-        args.push("--target-dir".into());
-        args.push(target_dir.into());
-        args.push("--manifest-path".into());
-        args.push(manifest_dir().join("Cargo.toml").into());
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let status = Command::new(&cargo).args(&args).status();
-        let present = telemetry::CHARMS.iter().all(|c| dir.join(c).is_file());
-        assert!(
-            present,
-            "no charm binaries in {} (cargo: {status:?})",
-            dir.display()
-        );
-        dir
-    })
-}
 
 /// One simulated model whose charm processes go through the wrapper.
 struct Rig {
