@@ -641,6 +641,21 @@ fn corrupt_row_names_key_and_file() {
         state.get_range("g").unwrap(),
         vec![("good".to_string(), json!(1))]
     );
+    // An open range (no upper bound) reaches the BLOB key, and skips it.
+    let keys = state.get_range_keys("").unwrap();
+    assert_eq!(keys, ["bad.key", "blob.data", "good", "null.data"]);
+    let mut walked = Vec::new();
+    state
+        .for_each_raw("", |key, _| {
+            walked.push(key.to_string());
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(
+        walked,
+        ["bad.key"],
+        "stops at blob.data, whose data is a BLOB"
+    );
     // Overwriting a corrupt row repairs it.
     state.set("bad.key", json!("fixed"));
     state.commit().unwrap();
