@@ -34,10 +34,11 @@ pub fn new_request_id() -> String {
 /// assert!(!is_canonical_request_id("../../etc"));
 /// ```
 pub fn is_canonical_request_id(id: &str) -> bool {
-    match Uuid::try_parse(id) {
-        Ok(uuid) => uuid.hyphenated().to_string() == id,
-        Err(_) => false,
-    }
+    // Written back into a buffer on the stack: no allocation per id.
+    let mut canonical = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    id.len() == canonical.len()
+        && Uuid::try_parse(id)
+            .is_ok_and(|uuid| uuid.hyphenated().encode_lower(&mut canonical) == id)
 }
 
 /// The relation data key of request `id`.
@@ -48,4 +49,45 @@ pub fn request_key(id: &str) -> String {
 /// The relation data key of the response to request `id`.
 pub fn response_key(id: &str) -> String {
     format!("{RESPONSE_PREFIX}{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte check says what a parse and a lowercase hyphenated
+    /// rewrite would.
+    #[test]
+    fn canonical_is_what_uuid_writes_back() {
+        let id = "0b7e2c9a-5f4d-4c3b-9a1e-2d3c4b5a6f70";
+        let mut cases = vec![
+            id.to_string(),
+            id.to_uppercase(),
+            id.replace('-', ""),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id.replacen('-', "", 1) + "0",
+            id.replace('a', "g"),
+            id.replacen('0', "é", 1),
+            format!("{id} "),
+            String::new(),
+        ];
+        // Each hyphen moved one place, and each digit made a hyphen.
+        for at in [8, 13, 18, 23] {
+            let mut bytes = id.as_bytes().to_vec();
+            bytes.swap(at, at + 1);
+            cases.push(String::from_utf8(bytes).unwrap());
+        }
+        for at in 0..id.len() {
+            let mut bytes = id.as_bytes().to_vec();
+            bytes[at] = b'-';
+            cases.push(String::from_utf8(bytes).unwrap());
+        }
+        for case in cases {
+            let written_back = Uuid::try_parse(&case)
+                .map(|u| u.hyphenated().to_string() == case)
+                .unwrap_or(false);
+            assert_eq!(is_canonical_request_id(&case), written_back, "{case:?}");
+        }
+    }
 }
