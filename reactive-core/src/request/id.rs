@@ -55,7 +55,7 @@ pub fn response_key(id: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The byte check says what a parse and a lowercase hyphenated
+    /// The check says what a parse and a lowercase hyphenated
     /// rewrite would.
     #[test]
     fn canonical_is_what_uuid_writes_back() {
