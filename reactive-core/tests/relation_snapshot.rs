@@ -234,6 +234,21 @@ fn hook_tool_calls_per_hook_do_not_grow_with_the_number_of_units() {
     assert_eq!(small["-relation-changed"].get("relation-get"), Some(&2));
     assert_eq!(small["update-status"].get("relation-get"), None);
     assert_eq!(small["-relation-departed"].get("relation-get"), Some(&1));
+    // Relations and their units are listed only where they change.
+    for kind in [
+        "-relation-changed",
+        "update-status",
+        "config-changed",
+        "leader-settings-changed",
+        "update-status (after departed)",
+    ] {
+        for tool in ["relation-ids", "relation-list"] {
+            assert_eq!(small[kind].get(tool), None, "{kind}: {tool}");
+        }
+    }
+    for kind in ["-relation-joined", "-relation-departed"] {
+        assert_eq!(small[kind].get("relation-list"), Some(&1), "{kind}");
+    }
     assert_eq!(small["leader-settings-changed"].get("leader-get"), Some(&1));
     assert_eq!(small["config-changed"].get("leader-get"), None);
 }

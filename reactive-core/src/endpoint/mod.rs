@@ -62,12 +62,16 @@
 //! Remote data comes from the relation-data snapshot kept in the unit
 //! state: a relation hook re-reads only the unit or application it is
 //! about, and every other bag is the one last read (see [`snapshot`] for
-//! the rule, and [`RelationDataMode`] for reading everything fresh).
+//! the rule, and [`RelationDataMode`] for reading everything fresh). The
+//! relations and their remote units are kept likewise, and listed with
+//! `relation-ids` and `relation-list` only in the hooks that change them
+//! (see [`membership`]).
 
 mod base;
 mod data;
 mod departed;
 mod key_list;
+pub mod membership;
 mod param;
 mod relation;
 pub mod request_index;

@@ -19,10 +19,11 @@
 //! - `-departed`: the departing unit's row gives its last data to
 //!   `all_departed_units` and is dropped;
 //! - `-broken`: the relation's rows are dropped;
-//! - a unit `relation-list` names and the snapshot does not hold (a new
-//!   unit, or a unit state written by charms.reactive or before the
-//!   snapshot existed) is read when its data is first needed, then kept;
-//!   a row for a unit `relation-list` no longer names is dropped;
+//! - a unit the relation's membership names and the snapshot does not
+//!   hold (a new unit, or a unit state written by charms.reactive or
+//!   before the snapshot existed) is read when its data is first needed,
+//!   then kept; a row for a unit the membership no longer names is
+//!   dropped (membership: see [`membership`](super::membership));
 //! - every other bag comes from the snapshot: at startup only the rows'
 //!   keys are read; a relation's values are read, all at once, when one of
 //!   its units' data is first needed.

@@ -3,13 +3,14 @@
 use serde_json::Value;
 
 use super::StartupError;
+use crate::endpoint::membership::{self, MembersError, MembershipPlan};
 use crate::endpoint::request_index::request_index_key;
 use crate::endpoint::snapshot::{
     self, app_data_key, pattern_flags_key, unit_data_key, RelationDataMode,
 };
 use crate::endpoint::{
-    departed_key, expand_name, relation_order, AnyEndpoint, DepartedUnits, EndpointBase,
-    EndpointDescriptor, RelatedUnit, Relation,
+    departed_key, expand_name, AnyEndpoint, DepartedUnits, EndpointBase, EndpointDescriptor,
+    RelatedUnit, Relation,
 };
 use crate::helpers::DATA_CHANGED_PREFIX;
 use crate::log::LogLevel;
@@ -23,7 +24,7 @@ use crate::Context;
 pub(crate) fn start_endpoints(
     ctx: &mut Context,
     registry: &Registry,
-    mode: RelationDataMode,
+    plan: MembershipPlan,
 ) -> Result<(), StartupError> {
     // charms.reactive logs a missing implementation at ERROR in every hook,
     // once per endpoint.
@@ -43,7 +44,7 @@ pub(crate) fn start_endpoints(
         );
     }
     for (name, descriptor) in registry.endpoint_types() {
-        start_one(ctx, name, descriptor, mode)?;
+        start_one(ctx, name, descriptor, plan)?;
     }
     Ok(())
 }
@@ -52,8 +53,9 @@ pub(crate) fn start_endpoints(
 /// automatic flags, no triggers (for an action, whose handlers may read
 /// and write relation data but must not start hook work).
 pub(crate) fn open_endpoints(ctx: &mut Context, registry: &Registry) -> Result<(), StartupError> {
+    let plan = membership::begin_reading(ctx);
     for (name, descriptor) in registry.endpoint_types() {
-        let built = make_instance(ctx, name, descriptor, RelationDataMode::Snapshot)?;
+        let built = make_instance(ctx, name, descriptor, plan)?;
         ctx.put_endpoint(name, built.instance);
     }
     Ok(())
@@ -77,8 +79,9 @@ fn make_instance(
     ctx: &mut Context,
     name: &str,
     descriptor: &EndpointDescriptor,
-    mode: RelationDataMode,
+    plan: MembershipPlan,
 ) -> Result<Built, StartupError> {
+    let mode = plan.mode;
     let tools = ctx.tools().clone();
     let hook = ctx.hook().clone();
     let local_unit = hook.unit_name.clone().unwrap_or_default();
@@ -102,13 +105,11 @@ fn make_instance(
         || matches!(hook_name, "install" | "upgrade-charm")
         || mode == RelationDataMode::Fresh;
 
-    let mut relation_ids = tools.with(|t| t.relation_ids(name))?;
-    relation_ids.sort_by(|a, b| relation_order(a, b));
-    let mut relations = Vec::with_capacity(relation_ids.len());
+    let members = membership::members(ctx, name, plan)?;
+    let mut relations = Vec::with_capacity(members.len());
     let mut departing_row = None;
     let mut reader: snapshot::ReaderSlot = None;
-    for rid in &relation_ids {
-        let listed = tools.with(|t| t.relation_list_shared(rid))?;
+    for (rid, listed) in &members {
         let this_hook = hook_rid == Some(rid.as_str());
         let mut saved = snapshot::load(ctx, rid, &mut reader)?;
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
@@ -169,7 +170,7 @@ fn start_one(
     ctx: &mut Context,
     name: &str,
     descriptor: &EndpointDescriptor,
-    mode: RelationDataMode,
+    plan: MembershipPlan,
 ) -> Result<(), StartupError> {
     let tools = ctx.tools().clone();
     let Built {
@@ -179,7 +180,7 @@ fn start_one(
         departing_row,
         relation_hook,
         departed_hook,
-    } = make_instance(ctx, name, descriptor, mode)?;
+    } = make_instance(ctx, name, descriptor, plan)?;
     instance.register_triggers(ctx);
 
     // 1. The departing unit joins the departed list, with its last data:
@@ -249,6 +250,15 @@ fn start_one(
     }
     ctx.put_endpoint(name, instance);
     Ok(())
+}
+
+impl From<MembersError> for StartupError {
+    fn from(e: MembersError) -> Self {
+        match e {
+            MembersError::Tool(e) => StartupError::Tool(e),
+            MembersError::State(e) => StartupError::State(e),
+        }
+    }
 }
 
 /// The received keys whose value changed since last seen, over the units

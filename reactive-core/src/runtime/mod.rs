@@ -266,6 +266,15 @@ fn run_in_context(
         return action::run_action(charm, ctx, report);
     }
     let restricted = ctx.hook().is_restricted();
+    // Before the first hook-tool call: a membership hook that fails from
+    // here on leaves the marker for the next hook.
+    let membership = if restricted {
+        None
+    } else {
+        let plan = crate::endpoint::membership::begin(ctx, &charm.registry, charm.relation_data)
+            .map_err(|e| HookError::Startup(StartupError::State(e)))?;
+        Some(plan)
+    };
     // Through the hook's tool cache: a bag read back here is not read
     // again when the endpoints or a handler ask for it (and one sent again
     // is dropped from the cache, so they read what Juju now holds).
@@ -300,8 +309,9 @@ fn run_in_context(
         let saved = persistent_config::to_save(&current, previous.values.as_ref());
         config_to_save = Some((previous, saved));
         builtin_flags::leadership_flags(ctx).map_err(HookError::Startup)?;
-        endpoints::start_endpoints(ctx, &charm.registry, charm.relation_data)
-            .map_err(HookError::Startup)?;
+        if let Some(plan) = membership {
+            endpoints::start_endpoints(ctx, &charm.registry, plan).map_err(HookError::Startup)?;
+        }
         ctx.save_departed_units();
     }
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;

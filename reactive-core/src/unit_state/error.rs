@@ -23,6 +23,14 @@ pub enum StateError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A marker file beside the database could not be created (see
+    /// [`Marker`](super::Marker)).
+    Marker {
+        /// The marker's file.
+        file: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
     /// SQLite could not open the database or create the schema: the file is
     /// not a SQLite database, is corrupt, is locked by another process, or its
     /// `kv` table does not have charmhelpers' columns.
@@ -73,7 +81,7 @@ pub enum StateError {
         /// The UTF-8 error, when the value was text with invalid UTF-8.
         source: Option<std::str::Utf8Error>,
     },
-    /// [`UnitState::commit`] failed. Nothing was written and the pending
+    /// [`UnitState::commit`](super::UnitState::commit) failed. Nothing was written and the pending
     /// changes are kept, so the commit can be retried.
     Commit {
         /// The database file (`None`: in memory).
@@ -90,7 +98,7 @@ impl StateError {
     /// The database file the error is about, or `None` for an in-memory store.
     pub fn file(&self) -> Option<&Path> {
         match self {
-            StateError::Io { file, .. } => Some(file),
+            StateError::Io { file, .. } | StateError::Marker { file, .. } => Some(file),
             StateError::Open { file, .. }
             | StateError::Read { file, .. }
             | StateError::ReadRange { file, .. }
@@ -103,7 +111,7 @@ impl StateError {
     /// The key the error is about, if any (for [`StateError::ReadRange`], the prefix).
     pub fn key(&self) -> Option<&str> {
         match self {
-            StateError::Io { .. } | StateError::Open { .. } => None,
+            StateError::Io { .. } | StateError::Marker { .. } | StateError::Open { .. } => None,
             StateError::Read { key, .. }
             | StateError::InvalidJson { key, .. }
             | StateError::NotText { key, .. } => Some(key),
@@ -131,6 +139,9 @@ impl fmt::Display for StateError {
         match self {
             StateError::Io { source, .. } => {
                 write!(f, "unit state {file}: cannot open the file: {source}")
+            }
+            StateError::Marker { source, .. } => {
+                write!(f, "unit state marker {file}: cannot create the file: {source}")
             }
             StateError::Open { source, .. } => {
                 write!(f, "unit state {file}: cannot open the database: {source}")
@@ -173,7 +184,7 @@ impl fmt::Display for StateError {
 impl std::error::Error for StateError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StateError::Io { source, .. } => Some(source),
+            StateError::Io { source, .. } | StateError::Marker { source, .. } => Some(source),
             StateError::Open { source, .. }
             | StateError::Read { source, .. }
             | StateError::ReadRange { source, .. }

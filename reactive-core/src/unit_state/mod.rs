@@ -44,7 +44,7 @@ use crate::pyjson::{from_python_json, to_python_json};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -82,12 +82,14 @@ const DELETE: &str = "delete from kv where key = ?1";
 /// a busy error. Juju runs one hook at a time per machine, so contention only
 /// comes from tools such as `juju-run` helpers reading the file.
 mod error;
+mod marker;
 mod pending;
 
 use pending::Pending;
 
 use error::Location;
 pub use error::StateError;
+pub use marker::Marker;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -122,6 +124,11 @@ pub struct UnitState {
     pending: BTreeMap<String, Option<Pending>>,
     /// What the database holds, for keys read or written so far (`None`: absent).
     cache: HashMap<String, Option<Value>>,
+    /// The markers of an in-memory store (a store on disk keeps them in
+    /// files).
+    markers: BTreeSet<Marker>,
+    /// The markers to take away at the next successful commit.
+    clear_on_commit: BTreeSet<Marker>,
 }
 
 impl fmt::Debug for UnitState {
@@ -236,6 +243,8 @@ impl UnitState {
                 path,
                 pending: BTreeMap::new(),
                 cache: HashMap::new(),
+                markers: BTreeSet::new(),
+                clear_on_commit: BTreeSet::new(),
             }),
             Err(source) => Err(StateError::Open { file: path, source }),
         }
@@ -724,6 +733,7 @@ impl UnitState {
     /// ```
     pub fn commit(&mut self) -> Result<(), StateError> {
         if self.pending.is_empty() {
+            self.clear_committed_markers();
             return Ok(());
         }
         let serialized: Vec<Option<std::borrow::Cow<'_, str>>> = self
@@ -757,6 +767,7 @@ impl UnitState {
                 }
             }
         }
+        self.clear_committed_markers();
         Ok(())
     }
 
@@ -765,6 +776,7 @@ impl UnitState {
     pub fn rollback(&mut self) {
         self.pending.clear();
         self.cache.clear();
+        self.clear_on_commit.clear();
     }
 
     /// Whether there are pending changes (set or unset since the last

@@ -200,10 +200,13 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
     // Per hook: config-get and is-leader once (layer-basic and
     // layer-leadership do the same), leader-get in install only (the copy
     // of the leader settings stands for them until a leadership hook);
-    // relation-ids once per endpoint; relation-list once per relation;
-    // relation-get only for the unit the hook is about (the others come
-    // from the snapshot), plus the departing unit's data in -departed
-    // (charms.reactive reads it to save it).
+    // relation-ids once per endpoint and relation-list once per relation
+    // in the hooks that change them (created, joined, departed, broken,
+    // install) and in the first hook after relations changed without one
+    // (the harness changes them directly); relation-get only for the unit
+    // the hook is about (the others come from the snapshot), plus the
+    // departing unit's data in -departed (charms.reactive reads it to save
+    // it).
     let mut h = harness(ONE);
     let mut rows: Vec<(String, BTreeMap<String, usize>)> = Vec::new();
     let mut check = |name: &str, record: HookRecord, expected: &[(&str, usize)]| {
@@ -243,21 +246,9 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
         );
         h.set_remote_unit_data(&rid, unit, &[("k", "1")]).unwrap();
         let record = fire_rel(&mut h, "changed", &rid, Some(unit));
-        check(
-            &format!("changed {unit}"),
-            record,
-            &[
-                ("relation-ids", 1),
-                ("relation-list", 1),
-                ("relation-get", 1),
-            ],
-        );
+        check(&format!("changed {unit}"), record, &[("relation-get", 1)]);
     }
-    check(
-        "update-status (joined)",
-        fire(&mut h, "update-status"),
-        &[("relation-ids", 1), ("relation-list", 1)],
-    );
+    check("update-status (joined)", fire(&mut h, "update-status"), &[]);
     probe(&mut h, |ep, _| {
         ep.relations_mut()[0].to_publish()?.set("ack", json!(true));
         Ok(Value::Null)
@@ -265,12 +256,7 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
     check(
         "update-status (publishing)",
         fire(&mut h, "update-status"),
-        &[
-            ("relation-ids", 1),
-            ("relation-list", 1),
-            ("relation-get", 1),
-            ("relation-set", 1),
-        ],
+        &[("relation-get", 1), ("relation-set", 1)],
     );
     drop_flag(&mut h, "test.probe");
     h.remove_remote_unit(&rid, "server/1").unwrap();
@@ -303,9 +289,14 @@ fn hook_tool_calls_per_hook_are_no_more_than_charms_reactive_makes() {
     );
     h.remove_relation(&rid).unwrap();
     check(
-        "update-status (no relation)",
+        "update-status (relation removed)",
         fire(&mut h, "update-status"),
         &[("relation-ids", 1)],
+    );
+    check(
+        "update-status (no relation)",
+        fire(&mut h, "update-status"),
+        &[],
     );
     for (name, tally) in &rows {
         println!("{name:28} {tally:?}");
@@ -334,14 +325,23 @@ fn hook_tool_calls_with_two_endpoints_and_two_relations() {
         "{:#?}",
         record.calls
     );
-    // Both joined, not their relation hooks: no data read at all.
+    // Both joined, not their relation hooks: no data read at all, and the
+    // relations and units as the first hook saved them.
     let record = fire(&mut h, "update-status");
     assert_eq!(record.calls_of("relation-get"), 0);
-    assert_eq!(record.calls_of("relation-list"), 3);
+    assert_eq!(record.calls_of("relation-list"), 0);
+    assert_eq!(record.calls_of("relation-ids"), 0);
     // A relation hook of cache: only cache's unit is read.
     let record = fire_rel(&mut h, "changed", &cache, Some("store/0"));
     assert_eq!(record.calls_of("relation-get"), 1);
-    assert_eq!(record.calls_of("relation-ids"), 2);
+    assert_eq!(record.calls_of("relation-ids"), 0);
+    // A unit joins cache: cache's relations are listed again, db's are not.
+    h.add_remote_unit(&cache, "store/1").unwrap();
+    let record = fire_rel(&mut h, "joined", &cache, Some("store/1"));
+    assert_eq!(record.calls_of("relation-ids"), 2, "{:#?}", record.calls);
+    let record = fire_rel(&mut h, "joined", &cache, Some("store/1"));
+    assert_eq!(record.calls_of("relation-ids"), 1, "{:#?}", record.calls);
+    assert_eq!(record.calls_of("relation-list"), 1, "{:#?}", record.calls);
 }
 
 #[test]

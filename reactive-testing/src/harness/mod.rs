@@ -60,7 +60,7 @@ use reactive_core::names::{app_of, RelationId};
 use reactive_core::registry::RegistryBuilder;
 use reactive_core::runtime::{error_chain, run_hook, Charm, CharmError, HookInput};
 use reactive_core::tools::DataBag;
-use reactive_core::unit_state::UnitState;
+use reactive_core::unit_state::{Marker, UnitState};
 use reactive_core::CharmDeclaration;
 
 /// What one hook run did.
@@ -342,12 +342,14 @@ impl Harness {
             model.add_relation(&[(&app, endpoint), (remote_app, "remote")])
         };
         model.enter_relation(id, &unit);
+        drop(model);
+        self.membership_changed();
         Ok(RelationId::new(endpoint, id))
     }
 
     /// Add a remote unit to a relation and make it visible to this unit
     /// (as after its `-relation-joined`), with its pre-filled data bag.
-    /// No hook is run. Refused: an unknown relation, a name that is not a
+    /// No hook is run; the next one sees the unit whatever its kind. Refused: an unknown relation, a name that is not a
     /// unit of the application on the other side.
     pub fn add_remote_unit(
         &mut self,
@@ -379,6 +381,7 @@ impl Harness {
         }
         drop(model);
         self.ever_joined.insert((id, remote_unit.to_string()));
+        self.membership_changed();
         Ok(())
     }
 
@@ -404,6 +407,7 @@ impl Harness {
                 unit: remote_unit.to_string(),
             }))?;
         }
+        self.membership_changed();
         Ok(())
     }
 
@@ -411,7 +415,18 @@ impl Harness {
     pub fn remove_relation(&mut self, relation_id: &str) -> Result<(), HarnessError> {
         let id = self.relation_number(relation_id)?;
         self.model().relations.remove(&id);
+        self.membership_changed();
         Ok(())
+    }
+
+    /// The relations or their units changed without the hook Juju would
+    /// run for it: the charm keeps the membership its hooks last saw, so
+    /// the next hook is told to ask `relation-ids` and `relation-list`
+    /// again (as after a relation hook skipped with `juju resolved
+    /// --no-retry`).
+    fn membership_changed(&mut self) {
+        // An in-memory store sets a marker without failing.
+        let _ = self.unit_state().set_marker(Marker::MembershipUnsettled);
     }
 
     /// Set keys of a remote unit's data bag (raw strings; an empty value

@@ -810,6 +810,23 @@ impl Deployment {
         self.run_until_quiet()
     }
 
+    /// `juju resolved --no-retry <unit>`: go on without running the
+    /// unit's failed hook again. As in Juju, what the hook published is
+    /// lost, and what Juju records of it stands: a unit that joined or
+    /// departed in it stays joined or departed for this unit. Then the
+    /// unit's waiting hooks and the rest of the queue run.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Invalid`] when the unit is not in error; otherwise as
+    /// [`Deployment::run_until_quiet`].
+    pub fn resolved_no_retry(&mut self, unit: &str) -> Result<(), SimError> {
+        if !self.queue.skip(unit) {
+            return Err(SimError::Invalid(format!("unit `{unit}` is not in error")));
+        }
+        self.run_until_quiet()
+    }
+
     /// Run hooks until nothing can run: the queue is empty, or only units
     /// in error have hooks left. A failed hook puts its unit in error and
     /// the others go on.

@@ -128,6 +128,23 @@ impl HookQueue {
         self.blocked.len() != before
     }
 
+    /// Resolve `unit` without running its failed hook again (`juju
+    /// resolved --no-retry`): the hook is taken off the queue and the
+    /// unit's next hook runs. Returns whether it was in error.
+    pub fn skip(&mut self, unit: &str) -> bool {
+        let Some(at) = self.blocked.iter().position(|b| b.unit == unit) else {
+            return false;
+        };
+        let blocked = self.blocked.remove(at);
+        let failed = self.entries.iter().position(
+            |e| matches!(e, Entry::Hook(q) if q.unit == unit && q.hook.name == blocked.hook),
+        );
+        if let Some(failed) = failed {
+            self.entries.remove(failed);
+        }
+        true
+    }
+
     /// Resolve every unit in error.
     pub fn resolve_all(&mut self) {
         self.blocked.clear();
@@ -207,6 +224,25 @@ mod tests {
         assert_eq!(q.next(), Some(&Entry::Finish(Finish::RelationGone(3))));
         q.done(&Entry::Finish(Finish::RelationGone(3)));
         assert!(q.is_empty());
+        assert_eq!(q.first_failure(), None);
+    }
+
+    #[test]
+    fn skipping_a_failed_hook_drops_it_and_the_unit_goes_on() {
+        let mut q = HookQueue::default();
+        q.push_hook(hook("a/0", "one"));
+        q.push_hook(hook("a/0", "two"));
+        q.push_hook(hook("b/0", "one"));
+        let first = q.next().cloned().unwrap();
+        let Entry::Hook(failed) = &first else {
+            unreachable!()
+        };
+        q.fail(failed, "boom".into());
+        assert!(!q.skip("b/0"), "b/0 is not in error");
+        assert!(q.skip("a/0"));
+        assert!(!q.is_blocked("a/0"));
+        assert_eq!(q.next(), Some(&Entry::Hook(hook("a/0", "two"))));
+        assert_eq!(q.hooks().count(), 2, "the failed hook is gone");
         assert_eq!(q.first_failure(), None);
     }
 }

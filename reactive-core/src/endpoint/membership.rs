@@ -1,0 +1,237 @@
+//! Relation membership kept in the unit state: which relations each
+//! endpoint has and which remote units each relation shows this unit, as
+//! `relation-ids` and `relation-list` last answered.
+//!
+//! Juju changes what those two tools answer only when a hook of the
+//! endpoint that changes it completes: `-relation-created` (a relation
+//! appears), `-joined` (a remote unit appears), `-departed` (one goes) and
+//! `-broken` (the relation goes). So the answers are kept, one row per
+//! endpoint (`reactive.endpoints.members.<endpoint>`, a JSON object from
+//! relation id to the list of remote units), and the tools are asked again
+//! only:
+//!
+//! - in those four hooks of the endpoint, and in `install` and
+//!   `upgrade-charm`;
+//! - when the endpoint has no row (a unit state written by charms.reactive
+//!   or by an earlier version), or a row that does not read as one;
+//! - when the hook is about a relation or a remote unit the row does not
+//!   hold;
+//! - when the [`Marker::MembershipUnsettled`] marker is set: a hook of the
+//!   four kinds above started and did not commit. Juju runs a failed hook
+//!   again, but after `juju resolved --no-retry` it goes on with the next
+//!   one, with its own record already moved on; the marker, set before the
+//!   hook's first hook-tool call and taken away by its commit, makes the
+//!   next hook read every endpoint's membership again. A test harness sets
+//!   it when it changes relations without running a hook;
+//! - with [`RelationDataMode::Fresh`], which reads them in every hook, as
+//!   charms.reactive does, and drops the rows.
+//!
+//! Membership read with the tools is saved at the end of the hook when it
+//! differs from the row (in `-broken`, without the broken relation).
+//!
+//! ```
+//! use reactive_core::endpoint::membership::members_key;
+//! assert_eq!(members_key("db"), "reactive.endpoints.members.db");
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::relation_order;
+use super::snapshot::RelationDataMode;
+use crate::registry::Registry;
+use crate::tools::{HookTools, ToolError};
+use crate::unit_state::{Marker, StateError};
+use crate::Context;
+
+/// The unit-state prefix of the membership rows.
+pub const MEMBERS_PREFIX: &str = "reactive.endpoints.members.";
+
+/// The row of an endpoint's relations and their remote units.
+pub fn members_key(endpoint_name: &str) -> String {
+    format!("{MEMBERS_PREFIX}{endpoint_name}")
+}
+
+/// Whether `hook` changes the membership of `endpoint` as Juju shows it.
+///
+/// ```
+/// use reactive_core::endpoint::membership::changes_membership;
+/// assert!(changes_membership("db-relation-joined", "db"));
+/// assert!(changes_membership("db-relation-broken", "db"));
+/// assert!(!changes_membership("db-relation-changed", "db"));
+/// assert!(!changes_membership("db-admin-relation-joined", "db"));
+/// ```
+pub fn changes_membership(hook: &str, endpoint: &str) -> bool {
+    hook.strip_prefix(endpoint)
+        .and_then(|rest| rest.strip_prefix("-relation-"))
+        .is_some_and(|event| matches!(event, "created" | "joined" | "departed" | "broken"))
+}
+
+/// One endpoint's relations in relation order, each with the remote units
+/// it shows this unit (in `relation-list`'s order).
+pub(crate) type Members = Vec<(String, Arc<Vec<String>>)>;
+
+/// What the start of a hook found about membership.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MembershipPlan {
+    /// How relation data is read.
+    pub(crate) mode: RelationDataMode,
+    /// Whether the kept membership cannot be trusted in this hook.
+    pub(crate) unsettled: bool,
+}
+
+/// Look at the marker, and set it if this hook changes membership. Called
+/// before the hook's first hook-tool call, so that a hook that fails
+/// anywhere after it leaves the marker for the next.
+///
+/// # Errors
+///
+/// The marker's file cannot be created.
+pub(crate) fn begin(
+    ctx: &mut Context,
+    registry: &Registry,
+    mode: RelationDataMode,
+) -> Result<MembershipPlan, StateError> {
+    let unsettled = ctx.unit_state().has_marker(Marker::MembershipUnsettled);
+    let hook = ctx.hook_name();
+    let changes = registry
+        .endpoint_types()
+        .iter()
+        .any(|(name, _)| changes_membership(hook, name));
+    if changes && mode == RelationDataMode::Snapshot {
+        ctx.unit_state().set_marker(Marker::MembershipUnsettled)?;
+    }
+    if changes || unsettled {
+        ctx.unit_state()
+            .clear_marker_on_commit(Marker::MembershipUnsettled);
+    }
+    Ok(MembershipPlan { mode, unsettled })
+}
+
+/// The plan of a hook that only reads membership (an action): it sets no
+/// marker, and clears the one it finds only if it commits.
+pub(crate) fn begin_reading(ctx: &mut Context) -> MembershipPlan {
+    let unsettled = ctx.unit_state().has_marker(Marker::MembershipUnsettled);
+    if unsettled {
+        ctx.unit_state()
+            .clear_marker_on_commit(Marker::MembershipUnsettled);
+    }
+    MembershipPlan {
+        mode: RelationDataMode::Snapshot,
+        unsettled,
+    }
+}
+
+/// The relations of endpoint `name` and their remote units in this hook:
+/// kept or read with the tools as the module documentation says; what was
+/// read is saved (pending, committed with the hook).
+pub(crate) fn members(
+    ctx: &mut Context,
+    name: &str,
+    plan: MembershipPlan,
+) -> Result<Members, MembersError> {
+    let hook = ctx.hook();
+    let hook_name = hook.name.as_str();
+    let fresh_mode = plan.mode == RelationDataMode::Fresh;
+    let must_read = fresh_mode
+        || plan.unsettled
+        || changes_membership(hook_name, name)
+        || matches!(hook_name, "install" | "upgrade-charm");
+    let own_hook_rid = hook
+        .relation_id
+        .clone()
+        .filter(|_| hook_name.starts_with(&format!("{name}-relation-")));
+    let remote_unit = hook.remote_unit.clone();
+    let broken_rid = own_hook_rid
+        .clone()
+        .filter(|_| hook_name.ends_with("-relation-broken"));
+    let key = members_key(name);
+    let raw = if fresh_mode {
+        None
+    } else {
+        ctx.unit_state().get_raw(&key)?
+    };
+    if let Some(saved) = raw.as_deref().filter(|_| !must_read).and_then(parse) {
+        let covers = |rid: &str| {
+            saved
+                .iter()
+                .find(|(id, _)| id == rid)
+                .is_some_and(|(_, units)| {
+                    remote_unit
+                        .as_deref()
+                        .is_none_or(|unit| units.iter().any(|u| u == unit))
+                })
+        };
+        if own_hook_rid.as_deref().is_none_or(covers) {
+            return Ok(saved);
+        }
+    }
+    let members = read(ctx, name)?;
+    if fresh_mode {
+        if ctx.unit_state().get_raw(&key)?.is_some() {
+            ctx.unit_state().unset(&key);
+        }
+        return Ok(members);
+    }
+    let kept: BTreeMap<&str, &[String]> = members
+        .iter()
+        .filter(|(rid, _)| Some(rid) != broken_rid.as_ref())
+        .map(|(rid, units)| (rid.as_str(), units.as_slice()))
+        .collect();
+    // Compared as text (the row is written as serde_json writes it): no
+    // need to decode the old row.
+    match serde_json::to_string(&kept) {
+        Ok(text) if raw.as_deref() == Some(text.as_str()) => {}
+        Ok(_) => {
+            // Serializes as it just did.
+            let _ = ctx.unit_state().set_serialized(&key, &kept);
+        }
+        // Cannot happen (string keys); read again next time if it did.
+        Err(_) => ctx.unit_state().unset(&key),
+    }
+    Ok(members)
+}
+
+/// Ask `relation-ids` and `relation-list`.
+fn read(ctx: &Context, name: &str) -> Result<Members, ToolError> {
+    let tools = ctx.tools().clone();
+    let mut ids = tools.with(|t| t.relation_ids(name))?;
+    ids.sort_by(|a, b| relation_order(a, b));
+    let mut members = Vec::with_capacity(ids.len());
+    for rid in ids {
+        let listed = tools.with(|t| t.relation_list_shared(&rid))?;
+        members.push((rid, listed));
+    }
+    Ok(members)
+}
+
+/// The kept membership, `None` for a row that does not read as an object
+/// of lists of unit names.
+fn parse(raw: &str) -> Option<Members> {
+    let map = serde_json::from_str::<BTreeMap<String, Vec<String>>>(raw).ok()?;
+    let mut members: Members = map
+        .into_iter()
+        .map(|(rid, units)| (rid, Arc::new(units)))
+        .collect();
+    members.sort_by(|a, b| relation_order(&a.0, &b.0));
+    Some(members)
+}
+
+/// Why membership could not be found.
+#[derive(Debug)]
+pub(crate) enum MembersError {
+    Tool(ToolError),
+    State(StateError),
+}
+
+impl From<ToolError> for MembersError {
+    fn from(e: ToolError) -> Self {
+        MembersError::Tool(e)
+    }
+}
+
+impl From<StateError> for MembersError {
+    fn from(e: StateError) -> Self {
+        MembersError::State(e)
+    }
+}
