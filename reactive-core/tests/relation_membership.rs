@@ -173,6 +173,22 @@ fn membership_is_read_in_the_hooks_that_change_it_and_kept_between_them() {
 }
 
 #[test]
+fn units_are_kept_in_unit_order() {
+    reset();
+    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
+    h.fire("install").unwrap();
+    let rid = h.add_relation("db", "server").unwrap().to_string();
+    for unit in ["server/10", "server/2"] {
+        h.add_remote_unit(&rid, unit).unwrap();
+        h.fire_relation("joined", &rid, Some(unit)).unwrap();
+    }
+    let row = h.unit_state().get(&members_key("db")).unwrap();
+    assert_eq!(row, Some(json!({ rid.clone(): ["server/2", "server/10"] })));
+    h.fire("update-status").unwrap();
+    assert_eq!(last_seen(), json!([[rid, ["server/2", "server/10"]]]));
+}
+
+#[test]
 fn a_hook_about_a_unit_the_copy_does_not_hold_reads_membership_again() {
     reset();
     let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));

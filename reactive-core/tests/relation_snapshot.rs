@@ -446,6 +446,51 @@ fn a_snapshot_row_that_is_not_a_bag_of_strings_is_read_again() {
 }
 
 #[test]
+fn a_lost_row_is_missed_by_the_count_and_read_again() {
+    let (mut h, rid, _) = deployed(5, RelationDataMode::Snapshot);
+    fire(&mut h, "update-status");
+    h.unit_state().unset(&unit_data_key(&rid, "target/1"));
+    h.unit_state().commit().unwrap();
+    watch("target/1");
+    let record = fire(&mut h, "update-status");
+    assert_eq!(last_seen().as_deref(), Some("9100"));
+    assert_eq!(record.calls_of("relation-get"), 1);
+    let row = h
+        .unit_state()
+        .get(&unit_data_key(&rid, "target/1"))
+        .unwrap();
+    assert_eq!(row.unwrap()["port"], json!("9100"));
+    let record = fire(&mut h, "update-status");
+    assert_eq!(record.calls_of("relation-get"), 0);
+}
+
+#[test]
+fn a_row_put_in_for_a_unit_not_there_is_dropped_when_membership_is_next_listed() {
+    let (mut h, rid, _) = deployed(3, RelationDataMode::Snapshot);
+    fire(&mut h, "update-status");
+    // As many unit rows as units, but one is not a unit's of the relation
+    // and one unit has none: that unit is read when its data is needed.
+    let stray = unit_data_key(&rid, "target/99");
+    h.unit_state().set(&stray, json!({"port": "1"}));
+    h.unit_state().unset(&unit_data_key(&rid, "target/2"));
+    h.unit_state().commit().unwrap();
+    watch("target/2");
+    let record = fire(&mut h, "update-status");
+    assert_eq!(last_seen().as_deref(), Some("9100"));
+    assert_eq!(record.calls_of("relation-get"), 1);
+    assert!(h.unit_state().get(&stray).unwrap().is_some());
+    // The next hook that lists the relation's units drops the stray row.
+    h.add_remote_unit(&rid, "target/3").unwrap();
+    fire_rel(&mut h, "joined", &rid, Some("target/3"));
+    assert_eq!(h.unit_state().get(&stray).unwrap(), None);
+    assert!(h
+        .unit_state()
+        .get(&unit_data_key(&rid, "target/2"))
+        .unwrap()
+        .is_some());
+}
+
+#[test]
 fn request_flags_follow_responses_published_in_an_earlier_hook() {
     let (mut h, rid, _) = deployed(4, RelationDataMode::Snapshot);
     // The first hook answered every request; the next sees them answered.

@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 use super::relation_order;
 use super::snapshot::RelationDataMode;
+use crate::names::unit_order;
 use crate::registry::Registry;
 use crate::tools::{HookTools, ToolError};
 use crate::unit_state::{Marker, StateError};
@@ -68,7 +69,7 @@ pub fn changes_membership(hook: &str, endpoint: &str) -> bool {
 }
 
 /// One endpoint's relations in relation order, each with the remote units
-/// it shows this unit (in `relation-list`'s order).
+/// it shows this unit, in unit order.
 pub(crate) type Members = Vec<(String, Arc<Vec<String>>)>;
 
 /// What the start of a hook found about membership.
@@ -122,6 +123,14 @@ pub(crate) fn begin_reading(ctx: &mut Context) -> MembershipPlan {
     }
 }
 
+/// An endpoint's membership in this hook.
+pub(crate) struct Found {
+    /// The relations and their units.
+    pub(crate) members: Members,
+    /// Whether they come from the kept copy (not from the tools).
+    pub(crate) from_copy: bool,
+}
+
 /// The relations of endpoint `name` and their remote units in this hook:
 /// kept or read with the tools as the module documentation says; what was
 /// read is saved (pending, committed with the hook).
@@ -129,7 +138,7 @@ pub(crate) fn members(
     ctx: &mut Context,
     name: &str,
     plan: MembershipPlan,
-) -> Result<Members, MembersError> {
+) -> Result<Found, MembersError> {
     let hook = ctx.hook();
     let hook_name = hook.name.as_str();
     let fresh_mode = plan.mode == RelationDataMode::Fresh;
@@ -163,7 +172,10 @@ pub(crate) fn members(
                 })
         };
         if own_hook_rid.as_deref().is_none_or(covers) {
-            return Ok(saved);
+            return Ok(Found {
+                members: saved,
+                from_copy: true,
+            });
         }
     }
     let members = read(ctx, name)?;
@@ -171,7 +183,10 @@ pub(crate) fn members(
         if ctx.unit_state().get_raw(&key)?.is_some() {
             ctx.unit_state().unset(&key);
         }
-        return Ok(members);
+        return Ok(Found {
+            members,
+            from_copy: false,
+        });
     }
     let kept: BTreeMap<&str, &[String]> = members
         .iter()
@@ -189,7 +204,10 @@ pub(crate) fn members(
         // Cannot happen (string keys); read again next time if it did.
         Err(_) => ctx.unit_state().unset(&key),
     }
-    Ok(members)
+    Ok(Found {
+        members,
+        from_copy: false,
+    })
 }
 
 /// Ask `relation-ids` and `relation-list`.
@@ -199,7 +217,15 @@ fn read(ctx: &Context, name: &str) -> Result<Members, ToolError> {
     ids.sort_by(|a, b| relation_order(a, b));
     let mut members = Vec::with_capacity(ids.len());
     for rid in ids {
-        let listed = tools.with(|t| t.relation_list_shared(&rid))?;
+        let mut listed = tools.with(|t| t.relation_list_shared(&rid))?;
+        // Kept in unit order, so that the hooks reading the copy find the
+        // units sorted as a relation holds them (Juju lists them in string
+        // order: `app/10` before `app/2`).
+        if !listed.is_sorted_by(|a, b| unit_order(a, b).is_le()) {
+            let mut sorted = listed.as_ref().clone();
+            sorted.sort_by(|a, b| unit_order(a, b));
+            listed = Arc::new(sorted);
+        }
         members.push((rid, listed));
     }
     Ok(members)

@@ -233,10 +233,87 @@ pub(crate) fn load(
     if keys.is_empty() {
         return Ok(saved);
     }
+    let rows = lazy_rows(ctx, &prefix, reader)?;
+    // Each key moves into its row: one allocation per unit, its name.
+    for key in keys {
+        let rest = &key[prefix.len()..];
+        if let Some(unit) = rest.strip_prefix("unit.") {
+            let unit = unit.to_string();
+            let rows = rows.clone();
+            saved.units.rows.push((unit, Some(RowRef { rows, key })));
+        } else if rest.starts_with("app.") {
+            saved.add_app(&rows, &prefix, key);
+        } else {
+            saved.strays.push(key);
+        }
+    }
+    saved.units.sort();
+    Ok(saved)
+}
+
+/// Find one relation's rows when its remote units come from the kept
+/// membership (see [`membership`](super::membership)). The hooks that
+/// changed the membership dropped the rows of the units that left, so
+/// when the relation holds as many unit rows as `units`, each unit has
+/// its row: SQLite counts them, and no key is read (with a thousand units,
+/// a thousand fewer keys copied out of the database per hook). Otherwise,
+/// as [`load`]. A row counted for a unit that is not there (put in by
+/// hand) leaves a unit without its row; its data is then read with
+/// `relation-get` when needed, like any row that cannot be read.
+pub(crate) fn load_for_members(
+    ctx: &mut Context,
+    relation_id: &str,
+    units: &[String],
+    reader: &mut ReaderSlot,
+) -> Result<SavedRelation, StateError> {
+    let prefix = relation_data_prefix(relation_id);
+    let unit_rows = ctx.unit_state().count_range(&format!("{prefix}unit."))?;
+    if unit_rows != units.len() {
+        return load(ctx, relation_id, reader);
+    }
+    let app_keys = ctx.unit_state().get_range_keys(&format!("{prefix}app."))?;
+    let mut saved = SavedRelation::default();
+    if units.is_empty() && app_keys.is_empty() {
+        return Ok(saved);
+    }
+    let rows = lazy_rows(ctx, &prefix, reader)?;
+    let unit_prefix_len = prefix.len() + "unit.".len();
+    saved.units.rows = units
+        .iter()
+        .map(|unit| {
+            // `unit_data_key` without the formatting machinery: a thousand
+            // of these per hook.
+            let mut key = String::with_capacity(unit_prefix_len + unit.len());
+            key.push_str(&prefix);
+            key.push_str("unit.");
+            key.push_str(unit);
+            (
+                unit.clone(),
+                Some(RowRef {
+                    rows: rows.clone(),
+                    key,
+                }),
+            )
+        })
+        .collect();
+    for key in app_keys {
+        saved.add_app(&rows, &prefix, key);
+    }
+    saved.units.sort();
+    Ok(saved)
+}
+
+/// The rows under `prefix`, read when first needed (at once for an
+/// in-memory store), through the hook's shared reader.
+fn lazy_rows(
+    ctx: &mut Context,
+    prefix: &str,
+    reader: &mut ReaderSlot,
+) -> Result<Arc<LazyRows>, StateError> {
     let path = ctx.unit_state().path().map(Path::to_path_buf);
     let rows = match path {
         Some(path) => LazyRows {
-            prefix: prefix.clone(),
+            prefix: prefix.to_string(),
             reader: Some(
                 reader
                     .get_or_insert_with(|| {
@@ -250,41 +327,42 @@ pub(crate) fn load(
             rows: OnceLock::new(),
         },
         None => {
-            let all = ctx.unit_state().get_range_raw(&prefix)?;
+            let all = ctx.unit_state().get_range_raw(prefix)?;
             LazyRows {
-                prefix: prefix.clone(),
+                prefix: prefix.to_string(),
                 reader: None,
                 rows: OnceLock::from(all.into_iter().collect::<BTreeMap<_, _>>()),
             }
         }
     };
-    let rows = Arc::new(rows);
-    // Each key moves into its row: one allocation per unit, its name.
-    for key in keys {
-        let rest = &key[prefix.len()..];
-        if let Some(unit) = rest.strip_prefix("unit.") {
-            let unit = unit.to_string();
-            let rows = rows.clone();
-            saved.units.rows.push((unit, Some(RowRef { rows, key })));
-        } else if let Some(app) = rest.strip_prefix("app.") {
-            let app = app.to_string();
-            let rows = rows.clone();
-            // One remote application per relation: a second row (never
-            // written so) goes with the strays.
-            if let Some((_, earlier)) = saved.app.replace((app, RowRef { rows, key })) {
-                saved.strays.push(earlier.key);
-            }
-        } else {
-            saved.strays.push(key);
+    Ok(Arc::new(rows))
+}
+
+impl SavedRelation {
+    /// The application row `key` (under `prefix`): one remote application
+    /// per relation, so a second row (never written so) goes with the
+    /// strays.
+    fn add_app(&mut self, rows: &Arc<LazyRows>, prefix: &str, key: String) {
+        let app = key[prefix.len() + "app.".len()..].to_string();
+        let row = RowRef {
+            rows: rows.clone(),
+            key,
+        };
+        if let Some((_, earlier)) = self.app.replace((app, row)) {
+            self.strays.push(earlier.key);
         }
     }
-    // The keys come sorted (SQLite's order is the bytes' order); lookups
-    // rely on it.
-    let rows = &mut saved.units.rows;
-    if !rows.is_sorted_by(|a, b| a.0 <= b.0) {
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+}
+
+impl SavedUnits {
+    /// Sort the rows by unit name, as lookups need (the keys come sorted
+    /// from SQLite, which orders by bytes; the kept membership is in unit
+    /// order).
+    fn sort(&mut self) {
+        if !self.rows.is_sorted_by(|a, b| a.0 <= b.0) {
+            self.rows.sort_by(|a, b| a.0.cmp(&b.0));
+        }
     }
-    Ok(saved)
 }
 
 /// Drop a relation's rows.

@@ -105,13 +105,17 @@ fn make_instance(
         || matches!(hook_name, "install" | "upgrade-charm")
         || mode == RelationDataMode::Fresh;
 
-    let members = membership::members(ctx, name, plan)?;
-    let mut relations = Vec::with_capacity(members.len());
+    let found = membership::members(ctx, name, plan)?;
+    let mut relations = Vec::with_capacity(found.members.len());
     let mut departing_row = None;
     let mut reader: snapshot::ReaderSlot = None;
-    for (rid, listed) in &members {
+    for (rid, listed) in &found.members {
         let this_hook = hook_rid == Some(rid.as_str());
-        let mut saved = snapshot::load(ctx, rid, &mut reader)?;
+        let mut saved = if found.from_copy && mode == RelationDataMode::Snapshot {
+            snapshot::load_for_members(ctx, rid, listed, &mut reader)?
+        } else {
+            snapshot::load(ctx, rid, &mut reader)?
+        };
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
             snapshot::forget(ctx, &saved);
             saved = Default::default();
