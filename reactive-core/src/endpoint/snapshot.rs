@@ -170,18 +170,35 @@ impl RowRef {
 /// relations (`None` until the first relation with rows).
 pub(crate) type ReaderSlot = Option<Arc<LazyReader>>;
 
-/// The remote units' rows of one relation, sorted by unit name (as the
-/// rows' keys come), each taken at most once.
+/// The remote units' rows of one relation, each taken at most once:
+/// sorted by unit name (as the rows' keys come from SQLite), or, when made
+/// from the kept membership, in the order of the relation's units, which
+/// is the order they are taken in.
 #[derive(Debug, Default)]
 pub(crate) struct SavedUnits {
     rows: Vec<(String, Option<RowRef>)>,
+    /// Whether `rows` is in the relation's order rather than by name.
+    in_relation_order: bool,
+    /// Where the next lookup starts, in the relation's order.
+    next: std::cell::Cell<usize>,
 }
 
 impl SavedUnits {
     fn find(&self, unit: &str) -> Option<usize> {
-        self.rows
-            .binary_search_by(|(name, _)| name.as_str().cmp(unit))
-            .ok()
+        if !self.in_relation_order {
+            return self
+                .rows
+                .binary_search_by(|(name, _)| name.as_str().cmp(unit))
+                .ok();
+        }
+        // Taken in order: the unit is where the last lookup left off
+        // (else anywhere, for a lookup out of turn).
+        let start = self.next.get().min(self.rows.len());
+        let at = (start..self.rows.len())
+            .chain(0..start)
+            .find(|&at| self.rows[at].0 == unit)?;
+        self.next.set(at + 1);
+        Some(at)
     }
 
     /// Unit `unit`'s row, unless taken.
@@ -299,7 +316,7 @@ pub(crate) fn load_for_members(
     for key in app_keys {
         saved.add_app(&rows, &prefix, key);
     }
-    saved.units.sort();
+    saved.units.in_relation_order = true;
     Ok(saved)
 }
 
@@ -356,8 +373,8 @@ impl SavedRelation {
 
 impl SavedUnits {
     /// Sort the rows by unit name, as lookups need (the keys come sorted
-    /// from SQLite, which orders by bytes; the kept membership is in unit
-    /// order).
+    /// from SQLite, which orders by bytes: only rows written by hand in
+    /// another collation would not be).
     fn sort(&mut self) {
         if !self.rows.is_sorted_by(|a, b| a.0 <= b.0) {
             self.rows.sort_by(|a, b| a.0.cmp(&b.0));

@@ -1,6 +1,7 @@
 //! `RelatedUnit`: a remote unit on a relation, with its data read lazily.
 
 use std::cell::{Cell, OnceCell};
+use std::sync::Arc;
 
 use super::data::DataView;
 use super::key_list::Keyed;
@@ -18,7 +19,8 @@ use crate::tools::{DataBag, HookTools, ToolError};
 /// [`refresh`](RelatedUnit::refresh) reads it again with `relation-get`.
 #[derive(Debug, Clone)]
 pub struct RelatedUnit {
-    relation_id: String,
+    /// Shared by the units of one relation (a thousand units, one string).
+    relation_id: Arc<str>,
     unit_name: String,
     data: OnceCell<DataBag>,
     /// The snapshot's row of the data, read and decoded on first use.
@@ -48,9 +50,9 @@ impl Keyed for RelatedUnit {
 }
 
 impl RelatedUnit {
-    pub(crate) fn new(relation_id: &str, unit_name: &str, tools: ToolsHandle) -> Self {
+    pub(crate) fn new(relation_id: Arc<str>, unit_name: &str, tools: ToolsHandle) -> Self {
         RelatedUnit {
-            relation_id: relation_id.to_string(),
+            relation_id,
             unit_name: unit_name.to_string(),
             data: OnceCell::new(),
             snapshot: None,
@@ -62,7 +64,7 @@ impl RelatedUnit {
 
     /// A unit whose data the snapshot holds.
     pub(crate) fn from_snapshot(
-        relation_id: &str,
+        relation_id: Arc<str>,
         unit_name: &str,
         snapshot: RowRef,
         tools: ToolsHandle,
@@ -77,7 +79,7 @@ impl RelatedUnit {
         let cell = OnceCell::new();
         let _ = cell.set(data);
         RelatedUnit {
-            relation_id: relation_id.to_string(),
+            relation_id: Arc::from(relation_id),
             unit_name: unit_name.to_string(),
             data: cell,
             snapshot: None,

@@ -110,6 +110,8 @@ fn make_instance(
     let mut departing_row = None;
     let mut reader: snapshot::ReaderSlot = None;
     for (rid, listed) in &found.members {
+        // Shared by the relation's units.
+        let shared_rid: std::sync::Arc<str> = std::sync::Arc::from(rid.as_str());
         let this_hook = hook_rid == Some(rid.as_str());
         let mut saved = if found.from_copy && mode == RelationDataMode::Snapshot {
             snapshot::load_for_members(ctx, rid, listed, &mut reader)?
@@ -130,12 +132,15 @@ fn make_instance(
             let row = saved.units.take(unit);
             let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
             match row {
-                Some(row) if !about_this_unit => {
-                    units.push(RelatedUnit::from_snapshot(rid, unit, row, tools.clone()))
-                }
+                Some(row) if !about_this_unit => units.push(RelatedUnit::from_snapshot(
+                    shared_rid.clone(),
+                    unit,
+                    row,
+                    tools.clone(),
+                )),
                 _ => {
                     remote_changed = true;
-                    units.push(RelatedUnit::new(rid, unit, tools.clone()));
+                    units.push(RelatedUnit::new(shared_rid.clone(), unit, tools.clone()));
                 }
             }
         }
