@@ -7,13 +7,13 @@
 //! last 36 characters), whether it has certificates and the length of its
 //! text in the file; and, in row `prometheus.jobs.file`, the file's length
 //! and CRC-32. Apart because the file's sum changes with every write and
-//! the layout only when a job's length does (a new port of as many
-//! digits): the unit state skips rewriting a row to the text it holds. A hook that
+//! the layout only when a job comes, goes, or changes its length or
+//! certificates (not for a new port of as many digits). A hook that
 //! touched a few requests reads the layout and the file, renders those
 //! requests' jobs again (or drops them), drops the jobs of requests no
 //! longer received (their unit departed, their relation broke: the
 //! endpoint lists the ids received without decoding a request), and writes
-//! the file and the layout again.
+//! the file, and the layout if it changed.
 //!
 //! The file is the state: when it does not match the layout (a hook that
 //! failed after writing it, so that the unit state rolled back; an edit by
@@ -24,7 +24,8 @@
 //! updated since the file was last written (committed with the hook, like
 //! every unit-state change).
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
 
@@ -93,22 +94,27 @@ fn request_id_of(job_name: &str) -> Option<&str> {
 /// request id is the name's tail). A job name that does not end with a
 /// request id fails the read, and the layout counts as damaged.
 #[derive(Debug)]
-struct Placed {
-    job_name: String,
+struct Placed<'a> {
+    /// Borrowed from the layout row's text when it holds no escape.
+    job_name: Cow<'a, str>,
     certs: bool,
     /// The length in bytes of its text as the file holds it (indented).
     len: usize,
 }
 
-impl Serialize for Placed {
+impl Serialize for Placed<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         (&self.job_name, self.certs, self.len).serialize(s)
     }
 }
 
-impl<'de> Deserialize<'de> for Placed {
+/// A layout entry as read, its name borrowed when it can be.
+#[derive(Deserialize)]
+struct PlacedRow<'a>(#[serde(borrow)] Cow<'a, str>, bool, usize);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Placed<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (job_name, certs, len): (String, bool, usize) = Deserialize::deserialize(d)?;
+        let PlacedRow(job_name, certs, len) = Deserialize::deserialize(d)?;
         if request_id_of(&job_name).is_none() {
             return Err(serde::de::Error::custom(
                 "a job name that does not end with a request id",
@@ -141,20 +147,20 @@ enum Text {
 /// One job of the table the file is written from. Its name ends with its
 /// request id (checked when read from the layout; made so by
 /// [`config_file::render`]).
-struct Job {
-    job_name: String,
+struct Job<'a> {
+    job_name: Cow<'a, str>,
     has_certs: bool,
     text: Text,
 }
 
-impl Job {
-    fn new(rendered: RenderedJob) -> Job {
+impl Job<'_> {
+    fn new(rendered: RenderedJob) -> Self {
         debug_assert_eq!(
             request_id_of(&rendered.job_name),
             Some(&*rendered.request_id)
         );
         Job {
-            job_name: rendered.job_name,
+            job_name: Cow::Owned(rendered.job_name),
             has_certs: rendered.has_certs,
             text: Text::New(rendered.text),
         }
@@ -165,21 +171,25 @@ impl Job {
     }
 }
 
-/// `prometheus.yml` as read, with its jobs, when it matches the layout.
-fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<(String, Vec<Job>)>, Error> {
+/// `prometheus.yml` as read, with its jobs, when it matches the layout
+/// (`layout`: the layout row's text, which the jobs' names borrow from).
+fn read_jobs<'a>(
+    ctx: &mut Context,
+    file: &Path,
+    layout: Option<&'a str>,
+) -> Result<Option<(String, Vec<Job<'a>>)>, Error> {
     let Some(sum) = ctx.unit_state().get_raw(FILE_KEY)? else {
         return Ok(None);
     };
     let Ok(sum) = serde_json::from_str::<FileSum>(&sum) else {
         return Ok(None);
     };
-    let Some(text) = ctx.unit_state().get_raw(LAYOUT_KEY)? else {
+    let Some(text) = layout else {
         return Ok(None);
     };
-    let Ok(layout) = serde_json::from_str::<Vec<Placed>>(&text) else {
+    let Ok(layout) = serde_json::from_str::<Vec<Placed<'a>>>(text) else {
         return Ok(None);
     };
-    drop(text);
     let Ok(content) = std::fs::read_to_string(file) else {
         return Ok(None);
     };
@@ -207,8 +217,9 @@ fn read_jobs(ctx: &mut Context, file: &Path) -> Result<Option<(String, Vec<Job>)
 ///
 /// Renders the touched requests' jobs (or all of them when the file does
 /// not match its layout), drops the jobs of requests no longer received,
-/// then writes the file and its layout. The jobs kept are written from the
-/// file as read, without a copy.
+/// then writes the file, and its layout if a job came, went, or changed
+/// its length or certificates. The jobs kept are written from the file as
+/// read, without a copy, their names borrowed from the layout as read.
 pub fn write(
     ctx: &mut Context,
     ep: &PrometheusManualRequires,
@@ -216,18 +227,26 @@ pub fn write(
 ) -> Result<usize, Error> {
     let file = charm_dir.join("prometheus.yml");
     let received = ep.received_request_ids()?;
-    let (content, mut table, touched) = match read_jobs(ctx, &file)? {
-        Some((content, jobs)) => (content, jobs, read_touched(ctx)?),
-        None => (String::new(), Vec::new(), received.clone()),
-    };
+    let layout_text = ctx.unit_state().get_raw(LAYOUT_KEY)?;
+    let (content, mut table, touched, had_layout) =
+        match read_jobs(ctx, &file, layout_text.as_deref())? {
+            Some((content, jobs)) => (content, jobs, read_touched(ctx)?, true),
+            None => (String::new(), Vec::new(), received.clone(), false),
+        };
     // Jobs of requests no longer received, or touched, leave the table;
-    // the touched ones come back below if they are accepted.
+    // the touched ones come back below if they are accepted. What the
+    // layout said of each (certificates, length), by name: put back alike,
+    // the layout need not be written again.
     let mut gone = Vec::new();
+    let mut taken_out: HashMap<String, (bool, usize)> = HashMap::new();
     table.retain(|job| {
         let id = job.request_id();
         let keep = received.contains(id) && !touched.contains(id);
         if !keep {
             gone.push(id.to_string());
+            if let Text::Kept(span) = &job.text {
+                taken_out.insert(job.job_name.to_string(), (job.has_certs, span.len()));
+            }
         }
         keep
     });
@@ -275,6 +294,28 @@ pub fn write(
     drop(placed);
     drop(content);
     let count = table.len();
+    let mut put_back = 0;
+    let layout_unchanged = had_layout
+        && table
+            .iter()
+            .zip(&written.span_lens)
+            .all(|(job, len)| match job.text {
+                Text::Kept(_) => true,
+                Text::New(_) => {
+                    put_back += 1;
+                    taken_out.get(job.job_name.as_ref()) == Some(&(job.has_certs, *len))
+                }
+            })
+        && put_back == taken_out.len();
+    let sum = FileSum {
+        len: written.len,
+        crc32: written.crc32,
+    };
+    ctx.unit_state().set_serialized(FILE_KEY, &sum)?;
+    ctx.unit_state().unset(TOUCHED_KEY);
+    if layout_unchanged {
+        return Ok(count);
+    }
     let layout: Vec<Placed> = table
         .into_iter()
         .zip(written.span_lens)
@@ -284,13 +325,7 @@ pub fn write(
             len,
         })
         .collect();
-    let sum = FileSum {
-        len: written.len,
-        crc32: written.crc32,
-    };
-    ctx.unit_state().set_serialized(FILE_KEY, &sum)?;
     ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
-    ctx.unit_state().unset(TOUCHED_KEY);
     Ok(count)
 }
 
@@ -322,6 +357,11 @@ mod tests {
         let id = "00534641-c568-42b1-bbfc-d02b545036c5";
         let good = format!(r#"[["node-{id}", false, 10]]"#);
         let layout: Vec<Placed> = serde_json::from_str(&good).unwrap();
+        assert_eq!(layout[0].job_name, format!("node-{id}"));
+        assert!(matches!(layout[0].job_name, Cow::Borrowed(_)), "not copied");
+        // A name written with an escape reads too (copied, unescaped).
+        let escaped = format!(r#"[["no\u0064e-{id}", false, 10]]"#);
+        let layout: Vec<Placed> = serde_json::from_str(&escaped).unwrap();
         assert_eq!(layout[0].job_name, format!("node-{id}"));
         let bad = r#"[["node", false, 10]]"#;
         assert!(serde_json::from_str::<Vec<Placed>>(bad).is_err());
