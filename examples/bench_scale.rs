@@ -8,8 +8,9 @@
 //! each kind on the prometheus unit:
 //!
 //! - `cold`: `update-status` on a unit state that holds no relation-data
-//!   snapshot or request index (as charms.reactive, or a unit state from
-//!   before them, leaves it): every unit is read once;
+//!   snapshot, request index or relation membership (as charms.reactive,
+//!   or a unit state from before them, leaves it): every unit is read
+//!   once;
 //! - `-relation-changed`: one target changed its job (its port);
 //! - `update-status`;
 //! - `-relation-departed`: one target removed.
@@ -191,8 +192,8 @@ fn prometheus_hook<'a>(runs: &'a [HookRun], name_end: &str) -> Result<&'a HookRu
         .ok_or_else(|| format!("no {name_end} hook ran on {PROMETHEUS}"))
 }
 
-/// Drop the relation-data snapshot (and the request flags kept with it)
-/// from the prometheus unit's state.
+/// Drop the relation-data snapshot (and the request flags and relation
+/// membership kept with it) from the prometheus unit's state.
 fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
     let path = unit_dir.join(".unit-state.db");
     let mut state = UnitState::open(&path).map_err(|e| e.to_string())?;
@@ -200,6 +201,7 @@ fn drop_snapshot(unit_dir: &Path) -> Result<(), String> {
         "reactive.relation_data.",
         "reactive.endpoints.pattern.",
         "reactive.endpoints.requests.",
+        "reactive.endpoints.members.",
     ] {
         for (key, _) in state.get_range_raw(prefix).map_err(|e| e.to_string())? {
             state.unset(&key);
