@@ -190,6 +190,65 @@ fn packing_with_the_binary_given_writes_the_same_archive() {
     fs::remove_dir_all(&out).unwrap();
 }
 
+#[test]
+fn with_static_libc_the_packed_binary_loads_no_c_library() {
+    use reactive_pack::linking::loads_libc_dynamically;
+    use reactive_pack::PackError;
+    let out = scratch("static-libc");
+    // The default build loads it (through the dynamic loader)...
+    let dynamic = &packed()["scrape-target"];
+    assert!(loads_libc_dynamically(&dynamic.binary).unwrap());
+    // ...which --static-libc refuses in a binary given...
+    let charm_dir = telemetry::charm_dir("scrape-target").unwrap();
+    let mut options = PackOptions::new(&charm_dir, platform());
+    options.static_libc = true;
+    options.out_dir = out.clone();
+    options.binary = Some(dynamic.binary.clone());
+    match pack(&options) {
+        Err(e @ PackError::NotStatic { .. }) => {
+            let message = e.to_string();
+            assert!(
+                message.contains(&dynamic.binary.display().to_string()),
+                "{message}"
+            );
+            assert!(message.contains("crt-static"), "{message}");
+        }
+        other => panic!("a dynamic binary packed with --static-libc: {other:?}"),
+    }
+    // ...and builds, for this machine's target triple, without it.
+    options.binary = None;
+    options.profile = "dev".to_string();
+    let started = std::time::Instant::now();
+    let packed = pack(&options).unwrap_or_else(|e| panic!("packing with --static-libc: {e}"));
+    eprintln!(
+        "built and packed scrape-target with --static-libc in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(!loads_libc_dynamically(&packed.binary).unwrap());
+    let triple = reactive_pack::linking::host_triple().unwrap();
+    assert!(
+        packed
+            .binary
+            .components()
+            .any(|c| c.as_os_str() == triple.as_str()),
+        "built in the target triple's directory: {}",
+        packed.binary.display()
+    );
+    // It runs: the operator's tool answers.
+    let run = std::process::Command::new(&packed.binary)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    // And it is the binary in the archive.
+    let archived = entries(&packed.path)
+        .into_iter()
+        .find(|(name, _, _)| name == "bin/scrape-target")
+        .map(|(_, _, bytes)| bytes);
+    assert_eq!(archived, Some(fs::read(&packed.binary).unwrap()));
+    fs::remove_dir_all(&out).unwrap();
+}
+
 /// `text` with every UUID (request ids are random) replaced by `<id>`.
 fn without_ids(text: &str) -> String {
     let is_uuid = |s: &[u8]| {

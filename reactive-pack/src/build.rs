@@ -91,18 +91,25 @@ pub fn bin_target(charm_dir: &Path, charm: &str) -> Result<String, PackError> {
 }
 
 /// Build the binary target `bin` of the package in `charm_dir` with cargo's
-/// `profile` (`release`, `dev`, …); returns the executable's path.
-/// Cargo's diagnostics go to standard error.
+/// `profile` (`release`, `dev`, …) and the `extra` arguments (see
+/// [`static_libc_args`](crate::linking::static_libc_args)); returns the
+/// executable's path. Cargo's diagnostics go to standard error.
 ///
 /// # Errors
 ///
 /// [`PackError::CargoNotRun`], [`PackError::CargoBuild`] when the build
 /// fails, [`PackError::BinaryNotFound`] when cargo names no executable.
-pub fn build_bin(charm_dir: &Path, bin: &str, profile: &str) -> Result<PathBuf, PackError> {
+pub fn build_bin(
+    charm_dir: &Path,
+    bin: &str,
+    profile: &str,
+    extra: &[String],
+) -> Result<PathBuf, PackError> {
     let manifest = charm_dir.join("Cargo.toml");
     let program = cargo_program();
     let output = Command::new(&program)
         .args(["build", "--profile", profile, "--bin", bin])
+        .args(extra)
         .args([
             "--message-format",
             "json-render-diagnostics",

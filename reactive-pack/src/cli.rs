@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! reactive-pack CHARM_DIR [--binary PATH] [--out DIR] [--base ubuntu@22.04]
-//!               [--arch amd64] [--profile release] [--dir]
+//!               [--arch amd64] [--profile release] [--static-libc] [--dir]
 //! ```
 //!
 //! Exit status: 0 when packed, 1 when packing failed, 2 for a bad command
@@ -19,7 +19,7 @@ use crate::platform::{host_arch, Platform};
 /// The usage text (`--help`).
 pub const USAGE: &str = "\
 usage: reactive-pack CHARM_DIR [--binary PATH] [--out DIR] [--base ubuntu@22.04]
-                     [--arch ARCH] [--profile PROFILE] [--dir]
+                     [--arch ARCH] [--profile PROFILE] [--static-libc] [--dir]
 
 Pack the charm in CHARM_DIR (its metadata.yaml, config.yaml, actions.yaml)
 into the archive Juju deploys: OUT/<name>_ubuntu-<release>-<arch>.charm.
@@ -27,6 +27,11 @@ into the archive Juju deploys: OUT/<name>_ubuntu-<release>-<arch>.charm.
   --binary PATH      the charm binary; without it, the charm's crate in
                      CHARM_DIR is built with `cargo build --profile PROFILE`
   --profile PROFILE  the cargo profile of that build (default: release)
+  --static-libc      link the C library into the binary (built for this
+                     machine's target triple): each hook starts faster and the
+                     binary runs on any Ubuntu release; not for a charm that
+                     resolves host names or users through glibc. A binary
+                     that still loads the C library dynamically is refused
   --out DIR          where to write the charm (default: the current directory)
   --base BASE        the Ubuntu release the charm runs on (default: ubuntu@22.04)
   --arch ARCH        its architecture: amd64, arm64, ppc64el, s390x or riscv64
@@ -62,6 +67,8 @@ pub struct Args {
     pub arch: Option<String>,
     /// `--profile` (default `release`).
     pub profile: String,
+    /// `--static-libc`.
+    pub static_libc: bool,
     /// `--dir`.
     pub dir: bool,
 }
@@ -81,6 +88,7 @@ pub fn parse_args(args: &[String]) -> Result<Option<Args>, UsageError> {
         base: "ubuntu@22.04".to_string(),
         arch: None,
         profile: "release".to_string(),
+        static_libc: false,
         dir: false,
     };
     let mut rest = args.iter();
@@ -107,7 +115,8 @@ pub fn parse_args(args: &[String]) -> Result<Option<Args>, UsageError> {
             "--arch" => parsed.arch = Some(value(flag)?),
             "--profile" => parsed.profile = value(flag)?,
             "--dir" if inline.is_none() => parsed.dir = true,
-            "--dir" => return Err(UsageError("--dir takes no value".to_string())),
+            "--static-libc" if inline.is_none() => parsed.static_libc = true,
+            "--dir" | "--static-libc" => return Err(UsageError(format!("{flag} takes no value"))),
             other if other.starts_with('-') && other.len() > 1 => {
                 return Err(UsageError(format!("unknown option {other}")))
             }
@@ -137,6 +146,7 @@ impl Args {
         let mut options = PackOptions::new(&self.charm_dir, Platform::new(&self.base, &arch)?);
         options.binary = self.binary.clone();
         options.profile = self.profile.clone();
+        options.static_libc = self.static_libc;
         options.out_dir = self.out_dir.clone();
         options.layout = if self.dir {
             Layout::Directory
@@ -203,6 +213,7 @@ mod tests {
             "--arch=arm64",
             "--profile",
             "dev",
+            "--static-libc",
             "--dir",
         ])
         .unwrap()
@@ -216,11 +227,13 @@ mod tests {
                 base: "ubuntu@24.04".into(),
                 arch: Some("arm64".into()),
                 profile: "dev".into(),
+                static_libc: true,
                 dir: true,
             }
         );
         let options = args.options().unwrap();
         assert_eq!(options.layout, Layout::Directory);
+        assert!(options.static_libc);
         assert_eq!(options.platform.file_stem(), "ubuntu-24.04-arm64");
 
         let defaults = parse(&["charm"]).unwrap().unwrap();
@@ -228,6 +241,7 @@ mod tests {
         assert_eq!(defaults.profile, "release");
         assert_eq!(defaults.out_dir, PathBuf::from("."));
         assert!(!defaults.dir && defaults.binary.is_none() && defaults.arch.is_none());
+        assert!(!defaults.static_libc && !defaults.options().unwrap().static_libc);
         assert_eq!(parse(&["--help"]).unwrap(), None);
     }
 
@@ -242,6 +256,10 @@ mod tests {
             (&["a", "--binary"][..], "--binary needs a value"),
             (&["a", "--out="][..], "--out needs a value"),
             (&["a", "--dir=yes"][..], "--dir takes no value"),
+            (
+                &["a", "--static-libc=1"][..],
+                "--static-libc takes no value",
+            ),
             (&["a", "--bases", "x"][..], "unknown option --bases"),
         ] {
             assert_eq!(

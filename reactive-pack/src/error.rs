@@ -82,6 +82,25 @@ pub enum PackError {
         /// How cargo exited.
         status: ExitStatus,
     },
+    /// The host's target triple could not be read from `rustc -vV`
+    /// (`--static-libc` builds for it).
+    HostTriple {
+        /// What went wrong.
+        message: String,
+    },
+    /// `--static-libc` asks for the C library linked into the binary, and
+    /// the binary built or given still has the dynamic loader start it.
+    NotStatic {
+        /// The binary.
+        binary: PathBuf,
+    },
+    /// The binary is an ELF file whose headers do not read.
+    NotElf {
+        /// The binary.
+        binary: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The directory `--dir` would write exists and is not a packed charm.
     NotAPackedCharm {
         /// The directory.
@@ -170,6 +189,22 @@ impl fmt::Display for PackError {
                 f,
                 "{}: cargo build failed ({status}); see its messages above",
                 manifest.display()
+            ),
+            PackError::HostTriple { message } => {
+                write!(f, "cannot tell this machine's target triple: {message}")
+            }
+            PackError::NotStatic { binary } => write!(
+                f,
+                "charm binary {}: loads the C library dynamically, and --static-libc asks \
+                 for it linked in (build it with `-C target-feature=+crt-static`; RUSTFLAGS or \
+                 CARGO_ENCODED_RUSTFLAGS in the environment replace the flags reactive-pack \
+                 gives cargo)",
+                binary.display()
+            ),
+            PackError::NotElf { binary, message } => write!(
+                f,
+                "charm binary {}: not a readable ELF executable: {message}",
+                binary.display()
             ),
             PackError::NotAPackedCharm { path } => write!(
                 f,

@@ -28,6 +28,7 @@ pub mod build;
 pub mod cli;
 pub mod contents;
 pub mod error;
+pub mod linking;
 pub mod pack;
 pub mod platform;
 

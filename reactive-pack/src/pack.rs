@@ -7,6 +7,7 @@ use crate::archive::{write_archive, write_directory};
 use crate::build::{bin_target, build_bin};
 use crate::contents::CharmContents;
 use crate::error::PackError;
+use crate::linking::{host_triple, loads_libc_dynamically, static_libc_args};
 use crate::platform::Platform;
 
 /// What to write.
@@ -37,6 +38,10 @@ pub struct PackOptions {
     pub platform: Platform,
     /// Archive or directory.
     pub layout: Layout,
+    /// Link the C library into the binary (see [`crate::linking`]): the
+    /// binary is built so for this machine's target triple, and the binary
+    /// packed (built or given) must be static.
+    pub static_libc: bool,
 }
 
 impl PackOptions {
@@ -50,6 +55,7 @@ impl PackOptions {
             out_dir: PathBuf::from("."),
             platform,
             layout: Layout::Archive,
+            static_libc: false,
         }
     }
 }
@@ -79,9 +85,17 @@ pub fn pack(options: &PackOptions) -> Result<Packed, PackError> {
         Some(binary) => binary.clone(),
         None => {
             let bin = bin_target(&options.charm_dir, &contents.name)?;
-            build_bin(&options.charm_dir, &bin, &options.profile)?
+            let extra = if options.static_libc {
+                static_libc_args(&host_triple()?)
+            } else {
+                Vec::new()
+            };
+            build_bin(&options.charm_dir, &bin, &options.profile, &extra)?
         }
     };
+    if options.static_libc && loads_libc_dynamically(&binary)? {
+        return Err(PackError::NotStatic { binary });
+    }
     contents.add_binary(&binary)?;
     std::fs::create_dir_all(&options.out_dir).map_err(PackError::io(&options.out_dir))?;
     let archive_name = contents.archive_name();
