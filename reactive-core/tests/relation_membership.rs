@@ -117,6 +117,19 @@ fn settle(h: &mut Harness) {
     h.unit_state().commit().unwrap();
 }
 
+/// A harness past `install`, with relation `db` to `server` and these
+/// units joined (each with its joined hook), and the relation's id.
+fn joined(units: &[&str]) -> (Harness, String) {
+    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
+    h.fire("install").unwrap();
+    let rid = h.add_relation("db", "server").unwrap().to_string();
+    for unit in units {
+        h.add_remote_unit(&rid, unit).unwrap();
+        h.fire_relation("joined", &rid, Some(unit)).unwrap();
+    }
+    (h, rid)
+}
+
 #[test]
 fn membership_is_read_in_the_hooks_that_change_it_and_kept_between_them() {
     reset();
@@ -175,13 +188,7 @@ fn membership_is_read_in_the_hooks_that_change_it_and_kept_between_them() {
 #[test]
 fn units_are_kept_in_unit_order() {
     reset();
-    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
-    h.fire("install").unwrap();
-    let rid = h.add_relation("db", "server").unwrap().to_string();
-    for unit in ["server/10", "server/2"] {
-        h.add_remote_unit(&rid, unit).unwrap();
-        h.fire_relation("joined", &rid, Some(unit)).unwrap();
-    }
+    let (mut h, rid) = joined(&["server/10", "server/2"]);
     let row = h.unit_state().get(&members_key("db")).unwrap();
     assert_eq!(row, Some(json!({ rid.clone(): ["server/2", "server/10"] })));
     h.fire("update-status").unwrap();
@@ -191,11 +198,7 @@ fn units_are_kept_in_unit_order() {
 #[test]
 fn a_hook_about_a_unit_the_copy_does_not_hold_reads_membership_again() {
     reset();
-    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
-    h.fire("install").unwrap();
-    let rid = h.add_relation("db", "server").unwrap().to_string();
-    h.add_remote_unit(&rid, "server/0").unwrap();
-    h.fire_relation("joined", &rid, Some("server/0")).unwrap();
+    let (mut h, rid) = joined(&["server/0"]);
     // server/1 appears without its joined hook (and without the marker):
     // its -changed hook is about a unit the copy does not hold.
     h.add_remote_unit(&rid, "server/1").unwrap();
@@ -211,11 +214,7 @@ fn a_hook_about_a_unit_the_copy_does_not_hold_reads_membership_again() {
 #[test]
 fn a_failed_membership_hook_leaves_the_marker_and_the_next_hook_reads_again() {
     reset();
-    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
-    h.fire("install").unwrap();
-    let rid = h.add_relation("db", "server").unwrap().to_string();
-    h.add_remote_unit(&rid, "server/0").unwrap();
-    h.fire_relation("joined", &rid, Some("server/0")).unwrap();
+    let (mut h, rid) = joined(&["server/0"]);
     assert!(!h.unit_state().has_marker(Marker::MembershipUnsettled));
 
     // server/1's joined hook fails; Juju is told to go on without it
@@ -286,11 +285,7 @@ fn with_fresh_reads_membership_is_read_in_every_hook_and_not_kept() {
 #[test]
 fn a_copy_that_does_not_read_as_membership_is_read_again_and_replaced() {
     reset();
-    let mut h = Harness::from_charm(charm(METADATA, "relation_membership"));
-    h.fire("install").unwrap();
-    let rid = h.add_relation("db", "server").unwrap().to_string();
-    h.add_remote_unit(&rid, "server/0").unwrap();
-    h.fire_relation("joined", &rid, Some("server/0")).unwrap();
+    let (mut h, rid) = joined(&["server/0"]);
     for bad in [
         json!(["db:0"]),
         json!({ rid.clone(): "server/0" }),

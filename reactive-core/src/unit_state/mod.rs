@@ -44,6 +44,7 @@ use crate::pyjson::{from_python_json, to_python_json};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -471,18 +472,11 @@ impl UnitState {
                 prefix: prefix.to_owned(),
                 source,
             };
-            let upper = prefix_upper_bound(prefix);
-            let sql = if upper.is_some() {
-                SELECT_RANGE
-            } else {
-                SELECT_FROM
-            };
+            let (sql, bounds) = range_query(prefix, (SELECT_RANGE, SELECT_FROM));
             let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
-            let mut rows = match &upper {
-                Some(upper) => stmt.query([prefix, upper.as_str()]),
-                None => stmt.query([prefix]),
-            }
-            .map_err(range_err)?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(&bounds))
+                .map_err(range_err)?;
             while let Some(row) = rows.next().map_err(range_err)? {
                 let key_ref = row.get_ref(0).map_err(range_err)?;
                 let key = match key_ref {
@@ -721,23 +715,12 @@ impl UnitState {
         if self.has_pending_under(prefix) {
             return Ok(self.get_range_keys(prefix)?.len());
         }
-        let range_err = |source| StateError::ReadRange {
-            file: self.path.clone(),
-            prefix: prefix.to_owned(),
-            source,
-        };
-        let upper = prefix_upper_bound(prefix);
-        let sql = if upper.is_some() {
-            COUNT_RANGE
-        } else {
-            COUNT_FROM
-        };
+        let range_err = |source| range_error(&self.path, prefix, source);
+        let (sql, bounds) = range_query(prefix, (COUNT_RANGE, COUNT_FROM));
         let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
-        let count: i64 = match &upper {
-            Some(upper) => stmt.query_row([prefix, upper.as_str()], |row| row.get(0)),
-            None => stmt.query_row([prefix], |row| row.get(0)),
-        }
-        .map_err(range_err)?;
+        let count: i64 = stmt
+            .query_row(rusqlite::params_from_iter(&bounds), |row| row.get(0))
+            .map_err(range_err)?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -999,18 +982,11 @@ fn for_each_in_range(
     mut each: impl FnMut(&str, &rusqlite::Row<'_>) -> Result<(), StateError>,
 ) -> Result<(), StateError> {
     let range_err = |source| range_error(path, prefix, source);
-    let upper = prefix_upper_bound(prefix);
-    let sql = if upper.is_some() {
-        queries.0
-    } else {
-        queries.1
-    };
+    let (sql, bounds) = range_query(prefix, queries);
     let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
-    let mut rows = match &upper {
-        Some(upper) => stmt.query([prefix, upper.as_str()]),
-        None => stmt.query([prefix]),
-    }
-    .map_err(range_err)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(&bounds))
+        .map_err(range_err)?;
     while let Some(row) = rows.next().map_err(range_err)? {
         let ValueRef::Text(bytes) = row.get_ref(0).map_err(range_err)? else {
             continue;
@@ -1020,6 +996,16 @@ fn for_each_in_range(
         each(key, row)?;
     }
     Ok(())
+}
+
+/// Of `queries` (with an upper bound, without one), the query that reads
+/// the keys under `prefix`, with its parameters: the prefix, and its upper
+/// bound when it has one.
+fn range_query<'a>(prefix: &'a str, queries: (&'a str, &'a str)) -> (&'a str, Vec<Cow<'a, str>>) {
+    match prefix_upper_bound(prefix) {
+        Some(upper) => (queries.0, vec![Cow::Borrowed(prefix), Cow::Owned(upper)]),
+        None => (queries.1, vec![Cow::Borrowed(prefix)]),
+    }
 }
 
 fn range_error(path: &Option<PathBuf>, prefix: &str, source: rusqlite::Error) -> StateError {
