@@ -93,18 +93,16 @@ pub(crate) fn begin(
     registry: &Registry,
     mode: RelationDataMode,
 ) -> Result<MembershipPlan, StateError> {
-    let unsettled = ctx.unit_state().has_marker(Marker::MembershipUnsettled);
+    let unsettled = take_marker_on_commit(ctx);
     let hook = ctx.hook_name();
     let changes = registry
         .endpoint_types()
         .iter()
         .any(|(name, _)| changes_membership(hook, name));
     if changes && mode == RelationDataMode::Snapshot {
-        ctx.unit_state().set_marker(Marker::MembershipUnsettled)?;
-    }
-    if changes || unsettled {
-        ctx.unit_state()
-            .clear_marker_on_commit(Marker::MembershipUnsettled);
+        let state = ctx.unit_state();
+        state.set_marker(Marker::MembershipUnsettled)?;
+        state.clear_marker_on_commit(Marker::MembershipUnsettled);
     }
     Ok(MembershipPlan { mode, unsettled })
 }
@@ -112,15 +110,21 @@ pub(crate) fn begin(
 /// The plan of a hook that only reads membership (an action): it sets no
 /// marker, and clears the one it finds only if it commits.
 pub(crate) fn begin_reading(ctx: &mut Context) -> MembershipPlan {
-    let unsettled = ctx.unit_state().has_marker(Marker::MembershipUnsettled);
-    if unsettled {
-        ctx.unit_state()
-            .clear_marker_on_commit(Marker::MembershipUnsettled);
-    }
     MembershipPlan {
         mode: RelationDataMode::Snapshot,
-        unsettled,
+        unsettled: take_marker_on_commit(ctx),
     }
+}
+
+/// Whether the marker is set; if it is, the hook's commit (which saves
+/// the membership this hook then reads with the tools) takes it away.
+fn take_marker_on_commit(ctx: &mut Context) -> bool {
+    let state = ctx.unit_state();
+    let unsettled = state.has_marker(Marker::MembershipUnsettled);
+    if unsettled {
+        state.clear_marker_on_commit(Marker::MembershipUnsettled);
+    }
+    unsettled
 }
 
 /// An endpoint's membership in this hook.

@@ -113,7 +113,8 @@ fn make_instance(
         // Shared by the relation's units.
         let shared_rid: std::sync::Arc<str> = std::sync::Arc::from(rid.as_str());
         let this_hook = hook_rid == Some(rid.as_str());
-        let mut saved = if found.from_copy && mode == RelationDataMode::Snapshot {
+        // The copy is never used with fresh reads.
+        let mut saved = if found.from_copy {
             snapshot::load_for_members(ctx, rid, listed, &mut reader)?
         } else {
             snapshot::load(ctx, rid, &mut reader)?
@@ -144,7 +145,7 @@ fn make_instance(
                 }
             }
         }
-        // Rows of units relation-list no longer names (the departing one
+        // Rows of units the membership no longer names (the departing one
         // included) are dropped.
         for unit in saved.units.not_taken() {
             remote_changed = true;
