@@ -11,9 +11,15 @@
 //!
 //! It is one row per endpoint,
 //! `reactive.endpoints.requests.<endpoint>` =
-//! `{"<relation id>": {"<unit>": {"<request id>": [<valid>, <answered>]}}}`,
-//! written at the end of a hook in the same transaction as the snapshot
-//! rows it describes, so the two always agree:
+//! `[["<relation id>", "<unit>", "<request id>", <state>], ...]`, one
+//! entry per request of each unit (units holding none are left out),
+//! ordered by relation, unit (as units are listed) and request id, where
+//! `<state>` is 1 for a request that reads as the request type, plus 2 if
+//! this unit answered it. Flat, so that reading it makes no copy of its
+//! names: a hook that reads a thousand units' entries reads one list of
+//! positions in the row's text. It is written at the end of a hook in the
+//! same transaction as the snapshot rows it describes, so the two always
+//! agree:
 //!
 //! - a unit whose data comes from the snapshot has the index's entry (no
 //!   entry: no request);
@@ -23,20 +29,20 @@
 //!   hook changed its `response_<id>` key in the endpoint's published data
 //!   (then it is checked, and written at the end of the hook);
 //! - departed units and broken relations leave the index with their rows;
-//! - without the row (a new unit, a unit state written before the index
-//!   existed or by charms.reactive, or after reading relation data fresh),
-//!   and in `install` and `upgrade-charm` (new code may classify otherwise),
-//!   every unit is classified once and the row written;
+//! - without the row, or with one that does not read as above (a new unit,
+//!   a unit state written before the index existed, by an earlier version
+//!   of it, or by charms.reactive, or after reading relation data fresh),
+//!   and in `install` and `upgrade-charm` (new code may classify
+//!   otherwise), every unit is classified once and the row written;
 //! - reading relation data fresh ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh))
 //!   drops the row, as it drops the snapshot.
 
-use litemap::LiteMap;
-use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::cmp::Ordering;
+use std::ops::Range;
 
 use super::base::EndpointBase;
+use super::relation::relation_order;
 use super::unit::RelatedUnit;
 use crate::tools::{DataBag, ToolError};
 
@@ -72,55 +78,81 @@ pub(crate) struct IdState {
     pub(crate) answered: Option<bool>,
 }
 
-impl Serialize for IdState {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.valid, self.answered.unwrap_or(false)).serialize(s)
+impl IdState {
+    /// The state as the row stores it: 1 if valid, plus 2 if answered.
+    fn to_bits(self) -> u8 {
+        u8::from(self.valid) | (u8::from(self.answered.unwrap_or(false)) << 1)
     }
-}
 
-impl<'de> Deserialize<'de> for IdState {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (valid, answered) = <(bool, bool)>::deserialize(d)?;
-        Ok(IdState {
-            valid,
-            answered: Some(answered),
+    fn from_bits(bits: u8) -> Option<IdState> {
+        (bits <= 3).then_some(IdState {
+            valid: bits & 1 != 0,
+            answered: Some(bits & 2 != 0),
         })
     }
 }
 
-/// One unit's requests: request id → what the index knows of it. A
-/// sorted vector, not a tree: most units hold one request, and a tree
-/// node for it would take ten times the room. Read from the row with no
-/// spare capacity.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub(crate) struct UnitRequests(LiteMap<String, IdState>);
-
-impl UnitRequests {
-    pub(crate) fn new() -> UnitRequests {
-        UnitRequests::default()
-    }
+/// One unit's requests, sorted by request id: borrowed from the stored
+/// index, or classified from the unit's data in this hook.
+#[derive(Debug, Clone)]
+pub(crate) enum UnitRequests<'a> {
+    /// The index's entry: positions in the row's text.
+    Stored { text: &'a str, ids: &'a [StoredId] },
+    /// Read in this hook.
+    Read(Vec<(String, IdState)>),
 }
 
-impl std::ops::Deref for UnitRequests {
-    type Target = LiteMap<String, IdState>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
+impl<'a> UnitRequests<'a> {
+    /// No requests.
+    pub(crate) fn none() -> UnitRequests<'a> {
+        UnitRequests::Read(Vec::new())
     }
-}
 
-impl std::ops::DerefMut for UnitRequests {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            UnitRequests::Stored { ids, .. } => ids.len(),
+            UnitRequests::Read(read) => read.len(),
+        }
     }
-}
 
-impl<'de> Deserialize<'de> for UnitRequests {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut entries = LiteMap::<String, IdState>::deserialize(d)?.into_tuple_vec();
-        entries.shrink_to_fit();
-        // Sorted and unique: it comes from a map.
-        Ok(UnitRequests(LiteMap::from_sorted_store_unchecked(entries)))
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn at(&self, i: usize) -> (&str, IdState) {
+        match self {
+            UnitRequests::Stored { text, ids } => (ids[i].id.of(text), ids[i].state),
+            UnitRequests::Read(read) => (read[i].0.as_str(), read[i].1),
+        }
+    }
+
+    /// Each request id with what the index knows of it, by id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, IdState)> + '_ {
+        (0..self.len()).map(|i| self.at(i))
+    }
+
+    /// The request ids, sorted.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().map(|(id, _)| id)
+    }
+
+    fn get(&self, id: &str) -> Option<IdState> {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = (low + high) / 2;
+            let (at, state) = self.at(mid);
+            match at.cmp(id) {
+                Ordering::Less => low = mid + 1,
+                Ordering::Greater => high = mid,
+                Ordering::Equal => return Some(state),
+            }
+        }
+        None
+    }
+
+    /// The same requests in the same states.
+    fn same_as(&self, other: &UnitRequests<'_>) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
     }
 }
 
@@ -136,7 +168,7 @@ pub(crate) type CheckAnswer = fn(
 ) -> Result<bool, ToolError>;
 
 /// The joined units holding requests, each with them.
-pub(crate) type IndexedUnits<'a> = Vec<(&'a RelatedUnit, Cow<'a, UnitRequests>)>;
+pub(crate) type IndexedUnits<'a> = Vec<(&'a RelatedUnit, UnitRequests<'a>)>;
 
 /// A request key of a unit's data that is malformed or was skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,61 +185,138 @@ pub(crate) fn classify_bag(
     data: &DataBag,
     classify: Classify,
     mut problems: Option<&mut Vec<(String, String)>>,
-) -> UnitRequests {
-    let mut requests = UnitRequests::new();
+) -> Vec<(String, IdState)> {
+    let mut requests = Vec::new();
     for (key, raw) in data {
         let Some(kind) = classify(key, raw) else {
             continue;
         };
-        match kind {
-            Classified::Valid(id) => {
-                requests.insert(
-                    id.to_string(),
-                    IdState {
-                        valid: true,
-                        answered: None,
-                    },
-                );
-            }
+        let (id, valid) = match kind {
+            Classified::Valid(id) => (id, true),
             Classified::Malformed(id, reason) => {
-                requests.insert(
-                    id.to_string(),
-                    IdState {
-                        valid: false,
-                        answered: None,
-                    },
-                );
                 if let Some(p) = problems.as_deref_mut() {
                     p.push((key.clone(), reason));
                 }
+                (id, false)
             }
             Classified::Ignored(reason) => {
                 if let Some(p) = problems.as_deref_mut() {
                     p.push((key.clone(), reason));
                 }
+                continue;
             }
-        }
+        };
+        let state = IdState {
+            valid,
+            answered: None,
+        };
+        requests.push((id.to_string(), state));
     }
+    // Keys are unique, and so the ids they carry.
+    requests.sort_by(|a, b| a.0.cmp(&b.0));
     requests
 }
 
-/// The index: relation id → unit → its requests (units holding none are
-/// left out), as sorted vectors: read whole in the hooks that need it,
-/// looked up by binary search.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub(crate) struct RequestIndex(LiteMap<String, LiteMap<String, UnitRequests>>);
+/// A range of the stored row's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// Where `part`, a slice of `text`, lies in it.
+    fn within(text: &str, part: &str) -> Option<Span> {
+        let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = start.checked_add(part.len())?;
+        (end <= text.len()).then_some(())?;
+        Some(Span {
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(end).ok()?,
+        })
+    }
+
+    fn of(self, text: &str) -> &str {
+        &text[self.start as usize..self.end as usize]
+    }
+}
+
+/// One request of the stored index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredId {
+    id: Span,
+    state: IdState,
+}
+
+/// One unit of the stored index: its names and its requests' place.
+#[derive(Debug, Clone)]
+struct StoredUnit {
+    relation: Span,
+    unit: Span,
+    ids: Range<u32>,
+}
+
+/// One entry of the row: relation id, unit, request id, state bits.
+type Entry<'a> = (&'a str, &'a str, &'a str, u8);
+
+/// The index as the row holds it: the row's text, and positions in it.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestIndex {
+    text: String,
+    units: Vec<StoredUnit>,
+    ids: Vec<StoredId>,
+    /// Where the next unit looked up is likely to be.
+    next: Cell<u32>,
+    /// The units' places, sorted by relation id and name (when needed).
+    by_name: OnceCell<Vec<u32>>,
+}
 
 impl RequestIndex {
-    /// Read the row's JSON text; `None` for anything but the expected
-    /// shape (then the index is built again from the units' data).
-    pub(crate) fn from_text(text: &str) -> Option<RequestIndex> {
-        serde_json::from_str(text).ok()
+    /// Read the row's text; `None` for anything but the expected shape,
+    /// with each unit's entries together and its request ids in order,
+    /// each once (then the index is built again from the units' data).
+    pub(crate) fn from_text(text: String) -> Option<RequestIndex> {
+        let entries: Vec<Entry<'_>> = serde_json::from_str(&text).ok()?;
+        let mut units: Vec<StoredUnit> = Vec::new();
+        let mut ids = Vec::with_capacity(entries.len());
+        let mut last: Option<Entry<'_>> = None;
+        for entry in &entries {
+            let (relation, unit, id, bits) = *entry;
+            let state = IdState::from_bits(bits)?;
+            let same_unit = match last {
+                Some((r, u, last_id, _)) if r == relation && u == unit => {
+                    (last_id < id).then_some(true)?
+                }
+                _ => false,
+            };
+            let at = u32::try_from(ids.len()).ok()?;
+            ids.push(StoredId {
+                id: Span::within(&text, id)?,
+                state,
+            });
+            match units.last_mut() {
+                Some(current) if same_unit => current.ids.end = at + 1,
+                _ => units.push(StoredUnit {
+                    relation: Span::within(&text, relation)?,
+                    unit: Span::within(&text, unit)?,
+                    ids: at..at + 1,
+                }),
+            }
+            last = Some(*entry);
+        }
+        drop(entries);
+        Some(RequestIndex {
+            text,
+            units,
+            ids,
+            next: Cell::new(0),
+            by_name: OnceCell::new(),
+        })
     }
 
     /// A joined unit's requests as indexed: looked up by name the first
     /// time in a hook, then by the position the unit keeps.
-    fn entry_of(&self, unit: &RelatedUnit) -> Option<&UnitRequests> {
+    fn entry_of(&self, unit: &RelatedUnit) -> Option<UnitRequests<'_>> {
         let position = match unit.index_position() {
             Some(known) => known,
             None => {
@@ -216,39 +325,50 @@ impl RequestIndex {
                 found
             }
         };
-        let (relation, at) = position?;
-        let (_, units) = self.0.get_indexed(relation as usize)?;
-        units.get_indexed(at as usize).map(|(_, requests)| requests)
+        let stored = self.units.get(position? as usize)?;
+        let ids = self
+            .ids
+            .get(stored.ids.start as usize..stored.ids.end as usize)?;
+        Some(UnitRequests::Stored {
+            text: &self.text,
+            ids,
+        })
     }
 
-    /// Where a unit's entry is: its relation's and its own place.
-    fn position(&self, relation_id: &str, unit: &str) -> Option<(u32, u32)> {
-        let relation = self.0.find_index(relation_id).ok()?;
-        let (_, units) = self.0.get_indexed(relation)?;
-        let at = units.find_index(unit).ok()?;
-        Some((u32::try_from(relation).ok()?, u32::try_from(at).ok()?))
+    /// Where a unit's entry is among the index's units. Units are looked
+    /// up in the order the index lists them (the order of
+    /// [`all_joined_units`](EndpointBase::all_joined_units)), so the place
+    /// after the last one found is tried first; otherwise a binary search
+    /// of the units sorted by name (sorted on the first miss: a unit with
+    /// no entry, or another order).
+    fn position(&self, relation_id: &str, unit: &str) -> Option<u32> {
+        let text = self.text.as_str();
+        let names = |at: usize| {
+            let u = &self.units[at];
+            (u.relation.of(text), u.unit.of(text))
+        };
+        let next = self.next.get() as usize;
+        let at = if next < self.units.len() && names(next) == (relation_id, unit) {
+            next
+        } else {
+            let by_name = self.by_name.get_or_init(|| {
+                let mut order: Vec<u32> = (0..self.units.len() as u32).collect();
+                // Stable: of a unit listed twice (by hand), the first.
+                order.sort_by(|&a, &b| names(a as usize).cmp(&names(b as usize)));
+                order
+            });
+            let found = by_name.partition_point(|&at| names(at as usize) < (relation_id, unit));
+            let at = *by_name.get(found)? as usize;
+            (names(at) == (relation_id, unit)).then_some(at)?
+        };
+        let at = u32::try_from(at).ok()?;
+        self.next.set(at + 1);
+        Some(at)
     }
 
     /// The number of units the index holds, over every relation.
     fn unit_count(&self) -> usize {
-        self.0.values().map(LiteMap::len).sum()
-    }
-
-    fn set_unit(&mut self, relation_id: &str, unit: &str, requests: UnitRequests) {
-        if requests.is_empty() {
-            if let Some(units) = self.0.get_mut(relation_id) {
-                units.remove(unit);
-                if units.is_empty() {
-                    self.0.remove(relation_id);
-                }
-            }
-        } else if let Some(units) = self.0.get_mut(relation_id) {
-            units.insert(unit.to_string(), requests);
-        } else {
-            let mut units = LiteMap::new();
-            units.insert(unit.to_string(), requests);
-            self.0.insert(relation_id.to_string(), units);
-        }
+        self.units.len()
     }
 }
 
@@ -284,12 +404,7 @@ impl RequestIndexSlot {
     /// read as an index).
     fn stored(&self) -> Option<&RequestIndex> {
         self.parsed
-            .get_or_init(|| {
-                self.text
-                    .take()
-                    .as_deref()
-                    .and_then(RequestIndex::from_text)
-            })
+            .get_or_init(|| self.text.take().and_then(RequestIndex::from_text))
             .as_ref()
     }
 
@@ -306,14 +421,11 @@ fn entry_for<'a>(
     classify: Classify,
     unit: &RelatedUnit,
     problems: Option<&mut Vec<(String, String)>>,
-) -> Result<Cow<'a, UnitRequests>, ToolError> {
+) -> Result<UnitRequests<'a>, ToolError> {
     let stored = slot.stored();
     let indexed = stored.and_then(|stored| stored.entry_of(unit));
     if stored.is_some() && unit.is_from_snapshot() {
-        return Ok(match indexed {
-            Some(requests) => Cow::Borrowed(requests),
-            None => Cow::Owned(UnitRequests::new()),
-        });
+        return Ok(indexed.unwrap_or_else(UnitRequests::none));
     }
     let mut requests = classify_bag(unit.received_raw()?, classify, problems);
     // Whether a request was answered depends on this unit's data alone
@@ -326,23 +438,42 @@ fn entry_for<'a>(
             }
         }
     }
-    Ok(Cow::Owned(requests))
+    Ok(UnitRequests::Read(requests))
 }
 
 /// A unit's requests with whether this unit answered each, as the index
 /// stores them.
-fn entry_to_save(
-    slot: &RequestIndexSlot,
+fn entry_to_save<'a>(
+    slot: &'a RequestIndexSlot,
     classify: Classify,
     check: CheckAnswer,
     base: &EndpointBase,
     unit: &RelatedUnit,
-) -> Result<UnitRequests, ToolError> {
-    let mut requests = entry_for(slot, classify, unit, None)?.into_owned();
-    for (id, state) in requests.iter_mut() {
-        state.answered = Some(check(base, unit, id, *state, None)?);
+) -> Result<UnitRequests<'a>, ToolError> {
+    let requests = entry_for(slot, classify, unit, None)?;
+    let mut checked: Option<Vec<(String, IdState)>> = None;
+    for (i, (id, state)) in requests.iter().enumerate() {
+        let answered = Some(check(base, unit, id, state, None)?);
+        let is_read = matches!(requests, UnitRequests::Read(_));
+        if checked.is_none() && (is_read || state.answered != answered) {
+            // The entries before this one hold as they are.
+            checked = Some(
+                requests
+                    .iter()
+                    .take(i)
+                    .map(|(id, state)| (id.to_string(), state))
+                    .collect(),
+            );
+        }
+        if let Some(checked) = checked.as_mut() {
+            checked.push((id.to_string(), IdState { answered, ..state }));
+        }
     }
-    Ok(requests)
+    // A stored entry whose answers still hold is kept as it is, uncopied.
+    Ok(match checked {
+        Some(checked) => UnitRequests::Read(checked),
+        None => requests,
+    })
 }
 
 /// Whether the index to save is the stored one, when this hook answered
@@ -370,7 +501,7 @@ fn unchanged(
         }
         let now = entry_to_save(slot, classify, check, base, unit)?;
         let same = match was {
-            Some(was) => *was == now,
+            Some(was) => was.same_as(&now),
             None => now.is_empty(),
         };
         if !same {
@@ -413,15 +544,16 @@ impl EndpointBase {
         Ok(Some(found))
     }
 
-    /// The index to write at the end of the hook: `Ok(None)` when the row
-    /// needs no change (or the index is inactive), `Ok(Some(None))` when it
-    /// must be dropped (a unit's data was never loaded, so the index could
-    /// not say what it holds: the next hook builds it again).
-    /// `broken_relation`: the relation of a `-broken` hook, left out.
+    /// The row to write at the end of the hook (JSON text): `Ok(None)`
+    /// when it needs no change (or the index is inactive),
+    /// `Ok(Some(None))` when it must be dropped (a unit's data was never
+    /// loaded, so the index could not say what it holds: the next hook
+    /// builds it again). `broken_relation`: the relation of a `-broken`
+    /// hook, left out.
     pub(crate) fn request_index_to_save(
         &self,
         broken_relation: Option<&str>,
-    ) -> Result<Option<Option<RequestIndex>>, ToolError> {
+    ) -> Result<Option<Option<String>>, ToolError> {
         let slot = self.request_index();
         let Some(classify) = slot.classify() else {
             return Ok(None);
@@ -453,14 +585,126 @@ impl EndpointBase {
         {
             return Ok(None);
         }
-        let mut index = RequestIndex::default();
+        let mut entries: Vec<(&RelatedUnit, UnitRequests<'_>)> = Vec::with_capacity(units.len());
         for unit in units {
             let requests = entry_to_save(slot, classify, check, self, unit)?;
-            index.set_unit(unit.relation_id(), unit.unit_name(), requests);
+            if !requests.is_empty() {
+                entries.push((unit, requests));
+            }
         }
-        if slot.stored() == Some(&index) {
+        // Each relation lists its units in order: the relations in order
+        // (stable, and cheap when they are), the entries are in the order
+        // of `all_joined_units`, the order lookups go in.
+        entries.sort_by(|(a, _), (b, _)| {
+            let (a, b) = (a.relation_id(), b.relation_id());
+            if a == b {
+                Ordering::Equal
+            } else {
+                relation_order(a, b)
+            }
+        });
+        let flat: Vec<Entry<'_>> = entries
+            .iter()
+            .flat_map(|(unit, requests)| {
+                requests
+                    .iter()
+                    .map(|(id, state)| (unit.relation_id(), unit.unit_name(), id, state.to_bits()))
+            })
+            .collect();
+        // Names and numbers only: this cannot fail, and if it did, the
+        // next hook would build the index again.
+        let Ok(text) = serde_json::to_string(&flat) else {
+            return Ok(Some(None));
+        };
+        if slot.stored().is_some_and(|stored| stored.text == text) {
             return Ok(None);
         }
-        Ok(Some(Some(index)))
+        Ok(Some(Some(text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID_A: &str = "00534641-c568-42b1-bbfc-d02b545036c5";
+    const ID_B: &str = "7d5c3f1e-0000-4000-8000-000000000001";
+
+    fn row(entries: &[Entry<'_>]) -> String {
+        serde_json::to_string(entries).unwrap()
+    }
+
+    #[test]
+    fn a_row_reads_into_units_with_their_requests_in_place() {
+        let text = row(&[
+            ("scrape:1", "t/2", ID_A, 1),
+            ("scrape:1", "t/2", ID_B, 3),
+            ("scrape:1", "t/10", ID_A, 0),
+            ("scrape:7", "t/1", ID_B, 2),
+        ]);
+        let index = RequestIndex::from_text(text).unwrap();
+        assert_eq!(index.unit_count(), 3);
+        // In the index's order, out of it, and a unit it does not hold.
+        assert_eq!(index.position("scrape:1", "t/2"), Some(0));
+        assert_eq!(index.position("scrape:1", "t/10"), Some(1));
+        assert_eq!(index.position("scrape:7", "t/1"), Some(2));
+        assert_eq!(index.position("scrape:1", "t/10"), Some(1));
+        assert_eq!(index.position("scrape:7", "t/2"), None);
+        assert_eq!(index.position("scrape:1", "t/2"), Some(0));
+        assert_eq!(index.position("scrape:1", "t/3"), None);
+        let stored = &index.units[0];
+        let requests = UnitRequests::Stored {
+            text: &index.text,
+            ids: &index.ids[stored.ids.start as usize..stored.ids.end as usize],
+        };
+        let got: Vec<(&str, IdState)> = requests.iter().collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, ID_A);
+        assert_eq!(
+            got[0].1,
+            IdState {
+                valid: true,
+                answered: Some(false)
+            }
+        );
+        assert_eq!(
+            got[1].1,
+            IdState {
+                valid: true,
+                answered: Some(true)
+            }
+        );
+        assert_eq!(requests.get(ID_B).map(|s| s.answered), Some(Some(true)));
+        assert_eq!(requests.get("nope"), None);
+    }
+
+    #[test]
+    fn rows_of_other_shapes_or_out_of_order_do_not_read() {
+        for bad in [
+            // The nested shape of earlier versions.
+            format!(r#"{{"scrape:1": {{"t/0": {{"{ID_A}": [true, true]}}}}}}"#),
+            // A unit's ids out of order, an id twice, a bad state.
+            row(&[("scrape:1", "t/1", ID_B, 1), ("scrape:1", "t/1", ID_A, 1)]),
+            row(&[("scrape:1", "t/1", ID_A, 1), ("scrape:1", "t/1", ID_A, 1)]),
+            row(&[("scrape:1", "t/1", ID_A, 4)]),
+            // A name written with an escape cannot be pointed at.
+            format!(r#"[["scrape:1", "t\/1", "{ID_A}", 1]]"#),
+            "nonsense".to_string(),
+        ] {
+            assert!(RequestIndex::from_text(bad.clone()).is_none(), "{bad}");
+        }
+        assert!(RequestIndex::from_text("[]".to_string()).is_some());
+    }
+
+    #[test]
+    fn state_bits_round_trip() {
+        for bits in 0..=3 {
+            assert_eq!(IdState::from_bits(bits).unwrap().to_bits(), bits);
+        }
+        let unchecked = IdState {
+            valid: true,
+            answered: None,
+        };
+        assert_eq!(unchecked.to_bits(), 1);
     }
 }

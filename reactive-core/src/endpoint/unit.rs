@@ -33,7 +33,7 @@ pub struct RelatedUnit {
     /// and does not change during it; a hook looks each unit up in it
     /// several times (the request flags, the lookups by id, the index
     /// check at the end).
-    index_position: Cell<Option<Option<(u32, u32)>>>,
+    index_position: Cell<Option<Option<u32>>>,
     tools: ToolsHandle,
 }
 
@@ -169,12 +169,12 @@ impl RelatedUnit {
 
     /// Where the request index holds this unit's entry, if it was looked
     /// up in this hook.
-    pub(crate) fn index_position(&self) -> Option<Option<(u32, u32)>> {
+    pub(crate) fn index_position(&self) -> Option<Option<u32>> {
         self.index_position.get()
     }
 
     /// Remember where the request index holds this unit's entry.
-    pub(crate) fn set_index_position(&self, position: Option<(u32, u32)>) {
+    pub(crate) fn set_index_position(&self, position: Option<u32>) {
         self.index_position.set(Some(position));
     }
 

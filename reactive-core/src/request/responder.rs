@@ -121,7 +121,7 @@ pub trait ResponderEndpoint: Endpoint {
         let mut units = Vec::new();
         for (unit, requests) in &indexed {
             for (id, state) in requests.iter() {
-                if state.valid && !is_answered::<Self::Request>(base, unit, id, *state, None)? {
+                if state.valid && !is_answered::<Self::Request>(base, unit, id, state, None)? {
                     units.push(*unit);
                     break;
                 }
@@ -203,7 +203,7 @@ pub trait ResponderEndpoint: Endpoint {
             Some(indexed) => {
                 let units = indexed
                     .iter()
-                    .filter(|(_, requests)| requests.keys().any(|id| request_ids.contains(id)))
+                    .filter(|(_, requests)| requests.ids().any(|id| request_ids.contains(id)))
                     .map(|(unit, _)| *unit);
                 received_requests_from(base, units, &mut Vec::new())?
             }
@@ -224,13 +224,13 @@ pub trait ResponderEndpoint: Endpoint {
             Some(indexed) => {
                 // Gathered, then built in one go from the sorted list (a
                 // thousand inserts into the tree cost twice as much).
-                let mut all: Vec<&String> = indexed
+                let mut all: Vec<&str> = indexed
                     .iter()
-                    .flat_map(|(_, requests)| requests.keys())
+                    .flat_map(|(_, requests)| requests.ids())
                     .collect();
                 all.sort_unstable();
                 all.dedup();
-                ids = all.into_iter().cloned().collect();
+                ids = all.into_iter().map(str::to_string).collect();
             }
             None => {
                 for unit in base.all_joined_units().iter() {
@@ -287,7 +287,7 @@ pub trait ResponderEndpoint: Endpoint {
             Some(indexed) => {
                 let units = indexed
                     .iter()
-                    .filter(|(_, requests)| requests.values().any(|state| !state.valid))
+                    .filter(|(_, requests)| requests.iter().any(|(_, state)| !state.valid))
                     .map(|(unit, _)| *unit);
                 received_malformed_from::<Self::Request>(base, units)
             }
@@ -437,7 +437,7 @@ where
     let mut unknown = 0;
     let mut relations = BTreeSet::new();
     for (unit, requests) in &indexed {
-        for _ in requests.values().filter(|s| s.answered.is_none()) {
+        for _ in requests.iter().filter(|(_, s)| s.answered.is_none()) {
             unknown += 1;
             relations.insert(unit.relation_id());
         }
@@ -453,7 +453,7 @@ where
     let mut new_requests = false;
     for (unit, requests) in &indexed {
         for (id, state) in requests.iter() {
-            if !is_answered::<R>(base, unit, id, *state, Some(&mut warnings))? {
+            if !is_answered::<R>(base, unit, id, state, Some(&mut warnings))? {
                 new_requests = true;
             }
         }

@@ -356,13 +356,9 @@ pub(crate) fn finish_endpoints(ctx: &mut Context) -> Result<(), ToolError> {
             }
             // The request index describes the rows just saved.
             match index {
-                Some(Some(index)) => {
-                    let key = request_index_key(&name);
-                    if ctx.unit_state().set_serialized(&key, &index).is_err() {
-                        // Built again from the units' data next time.
-                        ctx.unit_state().unset(&key);
-                    }
-                }
+                Some(Some(text)) => ctx
+                    .unit_state()
+                    .set_json_text(&request_index_key(&name), text),
                 Some(None) => ctx.unit_state().unset(&request_index_key(&name)),
                 None => {}
             }

@@ -427,6 +427,13 @@ impl UnitState {
         Ok(())
     }
 
+    /// Set `key` to `text`, JSON text the caller wrote (with serde_json):
+    /// pending, like [`set`](Self::set), and written as it is.
+    pub(crate) fn set_json_text(&mut self, key: &str, text: String) {
+        self.pending
+            .insert(key.to_owned(), Some(Pending::Text(text)));
+    }
+
     /// Delete `key` (a pending change, like [`set`](Self::set)). Deleting a
     /// key that does not exist is not an error.
     pub fn unset(&mut self, key: &str) {
