@@ -417,7 +417,9 @@ fn measure(n: usize, runs: usize, builds: &Builds, tool: &Path) -> Result<Sample
                 queue(d, hook("update-status"))
             })?;
 
-            let target = format!("scrape-target/{}", (run * 7 + 3) % n);
+            // Units n - run .. n left in the earlier runs: pick among the
+            // others.
+            let target = format!("scrape-target/{}", (run * 7 + 3) % (n - run));
             let changed = |d: &mut Deployment| {
                 change_job(d, &target, 9300 + run as u64)?;
                 queue(d, relation_hook("changed", &rid, &target))
