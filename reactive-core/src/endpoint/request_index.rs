@@ -451,10 +451,10 @@ fn entry_to_save<'a>(
     unit: &RelatedUnit,
 ) -> Result<UnitRequests<'a>, ToolError> {
     let requests = entry_for(slot, classify, unit, None)?;
+    let is_read = matches!(requests, UnitRequests::Read(_));
     let mut checked: Option<Vec<(String, IdState)>> = None;
     for (i, (id, state)) in requests.iter().enumerate() {
         let answered = Some(check(base, unit, id, state, None)?);
-        let is_read = matches!(requests, UnitRequests::Read(_));
         if checked.is_none() && (is_read || state.answered != answered) {
             // The entries before this one hold as they are.
             checked = Some(
