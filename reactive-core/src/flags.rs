@@ -59,6 +59,21 @@ impl FlagStore {
         self.set.keys().cloned().collect()
     }
 
+    /// The set flags that start with `prefix`, sorted (a range of the
+    /// store: the other flags are not looked at).
+    pub(crate) fn names_with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = &'a str> {
+        self.set
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(name, _)| name.as_str())
+            .take_while(move |name| name.starts_with(prefix))
+    }
+
     /// The flags touched since the last call, each with its current value
     /// (`None` when cleared); forgets them.
     pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {
@@ -69,5 +84,29 @@ impl FlagStore {
                 (flag, value)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_a_prefix_are_the_range_that_starts_with_it() {
+        let store = FlagStore::from_flags(
+            [
+                "config",
+                "config.changed",
+                "config.set.port",
+                "configured",
+                "db.ready",
+                "b",
+            ]
+            .map(|f| (f.to_string(), Value::Null)),
+        );
+        let got: Vec<&str> = store.names_with_prefix("config.").collect();
+        assert_eq!(got, ["config.changed", "config.set.port"]);
+        assert_eq!(store.names_with_prefix("zz").count(), 0);
+        assert_eq!(store.names_with_prefix("").count(), 6);
     }
 }

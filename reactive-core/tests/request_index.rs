@@ -160,14 +160,30 @@ fn on_install(ctx: &mut Context) {
     ctx.set_flag("prom.installed");
 }
 
+/// The index row's entries, each `[relation, unit, request id, state]`
+/// (the row is one JSON string: entries separated by `;`, their fields by
+/// spaces).
+fn index_entries(row: &serde_json::Value) -> Vec<Vec<String>> {
+    let text = row.as_str().expect("the index row is a string");
+    text.split(';')
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| entry.split(' ').map(str::to_string).collect())
+        .collect()
+}
+
+/// The index row holding `entries`.
+fn index_row(entries: &[Vec<String>]) -> serde_json::Value {
+    let entries: Vec<String> = entries.iter().map(|e| e.join(" ")).collect();
+    json!(entries.join(";"))
+}
+
 /// The units the index row lists on relation `rid`, in its order, each
-/// once (the row is `[[relation, unit, request id, state], ...]`).
+/// once.
 fn indexed_units(row: &serde_json::Value, rid: &str) -> Vec<String> {
     let mut units: Vec<String> = Vec::new();
-    for entry in row.as_array().expect("the index row is a list") {
-        let unit = entry[1].as_str().unwrap().to_string();
-        if entry[0] == rid && units.last() != Some(&unit) {
-            units.push(unit);
+    for entry in index_entries(row) {
+        if entry[0] == rid && units.last() != Some(&entry[1]) {
+            units.push(entry[1].clone());
         }
     }
     units
@@ -175,10 +191,10 @@ fn indexed_units(row: &serde_json::Value, rid: &str) -> Vec<String> {
 
 /// The state the index row gives a request (1: valid, +2: answered).
 fn indexed_state(row: &serde_json::Value, rid: &str, unit: &str, id: &str) -> Option<u64> {
-    row.as_array()?
-        .iter()
+    index_entries(row)
+        .into_iter()
         .find(|e| e[0] == rid && e[1] == unit && e[2] == id)
-        .and_then(|e| e[3].as_u64())
+        .and_then(|e| e[3].parse().ok())
 }
 
 const METADATA: &str = "name: prom\nrequires:\n  scrape:\n    interface: index-jobs\n";
@@ -351,11 +367,9 @@ fn the_index_row_is_written_only_when_what_it_says_changes() {
     h.fire_relation("changed", &rid, Some("target/1")).unwrap();
     let two = row(&mut h);
     let parsed: serde_json::Value = serde_json::from_str(&two).unwrap();
-    let of_target_1 = parsed
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e[0] == rid.as_str() && e[1] == "target/1");
+    let of_target_1 = index_entries(&parsed)
+        .into_iter()
+        .filter(|e| e[0] == rid && e[1] == "target/1");
     assert_eq!(of_target_1.count(), 2, "{two}");
 
     // A unit that departs leaves it.
@@ -369,12 +383,10 @@ fn the_index_row_is_written_only_when_what_it_says_changes() {
     // An entry for a unit no longer listed (a row written by hand) goes at
     // the next hook that reads a unit, though that unit's requests did not
     // change.
-    let mut tampered: serde_json::Value = serde_json::from_str(&row(&mut h)).unwrap();
-    tampered
-        .as_array_mut()
-        .unwrap()
-        .push(json!([rid, "target/9", id(9), 3]));
-    h.unit_state().set(&request_index_key("scrape"), tampered);
+    let mut tampered = index_entries(&serde_json::from_str(&row(&mut h)).unwrap());
+    tampered.push(vec![rid.clone(), "target/9".into(), id(9), "3".into()]);
+    h.unit_state()
+        .set(&request_index_key("scrape"), index_row(&tampered));
     h.unit_state().commit().unwrap();
     set_data(&mut h, &rid, "target/3", &[request(3, 9303)]);
     h.fire_relation("changed", &rid, Some("target/3")).unwrap();
@@ -427,13 +439,13 @@ fn upgrade_charm_classifies_every_unit_again() {
         Some(2),
         "{row}"
     );
-    let mut edited = row.clone();
-    for entry in edited.as_array_mut().unwrap() {
-        if entry[2] == bad.as_str() {
-            entry[3] = json!(3);
+    let mut edited = index_entries(&row);
+    for entry in &mut edited {
+        if entry[2] == bad {
+            entry[3] = "3".into();
         }
     }
-    h.unit_state().set(&key, edited);
+    h.unit_state().set(&key, index_row(&edited));
     h.unit_state().commit().unwrap();
     h.fire("update-status").unwrap();
     assert!(

@@ -9,15 +9,21 @@
 //! and whether each reads as the endpoint's request type, so that only the
 //! units holding the requests asked for are read and decoded.
 //!
-//! It is one row per endpoint,
-//! `reactive.endpoints.requests.<endpoint>` =
-//! `[["<relation id>", "<unit>", "<request id>", <state>], ...]`, one
-//! entry per request of each unit (units holding none are left out),
+//! It is one row per endpoint, `reactive.endpoints.requests.<endpoint>`,
+//! whose value is one JSON string of entries separated by `;`, each
+//! `<relation id> <unit> <request id> <state>` (separated by spaces):
+//! one entry per request of each unit (units holding none are left out),
 //! ordered by relation, unit (as units are listed) and request id, where
 //! `<state>` is 1 for a request that reads as the request type, plus 2 if
-//! this unit answered it. Flat, so that reading it makes no copy of its
-//! names: a hook that reads a thousand units' entries reads one list of
-//! positions in the row's text. It is written at the end of a hook in the
+//! this unit answered it. For example
+//! `"db:3 app/0 00534641-c568-42b1-bbfc-d02b545036c5 3;db:3 app/1 …"`.
+//! Relation ids, unit names and canonical request ids never hold a space,
+//! a `;`, a quote or a backslash, so the string needs no escape: reading
+//! it splits the row's text in place, with no copy of its names and no
+//! JSON decoding, and a hook that reads a thousand units' entries reads
+//! one list of positions in it. (An index whose names would need one is
+//! not written: the next hook classifies every unit again.) It is written
+//! at the end of a hook in the
 //! same transaction as the snapshot rows it describes, so the two always
 //! agree:
 //!
@@ -257,7 +263,76 @@ struct StoredUnit {
 }
 
 /// One entry of the row: relation id, unit, request id, state bits.
+#[cfg(test)]
 type Entry<'a> = (&'a str, &'a str, &'a str, u8);
+
+/// What separates the row's entries, and an entry's fields.
+const ENTRY_SEPARATOR: u8 = b';';
+const FIELD_SEPARATOR: u8 = b' ';
+
+/// About the length of one entry (for a first guess of the number of
+/// entries in a row).
+const ENTRY_LEN_GUESS: usize = 64;
+
+/// The entries of a row's text: the inside of a JSON string that holds no
+/// quote and no escape (`None` for any other text).
+fn entries_of(text: &str) -> Option<&str> {
+    let body = text.strip_prefix('"')?.strip_suffix('"')?;
+    memchr::memchr2(b'"', b'\\', body.as_bytes())
+        .is_none()
+        .then_some(body)
+}
+
+/// Whether a name can stand in the row as it is: not empty, and no
+/// separator, quote, backslash or control character.
+fn fits_row(name: &str) -> bool {
+    /// The bytes a name may hold, by value.
+    const FITS: [bool; 256] = {
+        let mut fits = [true; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            fits[b] = false;
+            b += 1;
+        }
+        fits[b'"' as usize] = false;
+        fits[b'\\' as usize] = false;
+        fits[FIELD_SEPARATOR as usize] = false;
+        fits[ENTRY_SEPARATOR as usize] = false;
+        fits
+    };
+    !name.is_empty() && name.bytes().all(|b| FITS[usize::from(b)])
+}
+
+/// The row's text for `entries` (`None` when a name cannot stand in it);
+/// `len_guess`: about how long it will be.
+fn row_text<R, U, I>(
+    entries: impl IntoIterator<Item = (R, U, I, u8)>,
+    len_guess: usize,
+) -> Option<String>
+where
+    R: AsRef<str>,
+    U: AsRef<str>,
+    I: AsRef<str>,
+{
+    let mut text = String::with_capacity(len_guess + 2);
+    text.push('"');
+    for (i, (relation, unit, id, bits)) in entries.into_iter().enumerate() {
+        let (relation, unit, id) = (relation.as_ref(), unit.as_ref(), id.as_ref());
+        if ![relation, unit, id].into_iter().all(fits_row) || bits > 3 {
+            return None;
+        }
+        if i > 0 {
+            text.push(char::from(ENTRY_SEPARATOR));
+        }
+        for field in [relation, unit, id] {
+            text.push_str(field);
+            text.push(char::from(FIELD_SEPARATOR));
+        }
+        text.push(char::from(b'0' + bits));
+    }
+    text.push('"');
+    Some(text)
+}
 
 /// The index as the row holds it: the row's text, and positions in it.
 #[derive(Debug, Clone)]
@@ -276,15 +351,33 @@ impl RequestIndex {
     /// with each unit's entries together and its request ids in order,
     /// each once (then the index is built again from the units' data).
     pub(crate) fn from_text(text: String) -> Option<RequestIndex> {
-        let entries: Vec<Entry<'_>> = serde_json::from_str(&text).ok()?;
+        let body = entries_of(&text)?;
         let mut units: Vec<StoredUnit> = Vec::new();
-        let mut ids = Vec::with_capacity(entries.len());
-        let mut last: Option<Entry<'_>> = None;
-        for entry in &entries {
-            let (relation, unit, id, bits) = *entry;
-            let state = IdState::from_bits(bits)?;
+        let mut ids = Vec::with_capacity(body.len() / ENTRY_LEN_GUESS + 1);
+        let mut last: Option<[&str; 3]> = None;
+        // One pass over the separators: an entry is three fields each
+        // ended by a space, then its state, ended by a `;` or the end.
+        let mut fields = [""; 4];
+        let (mut field, mut start) = (0, 0);
+        let ends = memchr::memchr2_iter(FIELD_SEPARATOR, ENTRY_SEPARATOR, body.as_bytes());
+        for end in ends.chain((!body.is_empty()).then_some(body.len())) {
+            let ends_entry = body.as_bytes().get(end) != Some(&FIELD_SEPARATOR);
+            if field > 3 || ends_entry != (field == 3) || end == start {
+                return None;
+            }
+            fields[field] = &body[start..end];
+            (field, start) = (field + 1, end + 1);
+            if !ends_entry {
+                continue;
+            }
+            field = 0;
+            let [relation, unit, id, bits] = fields;
+            let state = match bits.as_bytes() {
+                [digit @ b'0'..=b'3'] => IdState::from_bits(digit - b'0')?,
+                _ => return None,
+            };
             let same_unit = match last {
-                Some((r, u, last_id, _)) if r == relation && u == unit => {
+                Some([r, u, last_id]) if r == relation && u == unit => {
                     (last_id < id).then_some(true)?
                 }
                 _ => false,
@@ -302,9 +395,8 @@ impl RequestIndex {
                     ids: at..at + 1,
                 }),
             }
-            last = Some(*entry);
+            last = Some([relation, unit, id]);
         }
-        drop(entries);
         Some(RequestIndex {
             text,
             units,
@@ -603,17 +695,15 @@ impl EndpointBase {
                 relation_order(a, b)
             }
         });
-        let flat: Vec<Entry<'_>> = entries
-            .iter()
-            .flat_map(|(unit, requests)| {
-                requests
-                    .iter()
-                    .map(|(id, state)| (unit.relation_id(), unit.unit_name(), id, state.to_bits()))
-            })
-            .collect();
-        // Names and numbers only: this cannot fail, and if it did, the
-        // next hook would build the index again.
-        let Ok(text) = serde_json::to_string(&flat) else {
+        let flat = entries.iter().flat_map(|(unit, requests)| {
+            requests
+                .iter()
+                .map(|(id, state)| (unit.relation_id(), unit.unit_name(), id, state.to_bits()))
+        });
+        // A name that cannot stand in the row as it is (Juju gives none):
+        // no row, and the next hook classifies every unit again.
+        let len_guess = slot.stored().map_or(0, |stored| stored.text.len());
+        let Some(text) = row_text(flat, len_guess) else {
             return Ok(Some(None));
         };
         if slot.stored().is_some_and(|stored| stored.text == text) {
@@ -631,7 +721,7 @@ mod tests {
     const ID_B: &str = "7d5c3f1e-0000-4000-8000-000000000001";
 
     fn row(entries: &[Entry<'_>]) -> String {
-        serde_json::to_string(entries).unwrap()
+        row_text(entries.iter().copied(), 0).unwrap()
     }
 
     #[test]
@@ -681,19 +771,47 @@ mod tests {
     #[test]
     fn rows_of_other_shapes_or_out_of_order_do_not_read() {
         for bad in [
-            // The nested shape of earlier versions.
+            // The nested and the JSON-list shapes of earlier versions.
             format!(r#"{{"scrape:1": {{"t/0": {{"{ID_A}": [true, true]}}}}}}"#),
+            format!(r#"[["scrape:1", "t/1", "{ID_A}", 1]]"#),
             // A unit's ids out of order, an id twice, a bad state.
             row(&[("scrape:1", "t/1", ID_B, 1), ("scrape:1", "t/1", ID_A, 1)]),
             row(&[("scrape:1", "t/1", ID_A, 1), ("scrape:1", "t/1", ID_A, 1)]),
-            row(&[("scrape:1", "t/1", ID_A, 4)]),
-            // A name written with an escape cannot be pointed at.
-            format!(r#"[["scrape:1", "t\/1", "{ID_A}", 1]]"#),
+            format!(r#""scrape:1 t/1 {ID_A} 4""#),
+            format!(r#""scrape:1 t/1 {ID_A} 11""#),
+            // A field missing or one too many, an empty one, an empty entry.
+            format!(r#""scrape:1 t/1 {ID_A}""#),
+            format!(r#""scrape:1 t/1 {ID_A} 1 x""#),
+            format!(r#""scrape:1  {ID_A} 1""#),
+            format!(r#""scrape:1 t/1 {ID_A} 1;""#),
+            // An escape: the text cannot be pointed at.
+            format!(r#""scrape:1 t\/1 {ID_A} 1""#),
+            "\"unterminated".to_string(),
             "nonsense".to_string(),
         ] {
             assert!(RequestIndex::from_text(bad.clone()).is_none(), "{bad}");
         }
-        assert!(RequestIndex::from_text("[]".to_string()).is_some());
+        let empty = RequestIndex::from_text(r#""""#.to_string()).unwrap();
+        assert_eq!(empty.unit_count(), 0);
+    }
+
+    #[test]
+    fn a_row_is_one_json_string_and_names_that_need_escapes_make_none() {
+        let text = row(&[("scrape:1", "t/2", ID_A, 3), ("scrape:1", "t/10", ID_B, 0)]);
+        assert_eq!(
+            text,
+            format!(r#""scrape:1 t/2 {ID_A} 3;scrape:1 t/10 {ID_B} 0""#)
+        );
+        let decoded: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(decoded.len() + 2, text.len(), "no escape");
+        assert_eq!(
+            row_text(Vec::<Entry<'_>>::new(), 0).as_deref(),
+            Some(r#""""#)
+        );
+        for name in ["t 1", "t;1", "t\"1", "t\\1", "t\n1", ""] {
+            assert_eq!(row_text([("scrape:1", name, ID_A, 1)], 0), None, "{name:?}");
+        }
+        assert_eq!(row_text([("scrape:1", "t/1", ID_A, 4)], 0), None);
     }
 
     #[test]

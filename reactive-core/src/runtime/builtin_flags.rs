@@ -155,10 +155,13 @@ pub fn config_flags(
     if any_changed {
         flags.push("config.changed".to_string());
     }
+    // Only the `config.` range of the flags: a unit with a thousand
+    // relation flags does not copy them all.
     let stale: Vec<String> = ctx
-        .get_flags()
-        .into_iter()
-        .filter(|f| is_config_flag(f) && !flags.contains(f))
+        .flag_store()
+        .names_with_prefix("config.")
+        .filter(|f| is_config_flag(f) && !flags.iter().any(|g| g == f))
+        .map(str::to_string)
         .collect();
     for flag in &stale {
         ctx.clear_flag(flag);
