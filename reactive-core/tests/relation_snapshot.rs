@@ -491,6 +491,53 @@ fn a_row_put_in_for_a_unit_not_there_is_dropped_when_membership_is_next_listed()
 }
 
 #[test]
+fn a_departed_hook_counts_the_rows_rather_than_reading_their_keys() {
+    let (mut h, rid, _) = deployed(3, RelationDataMode::Snapshot);
+    // As many unit rows as the units that stay plus the departing one, but
+    // one is not a unit's of the relation and one unit has none.
+    let stray = unit_data_key(&rid, "target/99");
+    h.unit_state().set(&stray, json!({"port": "1"}));
+    h.unit_state().unset(&unit_data_key(&rid, "target/2"));
+    h.unit_state().commit().unwrap();
+    h.remove_remote_unit(&rid, "target/0").unwrap();
+    watch("target/2");
+    let record = fire_rel(&mut h, "departed", &rid, Some("target/0"));
+    // The departing unit's row went to the departed list and is dropped;
+    // the unit without a row is read when its data is needed.
+    let departed = h
+        .unit_state()
+        .get("reactive.endpoints.departed.scrape")
+        .unwrap()
+        .unwrap();
+    assert_eq!(departed[0]["unit_name"], json!("target/0"));
+    assert_eq!(departed[0]["data"]["port"], json!("9100"));
+    assert_eq!(
+        h.unit_state()
+            .get(&unit_data_key(&rid, "target/0"))
+            .unwrap(),
+        None
+    );
+    assert_eq!(last_seen().as_deref(), Some("9100"));
+    let read = |unit: &str| {
+        record
+            .calls
+            .iter()
+            .filter(|c| c.tool == "relation-get" && c.args.last().map(String::as_str) == Some(unit))
+            .count()
+    };
+    // Juju answers for the departing unit in its -departed hook.
+    assert_eq!(
+        (read("target/0"), read("target/1"), read("target/2")),
+        (1, 0, 1)
+    );
+    // The stray row stays until a hook reads the keys.
+    assert!(h.unit_state().get(&stray).unwrap().is_some());
+    h.add_remote_unit(&rid, "target/3").unwrap();
+    fire_rel(&mut h, "joined", &rid, Some("target/3"));
+    assert_eq!(h.unit_state().get(&stray).unwrap(), None);
+}
+
+#[test]
 fn request_flags_follow_responses_published_in_an_earlier_hook() {
     let (mut h, rid, _) = deployed(4, RelationDataMode::Snapshot);
     // The first hook answered every request; the next sees them answered.

@@ -80,6 +80,8 @@ struct Seen {
     changed: Vec<String>,
     by_id: Vec<String>,
     received_ids: BTreeSet<String>,
+    /// `received_request_id_set()`, as a sorted set.
+    received_set: BTreeSet<String>,
 }
 
 fn describe(r: &RequestRecord<JobRequest>) -> String {
@@ -148,6 +150,11 @@ impl Jobs {
                 .map(describe)
                 .collect(),
             received_ids: self.received_request_ids()?,
+            received_set: self
+                .received_request_id_set()?
+                .into_iter()
+                .map(|id| id.into_owned())
+                .collect(),
         };
         SEEN.with(|s| s.borrow_mut().push(seen));
         Ok(())
@@ -233,8 +240,11 @@ fn decoded_by<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (out, DECODED.with(Cell::get) - before)
 }
 
+/// The last hook's observations; the id set and the sorted ids agree.
 fn last_seen() -> Seen {
-    SEEN.with(|s| s.borrow().last().cloned().unwrap_or_default())
+    let seen = SEEN.with(|s| s.borrow().last().cloned().unwrap_or_default());
+    assert_eq!(seen.received_set, seen.received_ids, "in {}", seen.hook);
+    seen
 }
 
 /// A unit related to `n` target units, each with one request, answered.

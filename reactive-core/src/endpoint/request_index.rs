@@ -43,6 +43,7 @@
 //! - reading relation data fresh ([`RelationDataMode::Fresh`](super::RelationDataMode::Fresh))
 //!   drops the row, as it drops the snapshot.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::cmp::Ordering;
 use std::ops::Range;
@@ -140,6 +141,17 @@ impl<'a> UnitRequests<'a> {
     /// The request ids, sorted.
     pub(crate) fn ids(&self) -> impl Iterator<Item = &str> + '_ {
         self.iter().map(|(id, _)| id)
+    }
+
+    /// Put the request ids into `set`: borrowed from the stored index's
+    /// text, or moved out of the entry read in this hook.
+    pub(crate) fn move_ids_into(self, set: &mut std::collections::HashSet<Cow<'a, str>>) {
+        match self {
+            UnitRequests::Stored { text, ids } => {
+                set.extend(ids.iter().map(|stored| Cow::Borrowed(stored.id.of(text))));
+            }
+            UnitRequests::Read(read) => set.extend(read.into_iter().map(|(id, _)| Cow::Owned(id))),
+        }
     }
 
     fn get(&self, id: &str) -> Option<IdState> {

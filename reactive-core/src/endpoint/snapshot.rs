@@ -268,49 +268,62 @@ pub(crate) fn load(
     Ok(saved)
 }
 
-/// Find one relation's rows when its remote units come from the kept
-/// membership (see [`membership`](super::membership)). The hooks that
-/// changed the membership dropped the rows of the units that left, so
-/// when the relation holds as many unit rows as `units`, each unit has
-/// its row: SQLite counts them, and no key is read (with a thousand units,
-/// a thousand fewer keys copied out of the database per hook). Otherwise,
-/// as [`load`]. A row counted for a unit that is not there (put in by
-/// hand) leaves a unit without its row; its data is then read with
-/// `relation-get` when needed, like any row that cannot be read.
+/// Find one relation's rows when its remote units are known: from the
+/// kept membership (see [`membership`](super::membership)), or read with
+/// the tools in a `-departed` hook, whose departing unit (`departing`)
+/// keeps its row until the end of the hook. The hooks that changed the
+/// membership dropped the rows of the units that left, so when the
+/// relation holds as many unit rows as `units` (and the departing unit's,
+/// if it has one), each unit has its row: SQLite counts them, and no key
+/// is read (with a thousand units, a thousand fewer keys copied out of the
+/// database per hook). Otherwise, as [`load`]. A row counted for a unit
+/// that is not there (put in by hand) leaves a unit without its row; its
+/// data is then read with `relation-get` when needed, like any row that
+/// cannot be read.
 pub(crate) fn load_for_members(
     ctx: &mut Context,
     relation_id: &str,
     units: &[String],
+    departing: Option<&str>,
     reader: &mut ReaderSlot,
 ) -> Result<SavedRelation, StateError> {
     let prefix = relation_data_prefix(relation_id);
+    let unit_prefix_len = prefix.len() + "unit.".len();
+    let key_of = |unit: &str| {
+        // `unit_data_key` without the formatting machinery: a thousand
+        // of these per hook.
+        let mut key = String::with_capacity(unit_prefix_len + unit.len());
+        key.push_str(&prefix);
+        key.push_str("unit.");
+        key.push_str(unit);
+        key
+    };
+    let departing = match departing.filter(|unit| !units.iter().any(|u| u == unit)) {
+        Some(unit) if ctx.unit_state().get_raw(&key_of(unit))?.is_some() => Some(unit),
+        _ => None,
+    };
     let unit_rows = ctx.unit_state().count_range(&format!("{prefix}unit."))?;
-    if unit_rows != units.len() {
+    if unit_rows != units.len() + usize::from(departing.is_some()) {
         return load(ctx, relation_id, reader);
     }
     let app_keys = ctx.unit_state().get_range_keys(&format!("{prefix}app."))?;
     let mut saved = SavedRelation::default();
-    if units.is_empty() && app_keys.is_empty() {
+    if unit_rows == 0 && app_keys.is_empty() {
         return Ok(saved);
     }
     let rows = lazy_rows(ctx, &prefix, reader)?;
-    let unit_prefix_len = prefix.len() + "unit.".len();
+    // In the relation's order, the departing unit last (looked up out of
+    // turn, once).
     saved.units.rows = units
         .iter()
+        .map(String::as_str)
+        .chain(departing)
         .map(|unit| {
-            // `unit_data_key` without the formatting machinery: a thousand
-            // of these per hook.
-            let mut key = String::with_capacity(unit_prefix_len + unit.len());
-            key.push_str(&prefix);
-            key.push_str("unit.");
-            key.push_str(unit);
-            (
-                unit.clone(),
-                Some(RowRef {
-                    rows: rows.clone(),
-                    key,
-                }),
-            )
+            let row = RowRef {
+                rows: rows.clone(),
+                key: key_of(unit),
+            };
+            (unit.to_string(), Some(row))
         })
         .collect();
     for key in app_keys {

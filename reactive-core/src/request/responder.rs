@@ -1,7 +1,8 @@
 //! The responder side: an endpoint that reads the requests remote units
 //! sent and answers them.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -245,6 +246,42 @@ pub trait ResponderEndpoint: Endpoint {
             }
         }
         Ok(ids)
+    }
+
+    /// The same ids as [`received_request_ids`](Self::received_request_ids),
+    /// unordered, for looking ids up: borrowed from [the request
+    /// index](crate::endpoint::request_index) where it holds them (copied
+    /// only for the units read in this hook), and hashed rather than
+    /// sorted. A handler that checks which of a thousand jobs' requests
+    /// are still received does it several times faster with this set.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use std::collections::HashSet;
+    ///
+    /// // What a handler does with the set: keep the jobs still received.
+    /// fn still_received<'a>(jobs: &[&'a str], received: &HashSet<Cow<'_, str>>) -> Vec<&'a str> {
+    ///     jobs.iter().copied().filter(|id| received.contains(*id)).collect()
+    /// }
+    /// let received: HashSet<Cow<'_, str>> = [Cow::Borrowed("a"), Cow::Owned("b".to_string())].into();
+    /// assert_eq!(still_received(&["a", "c"], &received), ["a"]);
+    /// ```
+    fn received_request_id_set(&self) -> Result<HashSet<Cow<'_, str>>, RequestError> {
+        let base = self.base();
+        match base.indexed_requests(None)? {
+            Some(indexed) => {
+                let mut ids = HashSet::with_capacity(indexed.len());
+                for (_, requests) in indexed {
+                    requests.move_ids_into(&mut ids);
+                }
+                Ok(ids)
+            }
+            None => Ok(self
+                .received_request_ids()?
+                .into_iter()
+                .map(Cow::Owned)
+                .collect()),
+        }
     }
 
     /// Answer `request`: publish `response_<id>` in this unit's data on the

@@ -113,12 +113,15 @@ fn make_instance(
         // Shared by the relation's units.
         let shared_rid: std::sync::Arc<str> = std::sync::Arc::from(rid.as_str());
         let this_hook = hook_rid == Some(rid.as_str());
-        // The copy is never used with fresh reads.
-        let mut saved = if found.from_copy {
-            snapshot::load_for_members(ctx, rid, listed, &mut reader)?
-        } else {
-            snapshot::load(ctx, rid, &mut reader)?
-        };
+        // The copy is never used with fresh reads. Read with the tools,
+        // the units of a `-departed` hook's relation are those that stay.
+        let departing_here = departing.as_deref().filter(|_| this_hook);
+        let mut saved =
+            if found.from_copy || (departing_here.is_some() && mode != RelationDataMode::Fresh) {
+                snapshot::load_for_members(ctx, rid, listed, departing_here, &mut reader)?
+            } else {
+                snapshot::load(ctx, rid, &mut reader)?
+            };
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
             snapshot::forget(ctx, &saved);
             saved = Default::default();

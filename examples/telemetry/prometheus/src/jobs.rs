@@ -226,12 +226,16 @@ pub fn write(
     charm_dir: &Path,
 ) -> Result<usize, Error> {
     let file = charm_dir.join("prometheus.yml");
-    let received = ep.received_request_ids()?;
+    // Looked up once per job: a set borrowed from the endpoint's index.
+    let received = ep.received_request_id_set()?;
     let layout_text = ctx.unit_state().get_raw(LAYOUT_KEY)?;
     let (content, mut table, touched, had_layout) =
         match read_jobs(ctx, &file, layout_text.as_deref())? {
             Some((content, jobs)) => (content, jobs, read_touched(ctx)?, true),
-            None => (String::new(), Vec::new(), received.clone(), false),
+            None => {
+                let all = received.iter().map(|id| id.to_string()).collect();
+                (String::new(), Vec::new(), all, false)
+            }
         };
     // Jobs of requests no longer received, or touched, leave the table;
     // the touched ones come back below if they are accepted. What the
