@@ -201,10 +201,8 @@ pub(crate) fn members(
     // need to decode the old row.
     match serde_json::to_string(&kept) {
         Ok(text) if raw.as_deref() == Some(text.as_str()) => {}
-        Ok(_) => {
-            // Serializes as it just did.
-            let _ = ctx.unit_state().set_serialized(&key, &kept);
-        }
+        // Written as serde_json wrote it, not serialized again.
+        Ok(text) => ctx.unit_state().set_json_text(&key, text),
         // Cannot happen (string keys); read again next time if it did.
         Err(_) => ctx.unit_state().unset(&key),
     }
