@@ -331,6 +331,14 @@ fn until_its_changed_hook_a_remote_change_is_not_seen_unless_read_fresh() {
     assert_eq!(record.calls_of("relation-get"), 0);
 }
 
+/// The endpoint's list of departed units, as the unit state holds it.
+fn departed_list(h: &mut Harness) -> serde_json::Value {
+    h.unit_state()
+        .get("reactive.endpoints.departed.scrape")
+        .unwrap()
+        .expect("a departed list")
+}
+
 #[test]
 fn departed_drops_the_unit_and_broken_drops_the_relation() {
     let (mut h, rid, _) = deployed(3, RelationDataMode::Snapshot);
@@ -354,11 +362,7 @@ fn departed_drops_the_unit_and_broken_drops_the_relation() {
         ]
     );
     // Its last data went to all_departed_units.
-    let departed = h
-        .unit_state()
-        .get("reactive.endpoints.departed.scrape")
-        .unwrap()
-        .unwrap();
+    let departed = departed_list(&mut h);
     assert_eq!(departed[0]["unit_name"], json!("target/1"));
     assert_eq!(departed[0]["data"]["port"], json!("9100"));
     for unit in ["target/0", "target/2"] {
@@ -504,11 +508,7 @@ fn a_departed_hook_counts_the_rows_rather_than_reading_their_keys() {
     let record = fire_rel(&mut h, "departed", &rid, Some("target/0"));
     // The departing unit's row went to the departed list and is dropped;
     // the unit without a row is read when its data is needed.
-    let departed = h
-        .unit_state()
-        .get("reactive.endpoints.departed.scrape")
-        .unwrap()
-        .unwrap();
+    let departed = departed_list(&mut h);
     assert_eq!(departed[0]["unit_name"], json!("target/0"));
     assert_eq!(departed[0]["data"]["port"], json!("9100"));
     assert_eq!(
