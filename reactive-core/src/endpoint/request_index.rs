@@ -23,9 +23,8 @@
 //! JSON decoding, and a hook that reads a thousand units' entries reads
 //! one list of positions in it. (An index whose names would need one is
 //! not written: the next hook classifies every unit again.) It is written
-//! at the end of a hook in the
-//! same transaction as the snapshot rows it describes, so the two always
-//! agree:
+//! at the end of a hook in the same transaction as the snapshot rows it
+//! describes, so the two always agree:
 //!
 //! - a unit whose data comes from the snapshot has the index's entry (no
 //!   entry: no request);
