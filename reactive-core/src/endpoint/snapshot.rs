@@ -143,6 +143,26 @@ impl LazyRows {
         });
         rows.get(key).map(String::as_str)
     }
+
+    /// The key of remote unit `unit`'s row.
+    fn unit_key(&self, unit: &str) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + "unit.".len() + unit.len());
+        key.push_str(&self.prefix);
+        key.push_str("unit.");
+        key.push_str(unit);
+        key
+    }
+
+    /// Remote unit `unit`'s data as the snapshot holds it (`None` if its
+    /// row cannot be read, or is not an object of strings).
+    pub(crate) fn unit_bag(&self, unit: &str) -> Option<DataBag> {
+        self.get(&self.unit_key(unit)).and_then(decode_bag)
+    }
+}
+
+/// A snapshot row's text as a data bag.
+fn decode_bag(raw: &str) -> Option<DataBag> {
+    serde_json::from_str::<DataBag>(raw).ok()
 }
 
 /// One snapshot row: where it is and how to read it.
@@ -161,8 +181,7 @@ impl RowRef {
     /// The row as a data bag (`None` if it cannot be read, or is not an
     /// object of strings).
     pub(crate) fn bag(&self) -> Option<DataBag> {
-        self.text()
-            .and_then(|raw| serde_json::from_str::<DataBag>(raw).ok())
+        self.text().and_then(decode_bag)
     }
 }
 
@@ -170,59 +189,105 @@ impl RowRef {
 /// relations (`None` until the first relation with rows).
 pub(crate) type ReaderSlot = Option<Arc<LazyReader>>;
 
-/// The remote units' rows of one relation, each taken at most once:
-/// sorted by unit name (as the rows' keys come from SQLite), or, when made
-/// from the kept membership, in the order of the relation's units, which
-/// is the order they are taken in.
+/// The remote units' rows of one relation, each taken at most once.
+///
+/// No unit row is copied out of the database for this: a unit that has a
+/// row is given the relation's rows ([`LazyRows`]), in which it looks its
+/// own up by name when its data is first needed.
 #[derive(Debug, Default)]
 pub(crate) struct SavedUnits {
-    rows: Vec<(String, Option<RowRef>)>,
-    /// Whether `rows` is in the relation's order rather than by name.
-    in_relation_order: bool,
-    /// Where the next lookup starts, in the relation's order.
-    next: std::cell::Cell<usize>,
+    /// The relation's rows (`None`: no unit has one).
+    rows: Option<Arc<LazyRows>>,
+    order: UnitRows,
+}
+
+/// Which units have rows, and which rows are taken.
+#[derive(Debug)]
+enum UnitRows {
+    /// Found from the rows' keys: the units' names, sorted by name (as
+    /// SQLite gives the keys), each with whether its row is still there.
+    ByName(Vec<(String, bool)>),
+    /// Counted against the units the relation lists: every listed unit
+    /// has a row, taken by its place in the list (whether it is still
+    /// there, by place); and the departing unit of a `-departed` hook may
+    /// have one.
+    Listed {
+        there: Vec<bool>,
+        departing: Option<(String, bool)>,
+    },
+}
+
+impl Default for UnitRows {
+    fn default() -> Self {
+        UnitRows::ByName(Vec::new())
+    }
 }
 
 impl SavedUnits {
-    fn find(&self, unit: &str) -> Option<usize> {
-        if !self.in_relation_order {
-            return self
-                .rows
+    /// The row of unit `unit`, at place `at` in the relation's list, for
+    /// the unit to keep; `None` if it has none (or it was taken).
+    pub(crate) fn take(&mut self, at: usize, unit: &str) -> Option<Arc<LazyRows>> {
+        let slot = match &mut self.order {
+            UnitRows::ByName(names) => names
                 .binary_search_by(|(name, _)| name.as_str().cmp(unit))
-                .ok();
+                .ok()
+                .map(|i| &mut names[i].1),
+            UnitRows::Listed { there, .. } => there.get_mut(at),
+        };
+        if slot.is_some_and(|there| std::mem::replace(there, false)) {
+            self.rows.clone()
+        } else {
+            None
         }
-        // Taken in order: the unit is where the last lookup left off
-        // (else anywhere, for a lookup out of turn).
-        let start = self.next.get().min(self.rows.len());
-        let at = (start..self.rows.len())
-            .chain(0..start)
-            .find(|&at| self.rows[at].0 == unit)?;
-        self.next.set(at + 1);
-        Some(at)
     }
 
-    /// Unit `unit`'s row, unless taken.
-    pub(crate) fn get(&self, unit: &str) -> Option<&RowRef> {
-        self.rows[self.find(unit)?].1.as_ref()
+    /// The row of unit `unit` (a departing unit, looked up out of turn),
+    /// whether taken or not.
+    pub(crate) fn row_of(&self, unit: &str) -> Option<RowRef> {
+        let rows = self.rows.as_ref()?;
+        let has = match &self.order {
+            UnitRows::ByName(names) => names
+                .binary_search_by(|(name, _)| name.as_str().cmp(unit))
+                .is_ok(),
+            UnitRows::Listed { departing, .. } => {
+                departing.as_ref().is_some_and(|(name, _)| name == unit)
+            }
+        };
+        has.then(|| RowRef {
+            rows: rows.clone(),
+            key: rows.unit_key(unit),
+        })
     }
 
-    /// Take unit `unit`'s row.
-    pub(crate) fn take(&mut self, unit: &str) -> Option<RowRef> {
-        let at = self.find(unit)?;
-        self.rows[at].1.take()
-    }
-
-    /// The units whose rows were not taken.
+    /// The units whose rows were not taken. With rows counted against the
+    /// relation's list, the caller takes every listed unit's row: only the
+    /// departing unit's can be left.
     pub(crate) fn not_taken(&self) -> impl Iterator<Item = &str> {
-        self.rows
+        let (by_name, departing) = match &self.order {
+            UnitRows::ByName(names) => (names.as_slice(), None),
+            UnitRows::Listed { departing, .. } => (&[][..], departing.as_ref()),
+        };
+        by_name
             .iter()
-            .filter(|(_, row)| row.is_some())
+            .chain(departing)
+            .filter(|(_, there)| *there)
             .map(|(name, _)| name.as_str())
     }
 
-    /// Every row not taken.
-    fn rows(&self) -> impl Iterator<Item = &RowRef> {
-        self.rows.iter().filter_map(|(_, row)| row.as_ref())
+    /// The keys of every row, taken or not, for [`forget`]; `listed`: the
+    /// units of the relation, in its order.
+    fn keys<'a>(&'a self, listed: &'a [String]) -> impl Iterator<Item = String> + 'a {
+        let rows = self.rows.as_deref();
+        let names: Box<dyn Iterator<Item = &str> + 'a> = match &self.order {
+            UnitRows::ByName(names) => Box::new(names.iter().map(|(name, _)| name.as_str())),
+            UnitRows::Listed { departing, .. } => Box::new(
+                listed
+                    .iter()
+                    .map(String::as_str)
+                    .chain(departing.iter().map(|(name, _)| name.as_str())),
+            ),
+        };
+        names.filter_map(move |name| rows.map(|rows| rows.unit_key(name)))
     }
 }
 
@@ -251,20 +316,27 @@ pub(crate) fn load(
         return Ok(saved);
     }
     let rows = lazy_rows(ctx, &prefix, reader)?;
-    // Each key moves into its row: one allocation per unit, its name.
+    let mut names = Vec::new();
     for key in keys {
         let rest = &key[prefix.len()..];
         if let Some(unit) = rest.strip_prefix("unit.") {
-            let unit = unit.to_string();
-            let rows = rows.clone();
-            saved.units.rows.push((unit, Some(RowRef { rows, key })));
+            names.push((unit.to_string(), true));
         } else if rest.starts_with("app.") {
             saved.add_app(&rows, &prefix, key);
         } else {
             saved.strays.push(key);
         }
     }
-    saved.units.sort();
+    // Sorted by name, as lookups need (the keys come sorted from SQLite,
+    // which orders by bytes: only rows written by hand in another
+    // collation would not be).
+    if !names.is_sorted_by(|a, b| a.0 <= b.0) {
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    if !names.is_empty() {
+        saved.units.rows = Some(rows);
+    }
+    saved.units.order = UnitRows::ByName(names);
     Ok(saved)
 }
 
@@ -288,18 +360,15 @@ pub(crate) fn load_for_members(
     reader: &mut ReaderSlot,
 ) -> Result<SavedRelation, StateError> {
     let prefix = relation_data_prefix(relation_id);
-    let unit_prefix_len = prefix.len() + "unit.".len();
-    let key_of = |unit: &str| {
-        // `unit_data_key` without the formatting machinery: a thousand
-        // of these per hook.
-        let mut key = String::with_capacity(unit_prefix_len + unit.len());
-        key.push_str(&prefix);
-        key.push_str("unit.");
-        key.push_str(unit);
-        key
-    };
     let departing = match departing.filter(|unit| !units.iter().any(|u| u == unit)) {
-        Some(unit) if ctx.unit_state().get_raw(&key_of(unit))?.is_some() => Some(unit),
+        Some(unit)
+            if ctx
+                .unit_state()
+                .get_raw(&unit_data_key(relation_id, unit))?
+                .is_some() =>
+        {
+            Some(unit)
+        }
         _ => None,
     };
     let unit_rows = ctx.unit_state().count_range(&format!("{prefix}unit."))?;
@@ -312,24 +381,16 @@ pub(crate) fn load_for_members(
         return Ok(saved);
     }
     let rows = lazy_rows(ctx, &prefix, reader)?;
-    // In the relation's order, the departing unit last (looked up out of
-    // turn, once).
-    saved.units.rows = units
-        .iter()
-        .map(String::as_str)
-        .chain(departing)
-        .map(|unit| {
-            let row = RowRef {
-                rows: rows.clone(),
-                key: key_of(unit),
-            };
-            (unit.to_string(), Some(row))
-        })
-        .collect();
     for key in app_keys {
         saved.add_app(&rows, &prefix, key);
     }
-    saved.units.in_relation_order = true;
+    saved.units.order = UnitRows::Listed {
+        there: vec![true; units.len()],
+        departing: departing.map(|unit| (unit.to_string(), true)),
+    };
+    if unit_rows > 0 {
+        saved.units.rows = Some(rows);
+    }
     Ok(saved)
 }
 
@@ -384,24 +445,13 @@ impl SavedRelation {
     }
 }
 
-impl SavedUnits {
-    /// Sort the rows by unit name, as lookups need (the keys come sorted
-    /// from SQLite, which orders by bytes: only rows written by hand in
-    /// another collation would not be).
-    fn sort(&mut self) {
-        if !self.rows.is_sorted_by(|a, b| a.0 <= b.0) {
-            self.rows.sort_by(|a, b| a.0.cmp(&b.0));
-        }
+/// Drop a relation's rows (`listed`: its units, in its order).
+pub(crate) fn forget(ctx: &mut Context, saved: &SavedRelation, listed: &[String]) {
+    for key in saved.units.keys(listed) {
+        ctx.unit_state().unset(&key);
     }
-}
-
-/// Drop a relation's rows.
-pub(crate) fn forget(ctx: &mut Context, saved: &SavedRelation) {
-    let rows = saved
-        .units
-        .rows()
-        .chain(saved.app.iter().map(|(_, row)| row));
-    for key in rows.map(|row| &row.key).chain(&saved.strays) {
+    let others = saved.app.iter().map(|(_, row)| &row.key);
+    for key in others.chain(&saved.strays) {
         ctx.unit_state().unset(key);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::data::DataView;
 use super::key_list::Keyed;
-use super::snapshot::RowRef;
+use super::snapshot::LazyRows;
 use crate::names::app_of;
 use crate::tools::handle::ToolsHandle;
 use crate::tools::{DataBag, HookTools, ToolError};
@@ -23,8 +23,9 @@ pub struct RelatedUnit {
     relation_id: Arc<str>,
     unit_name: String,
     data: OnceCell<DataBag>,
-    /// The snapshot's row of the data, read and decoded on first use.
-    snapshot: Option<Box<RowRef>>,
+    /// The relation's snapshot rows, when they hold this unit's: its row
+    /// is looked up by name, read and decoded on first use.
+    snapshot: Option<Arc<LazyRows>>,
     /// Whether `data` was read with `relation-get` in this hook (and so
     /// goes into the snapshot at the end of it).
     read_by_tool: Cell<bool>,
@@ -50,10 +51,10 @@ impl Keyed for RelatedUnit {
 }
 
 impl RelatedUnit {
-    pub(crate) fn new(relation_id: Arc<str>, unit_name: &str, tools: ToolsHandle) -> Self {
+    pub(crate) fn new(relation_id: Arc<str>, unit_name: String, tools: ToolsHandle) -> Self {
         RelatedUnit {
             relation_id,
-            unit_name: unit_name.to_string(),
+            unit_name,
             data: OnceCell::new(),
             snapshot: None,
             read_by_tool: Cell::new(false),
@@ -65,12 +66,12 @@ impl RelatedUnit {
     /// A unit whose data the snapshot holds.
     pub(crate) fn from_snapshot(
         relation_id: Arc<str>,
-        unit_name: &str,
-        snapshot: RowRef,
+        unit_name: String,
+        snapshot: Arc<LazyRows>,
         tools: ToolsHandle,
     ) -> Self {
         let mut unit = RelatedUnit::new(relation_id, unit_name, tools);
-        unit.snapshot = Some(Box::new(snapshot));
+        unit.snapshot = Some(snapshot);
         unit
     }
 
@@ -128,7 +129,11 @@ impl RelatedUnit {
         }
         // A snapshot entry that is not a bag of strings (edited by hand,
         // say) is not trusted: the unit is read again.
-        if let Some(bag) = self.snapshot.as_deref().and_then(RowRef::bag) {
+        if let Some(bag) = self
+            .snapshot
+            .as_deref()
+            .and_then(|rows| rows.unit_bag(&self.unit_name))
+        {
             return Ok(self.data.get_or_init(|| bag));
         }
         let data = self

@@ -109,37 +109,42 @@ fn make_instance(
     let mut relations = Vec::with_capacity(found.members.len());
     let mut departing_row = None;
     let mut reader: snapshot::ReaderSlot = None;
-    for (rid, listed) in &found.members {
+    for (rid, listed) in found.members {
+        let rid = rid.as_str();
         // Shared by the relation's units.
-        let shared_rid: std::sync::Arc<str> = std::sync::Arc::from(rid.as_str());
-        let this_hook = hook_rid == Some(rid.as_str());
+        let shared_rid: std::sync::Arc<str> = std::sync::Arc::from(rid);
+        let this_hook = hook_rid == Some(rid);
         // The copy is never used with fresh reads. Read with the tools,
         // the units of a `-departed` hook's relation are those that stay.
         let departing_here = departing.as_deref().filter(|_| this_hook);
         let mut saved =
             if found.from_copy || (departing_here.is_some() && mode != RelationDataMode::Fresh) {
-                snapshot::load_for_members(ctx, rid, listed, departing_here, &mut reader)?
+                snapshot::load_for_members(ctx, rid, &listed, departing_here, &mut reader)?
             } else {
                 snapshot::load(ctx, rid, &mut reader)?
             };
         if mode == RelationDataMode::Fresh || (this_hook && broken_hook) {
-            snapshot::forget(ctx, &saved);
+            snapshot::forget(ctx, &saved, &listed);
             saved = Default::default();
         }
         if this_hook {
             if let Some(unit) = &departing {
-                departing_row = saved.units.get(unit).cloned();
+                departing_row = saved.units.row_of(unit);
             }
         }
+        // The names move into the units when the list is this hook's own
+        // (read from the kept copy); a list the tools' cache shares is
+        // copied.
+        let listed = std::sync::Arc::try_unwrap(listed).unwrap_or_else(|shared| (*shared).clone());
         let mut units = Vec::with_capacity(listed.len());
-        for unit in listed.iter() {
-            let row = saved.units.take(unit);
+        for (at, unit) in listed.into_iter().enumerate() {
+            let row = saved.units.take(at, &unit);
             let about_this_unit = this_hook && hook_unit == Some(unit.as_str());
             match row {
-                Some(row) if !about_this_unit => units.push(RelatedUnit::from_snapshot(
+                Some(rows) if !about_this_unit => units.push(RelatedUnit::from_snapshot(
                     shared_rid.clone(),
                     unit,
-                    row,
+                    rows,
                     tools.clone(),
                 )),
                 _ => {
