@@ -185,19 +185,25 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change with a damaged layout");
 
-    // A layout of a former shape (each job as `[request_id, job_name,
+    // A layout of a former shape (a JSON list, each job as `[job_name,
     // certs, len]`) reads as damaged too.
     let layout = h
         .unit_state()
         .get("prometheus.jobs.layout")
         .unwrap()
         .unwrap();
-    let mut former = layout.clone();
-    for job in former.as_array_mut().unwrap() {
-        let name = job[0].as_str().unwrap().to_string();
-        let id = name[name.len() - 36..].to_string();
-        job.as_array_mut().unwrap().insert(0, json!(id));
-    }
+    let former: Vec<serde_json::Value> = layout
+        .as_str()
+        .unwrap()
+        .split(';')
+        .map(|job| {
+            let fields: Vec<&str> = job.splitn(4, ' ').collect();
+            let len: usize = fields[0].parse().unwrap();
+            json!([fields[3], fields[1] == "1", len])
+        })
+        .collect();
+    assert_eq!(former.len(), 2, "{layout}");
+    let former = json!(former);
     h.unit_state().set("prometheus.jobs.layout", former);
     h.unit_state().commit().unwrap();
     send(&mut h, &mut sent, "target/0", request(0, 9550, None));

@@ -82,54 +82,100 @@ const ID_LEN: usize = 36;
 fn request_id_of(job_name: &str) -> Option<&str> {
     let at = job_name.len().checked_sub(ID_LEN)?;
     let (head, id) = (job_name.get(..at)?, job_name.get(at..)?);
-    let canonical = id.bytes().enumerate().all(|(i, b)| match i {
-        8 | 13 | 18 | 23 => b == b'-',
-        _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-    });
+    // Read once per job of a thousand: the dashes where they go, then
+    // every byte a dash or a lowercase hex digit.
+    let b = id.as_bytes();
+    let dashes = b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-';
+    let canonical = dashes
+        && b.iter().filter(|&&c| c == b'-').count() == 4
+        && b.iter()
+            .all(|&c| c == b'-' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
     (head.len() > 1 && head.ends_with('-') && canonical).then_some(id)
 }
 
-/// One job as the layout records it: serialized as the array
-/// `[job_name, certs, len]`, so that a thousand jobs take little room (the
-/// request id is the name's tail). A job name that does not end with a
-/// request id fails the read, and the layout counts as damaged.
+/// One job as the layout records it.
 #[derive(Debug)]
 struct Placed<'a> {
-    /// Borrowed from the layout row's text when it holds no escape.
+    /// Borrowed from the layout row's text.
     job_name: Cow<'a, str>,
     certs: bool,
     /// The length in bytes of its text as the file holds it (indented).
     len: usize,
 }
 
-impl Serialize for Placed<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.job_name, self.certs, self.len).serialize(s)
+/// The layout row's text: one JSON string holding each job as
+/// `<len> <certs> <name length> <name>` (`certs`: `0` or `1`; the name's
+/// length in bytes, so that a name may hold any character), the jobs
+/// separated by `;`. A thousand jobs read by splitting one string in
+/// place, each name borrowed from it.
+fn layout_text<'a>(jobs: impl Iterator<Item = Placed<'a>>) -> String {
+    let mut text = String::new();
+    let mut digits = itoa::Buffer::new();
+    for job in jobs {
+        if !text.is_empty() {
+            text.push(';');
+        }
+        let name = job.job_name.as_ref();
+        text.push_str(digits.format(job.len));
+        text.push_str(if job.certs { " 1 " } else { " 0 " });
+        text.push_str(digits.format(name.len()));
+        text.push(' ');
+        text.push_str(name);
     }
+    text
 }
 
-/// A layout entry as read, its name borrowed when it can be.
-#[derive(Deserialize)]
-struct PlacedRow<'a>(#[serde(borrow)] Cow<'a, str>, bool, usize);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Placed<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let PlacedRow(job_name, certs, len) = Deserialize::deserialize(d)?;
-        if request_id_of(&job_name).is_none() {
-            return Err(serde::de::Error::custom(
-                "a job name that does not end with a request id",
-            ));
-        }
-        Ok(Placed {
-            job_name,
+/// The jobs of a layout row's text, in file order; `None` when it does
+/// not read as [`layout_text`] writes it, or a job's name does not end
+/// with a request id (an earlier shape, or an edit by hand: the layout
+/// counts as damaged).
+fn parse_layout(text: &str) -> Option<Vec<Placed<'_>>> {
+    let mut jobs = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (len, after) = number_then_space(rest)?;
+        let (certs, after) = match after.as_bytes() {
+            [b'0', b' ', ..] => (false, &after[2..]),
+            [b'1', b' ', ..] => (true, &after[2..]),
+            _ => return None,
+        };
+        let (name_len, after) = number_then_space(after)?;
+        let name = after.get(..name_len)?;
+        request_id_of(name)?;
+        jobs.push(Placed {
+            job_name: Cow::Borrowed(name),
             certs,
             len,
-        })
+        });
+        rest = match &after[name_len..] {
+            "" => "",
+            more => more.strip_prefix(';').filter(|m| !m.is_empty())?,
+        };
+    }
+    Some(jobs)
+}
+
+/// The decimal number `text` starts with, and what follows the space
+/// after it.
+fn number_then_space(text: &str) -> Option<(usize, &str)> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 12 || text.as_bytes().get(digits) != Some(&b' ') {
+        return None;
+    }
+    Some((text[..digits].parse().ok()?, &text[digits + 1..]))
+}
+
+/// The layout row's JSON string, decoded: borrowed from the row when it
+/// holds no escape.
+fn decode_layout(raw: &str) -> Option<Cow<'_, str>> {
+    match serde_json::from_str::<&str>(raw) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
     }
 }
 
 /// The file as it was written: its length and CRC-32 (its jobs, in file
-/// order, are the layout row, a `Vec<Placed>`).
+/// order, are the layout row).
 #[derive(Debug, Serialize, Deserialize)]
 struct FileSum {
     len: usize,
@@ -172,7 +218,8 @@ impl Job<'_> {
 }
 
 /// `prometheus.yml` as read, with its jobs, when it matches the layout
-/// (`layout`: the layout row's text, which the jobs' names borrow from).
+/// (`layout`: the layout row's decoded text, which the jobs' names borrow
+/// from).
 fn read_jobs<'a>(
     ctx: &mut Context,
     file: &Path,
@@ -187,7 +234,7 @@ fn read_jobs<'a>(
     let Some(text) = layout else {
         return Ok(None);
     };
-    let Ok(layout) = serde_json::from_str::<Vec<Placed<'a>>>(text) else {
+    let Some(layout) = parse_layout(text) else {
         return Ok(None);
     };
     let Ok(content) = std::fs::read_to_string(file) else {
@@ -228,15 +275,16 @@ pub fn write(
     let file = charm_dir.join("prometheus.yml");
     // Looked up once per job: a set borrowed from the endpoint's index.
     let received = ep.received_request_id_set()?;
-    let layout_text = ctx.unit_state().get_raw(LAYOUT_KEY)?;
-    let (content, mut table, touched, had_layout) =
-        match read_jobs(ctx, &file, layout_text.as_deref())? {
-            Some((content, jobs)) => (content, jobs, read_touched(ctx)?, true),
-            None => {
-                let all = received.iter().map(|id| id.to_string()).collect();
-                (String::new(), Vec::new(), all, false)
-            }
-        };
+    let layout_row = ctx.unit_state().get_raw(LAYOUT_KEY)?;
+    let layout = layout_row.as_deref().and_then(decode_layout);
+    let (content, mut table, touched, had_layout) = match read_jobs(ctx, &file, layout.as_deref())?
+    {
+        Some((content, jobs)) => (content, jobs, read_touched(ctx)?, true),
+        None => {
+            let all = received.iter().map(|id| id.to_string()).collect();
+            (String::new(), Vec::new(), all, false)
+        }
+    };
     // Jobs of requests no longer received, or touched, leave the table;
     // the touched ones come back below if they are accepted. What the
     // layout said of each (certificates, length), by name: put back alike,
@@ -320,15 +368,16 @@ pub fn write(
     if layout_unchanged {
         return Ok(count);
     }
-    let layout: Vec<Placed> = table
-        .into_iter()
-        .zip(written.span_lens)
-        .map(|(job, len)| Placed {
-            job_name: job.job_name,
-            certs: job.has_certs,
-            len,
-        })
-        .collect();
+    let layout = layout_text(
+        table
+            .into_iter()
+            .zip(written.span_lens)
+            .map(|(job, len)| Placed {
+                job_name: job.job_name,
+                certs: job.has_certs,
+                len,
+            }),
+    );
     ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
     Ok(count)
 }
@@ -357,23 +406,67 @@ mod tests {
     }
 
     #[test]
-    fn a_layout_whose_names_do_not_end_with_request_ids_does_not_read() {
+    fn a_layout_reads_back_as_written_with_its_names_borrowed() {
         let id = "00534641-c568-42b1-bbfc-d02b545036c5";
-        let good = format!(r#"[["node-{id}", false, 10]]"#);
-        let layout: Vec<Placed> = serde_json::from_str(&good).unwrap();
-        assert_eq!(layout[0].job_name, format!("node-{id}"));
-        assert!(matches!(layout[0].job_name, Cow::Borrowed(_)), "not copied");
-        // A name written with an escape reads too (copied, unescaped).
-        let escaped = format!(r#"[["no\u0064e-{id}", false, 10]]"#);
-        let layout: Vec<Placed> = serde_json::from_str(&escaped).unwrap();
-        assert_eq!(layout[0].job_name, format!("node-{id}"));
-        let bad = r#"[["node", false, 10]]"#;
-        assert!(serde_json::from_str::<Vec<Placed>>(bad).is_err());
-        // Earlier shapes: the whole layout as one object, each job with
-        // its request id first.
-        let whole = format!(r#"{{"len": 1, "crc32": 2, "jobs": [["node-{id}", false, 10]]}}"#);
-        assert!(serde_json::from_str::<Vec<Placed>>(&whole).is_err());
-        let with_ids = format!(r#"[["{id}", "node-{id}", false, 10]]"#);
-        assert!(serde_json::from_str::<Vec<Placed>>(&with_ids).is_err());
+        let odd = format!("a;b 1 \"c\"\n-{id}");
+        let jobs = [(format!("node-{id}"), false, 10), (odd.clone(), true, 1234)];
+        let text = layout_text(jobs.iter().map(|(name, certs, len)| Placed {
+            job_name: Cow::Borrowed(name),
+            certs: *certs,
+            len: *len,
+        }));
+        assert_eq!(
+            text,
+            format!("10 0 {} node-{id};1234 1 {} {odd}", 41, odd.len())
+        );
+        let read = parse_layout(&text).unwrap();
+        let read: Vec<_> = read
+            .iter()
+            .map(|p| (p.job_name.to_string(), p.certs, p.len))
+            .collect();
+        assert_eq!(read, jobs);
+        assert!(parse_layout(&text)
+            .unwrap()
+            .iter()
+            .all(|p| matches!(p.job_name, Cow::Borrowed(_))));
+        // Through the row's JSON string, escapes and all.
+        let row = serde_json::to_string(&text).unwrap();
+        assert_eq!(decode_layout(&row).unwrap(), text);
+        let plain = serde_json::to_string(&format!("10 0 41 node-{id}")).unwrap();
+        assert!(matches!(decode_layout(&plain), Some(Cow::Borrowed(_))));
+        assert_eq!(parse_layout("").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_layout_that_does_not_read_as_written_counts_as_damaged() {
+        let id = "00534641-c568-42b1-bbfc-d02b545036c5";
+        for bad in [
+            // A name that does not end with a request id.
+            "10 0 4 node".to_string(),
+            // A name longer or shorter than its length says.
+            format!("10 0 42 node-{id}"),
+            format!("10 0 40 node-{id}"),
+            // Certificates neither 0 nor 1; a missing or signed number.
+            format!("10 2 41 node-{id}"),
+            format!("0 41 node-{id}"),
+            format!("-10 0 41 node-{id}"),
+            format!(" 10 0 41 node-{id}"),
+            // An empty job, a trailing separator, a cut entry.
+            format!("10 0 41 node-{id};"),
+            format!("10 0 41 node-{id};;10 0 41 node-{id}"),
+            "10 0".to_string(),
+            // A length too long to be one.
+            format!("1234567890123 0 41 node-{id}"),
+            // Earlier shapes: each job as an array, with its request id
+            // first or not; the whole layout as one object.
+            format!(r#"[["node-{id}", false, 10]]"#),
+            format!(r#"[["{id}", "node-{id}", false, 10]]"#),
+            format!(r#"{{"len": 1, "crc32": 2, "jobs": [["node-{id}", false, 10]]}}"#),
+        ] {
+            assert!(parse_layout(&bad).is_none(), "{bad}");
+        }
+        // A row that is not a JSON string does not decode at all.
+        assert!(decode_layout(r#"[["node", false, 10]]"#).is_none());
+        assert!(decode_layout("not json").is_none());
     }
 }
