@@ -513,3 +513,86 @@ fn a_new_database_file_has_mode_0600() {
     let mode = std::fs::metadata(dir.db()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "mode {mode:o}");
 }
+
+// ---- the reads at the start of a hook -------------------------------------
+
+#[test]
+fn a_read_transaction_holds_off_other_writers_until_it_ends() {
+    let dir = TempDir::new("read-scope");
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    state.set("a", json!(1));
+    state.commit().unwrap();
+    // Another process's connection, which does not wait for locks.
+    let other = Connection::open(dir.db()).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let write = |value: &str| {
+        other.execute(
+            "insert or replace into kv (key, data) values ('b', ?1)",
+            [value],
+        )
+    };
+    state.begin_reads();
+    assert!(state.in_reads());
+    // A read from the file (not from the store's cache) takes the lock.
+    assert_eq!(state.get_range_keys("").unwrap(), ["a"]);
+    let busy = write("1").unwrap_err();
+    assert!(busy.to_string().contains("locked"), "{busy}");
+    state.end_reads();
+    assert!(!state.in_reads());
+    write("2").unwrap();
+    // A commit or a rollback ends it too.
+    state.begin_reads();
+    assert_eq!(state.get_range_keys("a").unwrap(), ["a"]);
+    state.set("c", json!(3));
+    state.commit().unwrap();
+    assert!(!state.in_reads());
+    write("3").unwrap();
+    state.begin_reads();
+    assert_eq!(state.get_raw("b").unwrap().as_deref(), Some("3"));
+    state.rollback();
+    assert!(!state.in_reads());
+    write("4").unwrap();
+}
+
+mod helper_writes {
+    use super::*;
+
+    /// What the handler saw: whether the hook still held its read
+    /// transaction, and whether a helper could write the unit state.
+    pub static SEEN: Mutex<Option<(bool, Result<(), String>)>> = Mutex::new(None);
+
+    #[hook("update-status")]
+    fn run_a_helper(ctx: &mut Context) {
+        let in_reads = ctx.unit_state().in_reads();
+        let path = ctx.unit_state().path().unwrap().to_path_buf();
+        // As a helper process the handler starts would: its own
+        // connection, which waits for locks up to the busy timeout.
+        let helper = std::thread::spawn(move || {
+            let mut state = UnitState::open(&path).map_err(|e| e.to_string())?;
+            state.set("helper.wrote", json!(true));
+            state.commit().map_err(|e| e.to_string())
+        });
+        let wrote = helper.join().unwrap();
+        *SEEN.lock().unwrap() = Some((in_reads, wrote));
+        ctx.set_flag("ran");
+    }
+}
+
+#[test]
+fn the_hook_lets_its_read_transaction_go_before_handlers_run() {
+    let dir = TempDir::new("helper");
+    let charm = Charm::from_parts(
+        CharmMetadata::new("app"),
+        ConfigOptions::default(),
+        Registry::builder().module_prefix("unit_state_persistence::helper_writes"),
+    )
+    .unwrap();
+    let mut outcome = run_outcome(&charm, &dir.db(), "update-status", true);
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result.map(drop));
+    outcome.state.commit().unwrap();
+    let seen = helper_writes::SEEN.lock().unwrap().take();
+    assert_eq!(seen, Some((false, Ok(()))));
+    let rows = raw_rows(&dir.db());
+    assert!(rows.contains(&("helper.wrote".to_string(), "true".to_string())));
+    assert!(rows.contains(&("reactive.states.ran".to_string(), "null".to_string())));
+}

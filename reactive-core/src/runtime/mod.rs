@@ -156,6 +156,10 @@ pub fn run_hook(charm: &Charm, input: HookInput) -> HookOutcome {
         previous_config,
         process_ends,
     } = input;
+    let mut state = state;
+    // The reads of the start of the hook share one transaction, ended
+    // before the first handler runs (see `UnitState::begin_reads`).
+    state.begin_reads();
     let mut ctx = match Context::try_new(hook, state) {
         Ok(ctx) => ctx,
         Err(failed) => {
@@ -263,6 +267,7 @@ fn run_in_context(
     store: &PreviousConfigStore,
 ) -> Result<(), HookError> {
     if ctx.hook().is_action() {
+        ctx.unit_state().end_reads();
         return action::run_action(charm, ctx, report);
     }
     let restricted = ctx.hook().is_restricted();
@@ -314,6 +319,9 @@ fn run_in_context(
         }
         ctx.save_departed_units();
     }
+    // Handlers may start helpers that write the unit state: the shared
+    // lock goes before the first one runs.
+    ctx.unit_state().end_reads();
     crate::dispatch::dispatch_into(ctx, &charm.registry, report).map_err(HookError::Dispatch)?;
     // The tracer accounts for dispatch only, not for the exit work.
     ctx.set_tracing(false);

@@ -87,6 +87,7 @@ const DELETE: &str = "delete from kv where key = ?1";
 mod error;
 mod marker;
 mod pending;
+mod read_scope;
 
 use pending::Pending;
 
@@ -770,6 +771,7 @@ impl UnitState {
     /// assert_eq!(state.get_range("").unwrap(), vec![("b".to_string(), json!(2))]);
     /// ```
     pub fn commit(&mut self) -> Result<(), StateError> {
+        self.end_reads();
         if self.pending.is_empty() {
             self.clear_committed_markers();
             return Ok(());
@@ -812,6 +814,7 @@ impl UnitState {
     /// Drop every pending change, and the read cache (the next reads see
     /// the database as it is now).
     pub fn rollback(&mut self) {
+        self.end_reads();
         self.pending.clear();
         self.cache.clear();
         self.clear_on_commit.clear();
