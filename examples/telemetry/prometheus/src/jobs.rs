@@ -82,16 +82,38 @@ const ID_LEN: usize = 36;
 fn request_id_of(job_name: &str) -> Option<&str> {
     let at = job_name.len().checked_sub(ID_LEN)?;
     let (head, id) = (job_name.get(..at)?, job_name.get(at..)?);
-    // Read once per job of a thousand: the dashes where they go, then
-    // every byte a dash or a lowercase hex digit.
-    let b = id.as_bytes();
-    let dashes = b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-';
-    let canonical = dashes
-        && b.iter().filter(|&&c| c == b'-').count() == 4
-        && b.iter()
-            .all(|&c| c == b'-' || c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    // Read once per job of a thousand: one table lookup per byte.
+    let canonical = id.bytes().zip(CANONICAL_ID).all(|(b, dash)| {
+        if dash {
+            b == b'-'
+        } else {
+            LOWER_HEX[usize::from(b)]
+        }
+    });
     (head.len() > 1 && head.ends_with('-') && canonical).then_some(id)
 }
+
+/// Where a canonical request id has its dashes (`true`) and its lowercase
+/// hex digits.
+const CANONICAL_ID: [bool; ID_LEN] = {
+    let mut dashes = [false; ID_LEN];
+    dashes[8] = true;
+    dashes[13] = true;
+    dashes[18] = true;
+    dashes[23] = true;
+    dashes
+};
+
+/// Which bytes are lowercase hex digits.
+const LOWER_HEX: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'0'..=b'9' | b'a'..=b'f');
+        b += 1;
+    }
+    table
+};
 
 /// One job as the layout records it.
 #[derive(Debug)]
