@@ -237,6 +237,16 @@ mod failing_hook {
     }
 }
 
+/// A charm named `app` whose handlers are those of module `module`.
+fn charm_of(module: &str) -> Charm {
+    Charm::from_parts(
+        CharmMetadata::new("app"),
+        ConfigOptions::default(),
+        Registry::builder().module_prefix(module),
+    )
+    .unwrap()
+}
+
 fn run(charm: &Charm, path: &Path, hook: &str) -> Result<(), String> {
     let outcome = run_outcome(charm, path, hook, false);
     outcome.result.map_err(|e| e.to_string())
@@ -271,12 +281,7 @@ fn run_outcome(
 
 #[test]
 fn a_hook_whose_process_ends_with_it_commits_and_fails_alike_but_lists_no_flags() {
-    let charm = Charm::from_parts(
-        CharmMetadata::new("app"),
-        ConfigOptions::default(),
-        Registry::builder().module_prefix("unit_state_persistence::failing_hook"),
-    )
-    .unwrap();
+    let charm = charm_of("unit_state_persistence::failing_hook");
     let (kept, ending) = (TempDir::new("kept"), TempDir::new("ending"));
     let a = run_outcome(&charm, &kept.db(), "install", false);
     let b = run_outcome(&charm, &ending.db(), "install", true);
@@ -296,12 +301,7 @@ fn a_hook_whose_process_ends_with_it_commits_and_fails_alike_but_lists_no_flags(
 #[test]
 fn a_failing_hook_leaves_the_database_file_byte_for_byte_as_before() {
     let dir = TempDir::new("failing");
-    let charm = Charm::from_parts(
-        CharmMetadata::new("app"),
-        ConfigOptions::default(),
-        Registry::builder().module_prefix("unit_state_persistence::failing_hook"),
-    )
-    .unwrap();
+    let charm = charm_of("unit_state_persistence::failing_hook");
     run(&charm, &dir.db(), "install").unwrap();
     let before = std::fs::read(dir.db()).unwrap();
     let rows_before = raw_rows(&dir.db());
@@ -581,12 +581,7 @@ mod helper_writes {
 #[test]
 fn the_hook_lets_its_read_transaction_go_before_handlers_run() {
     let dir = TempDir::new("helper");
-    let charm = Charm::from_parts(
-        CharmMetadata::new("app"),
-        ConfigOptions::default(),
-        Registry::builder().module_prefix("unit_state_persistence::helper_writes"),
-    )
-    .unwrap();
+    let charm = charm_of("unit_state_persistence::helper_writes");
     let mut outcome = run_outcome(&charm, &dir.db(), "update-status", true);
     assert!(outcome.result.is_ok(), "{:?}", outcome.result.map(drop));
     outcome.state.commit().unwrap();
