@@ -242,8 +242,10 @@ impl SavedUnits {
     }
 
     /// The row of unit `unit` (a departing unit, looked up out of turn),
-    /// whether taken or not.
-    pub(crate) fn row_of(&self, unit: &str) -> Option<RowRef> {
+    /// whether taken or not; `listed`: the units of the relation, in its
+    /// order (a departing unit is not among them as Juju lists them, but
+    /// would have its row there if it were).
+    pub(crate) fn row_of(&self, unit: &str, listed: &[String]) -> Option<RowRef> {
         let rows = self.rows.as_ref()?;
         let has = match &self.order {
             UnitRows::ByName(names) => names
@@ -251,6 +253,7 @@ impl SavedUnits {
                 .is_ok(),
             UnitRows::Listed { departing, .. } => {
                 departing.as_ref().is_some_and(|(name, _)| name == unit)
+                    || listed.iter().any(|name| name == unit)
             }
         };
         has.then(|| RowRef {
@@ -484,4 +487,81 @@ pub(crate) fn save(ctx: &mut Context, relation: &Relation) {
 /// endpoint, so that the next hook computes them again.
 pub fn pattern_flags_key(endpoint_name: &str) -> String {
     format!("reactive.endpoints.pattern.{endpoint_name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A relation's rows already read, one per unit, each holding the
+    /// unit's name.
+    fn rows(prefix: &str, units: &[&str]) -> Arc<LazyRows> {
+        let rows: BTreeMap<String, String> = units
+            .iter()
+            .map(|u| (format!("{prefix}unit.{u}"), format!(r#"{{"name":"{u}"}}"#)))
+            .collect();
+        Arc::new(LazyRows {
+            prefix: prefix.to_string(),
+            reader: None,
+            rows: OnceLock::from(rows),
+        })
+    }
+
+    fn name_in(rows: &LazyRows, unit: &str) -> Option<String> {
+        rows.unit_bag(unit).map(|bag| bag["name"].clone())
+    }
+
+    #[test]
+    fn rows_counted_against_the_list_are_taken_by_place() {
+        let prefix = relation_data_prefix("db:1");
+        let listed = ["a/0".to_string(), "a/1".to_string()];
+        let mut saved = SavedUnits {
+            rows: Some(rows(&prefix, &["a/0", "a/1", "a/2"])),
+            order: UnitRows::Listed {
+                there: vec![true; 2],
+                departing: Some(("a/2".to_string(), true)),
+            },
+        };
+        // Looked up by name: the departing unit's row, or a listed one's.
+        let departing = saved.row_of("a/2", &listed).unwrap();
+        assert_eq!(departing.bag().unwrap()["name"], "a/2");
+        assert_eq!(departing.key, format!("{prefix}unit.a/2"));
+        assert!(saved.row_of("a/1", &listed).is_some());
+        assert!(saved.row_of("a/9", &listed).is_none());
+        // Taken once each, by place.
+        let first = saved.take(0, "a/0").unwrap();
+        assert_eq!(name_in(&first, "a/0").as_deref(), Some("a/0"));
+        assert!(saved.take(0, "a/0").is_none(), "taken twice");
+        assert!(saved.take(1, "a/1").is_some());
+        assert!(saved.take(2, "a/5").is_none(), "past the list");
+        assert_eq!(saved.not_taken().collect::<Vec<_>>(), ["a/2"]);
+        let keys: Vec<String> = saved.keys(&listed).collect();
+        assert_eq!(
+            keys,
+            ["a/0", "a/1", "a/2"].map(|u| format!("{prefix}unit.{u}"))
+        );
+    }
+
+    #[test]
+    fn rows_found_from_their_keys_are_taken_by_name() {
+        let prefix = relation_data_prefix("db:1");
+        let mut saved = SavedUnits {
+            rows: Some(rows(&prefix, &["a/0", "a/1"])),
+            order: UnitRows::ByName(vec![("a/0".to_string(), true), ("a/1".to_string(), true)]),
+        };
+        // The place is not used: the name is looked up.
+        assert!(saved.take(7, "a/1").is_some());
+        assert!(saved.take(1, "a/1").is_none(), "taken twice");
+        assert!(saved.take(0, "a/3").is_none(), "no row");
+        assert_eq!(saved.not_taken().collect::<Vec<_>>(), ["a/0"]);
+        // Taken or not, a row is found for the departing unit.
+        assert!(saved.row_of("a/1", &[]).is_some());
+        assert!(saved.row_of("a/3", &[]).is_none());
+        assert_eq!(saved.keys(&[]).count(), 2);
+        // A relation with no unit rows gives none.
+        let mut empty = SavedUnits::default();
+        assert!(empty.take(0, "a/0").is_none());
+        assert!(empty.row_of("a/0", &[]).is_none());
+        assert_eq!(empty.keys(&[]).count(), 0);
+    }
 }

@@ -129,7 +129,7 @@ fn make_instance(
         }
         if this_hook {
             if let Some(unit) = &departing {
-                departing_row = saved.units.row_of(unit);
+                departing_row = saved.units.row_of(unit, &listed);
             }
         }
         // The names move into the units when the list is this hook's own
