@@ -628,8 +628,9 @@ impl EndpointBase {
         let Some(classify) = slot.classify() else {
             return Ok(None);
         };
-        let mut found = Vec::new();
-        for unit in self.all_joined_units().iter() {
+        let units = self.all_joined_units();
+        let mut found = Vec::with_capacity(units.len());
+        for unit in units.iter() {
             let mut unit_problems = Vec::new();
             let requests = entry_for(slot, classify, unit, Some(&mut unit_problems))?;
             if let Some(p) = problems.as_deref_mut() {
