@@ -78,6 +78,43 @@ const SELECT_KEYS_FROM: &str = "select key from kv where key >= ?1 order by key"
 const SELECT_KEYS_RANGE: &str = "select key from kv where key >= ?1 and key < ?2 order by key";
 const COUNT_FROM: &str = "select count(*) from kv where key >= ?1";
 const COUNT_RANGE: &str = "select count(*) from kv where key >= ?1 and key < ?2";
+/// Every flag's row: the range of `SELECT_RANGE` for the prefix
+/// `reactive.states.`, with its bounds written out as in the index
+/// `reactive_flags`, so that SQLite picks that index when it prepares the
+/// statement. With bound values it could only pick it by preparing the
+/// statement again on each run (about 50,000 instructions each time), which
+/// the query planner stability guarantee set at open rules out.
+const SELECT_FLAGS: &str = "select key, data from kv \
+    where key >= 'reactive.states.' and key < 'reactive.states/' order by key";
+
+/// The statements that read the keys under a prefix: with its upper bound,
+/// without one (for a prefix that has none), and, when one is given, for the
+/// flags' prefix.
+#[derive(Clone, Copy)]
+struct RangeSql {
+    bounded: &'static str,
+    open: &'static str,
+    flags: Option<&'static str>,
+}
+
+/// The key and data of each row.
+const ROWS: RangeSql = RangeSql {
+    bounded: SELECT_RANGE,
+    open: SELECT_FROM,
+    flags: Some(SELECT_FLAGS),
+};
+/// The key of each row.
+const KEYS: RangeSql = RangeSql {
+    bounded: SELECT_KEYS_RANGE,
+    open: SELECT_KEYS_FROM,
+    flags: None,
+};
+/// How many rows.
+const COUNT: RangeSql = RangeSql {
+    bounded: COUNT_RANGE,
+    open: COUNT_FROM,
+    flags: None,
+};
 const UPSERT: &str = "insert or replace into kv (key, data) values (?1, ?2)";
 const DELETE: &str = "delete from kv where key = ?1";
 
@@ -233,6 +270,16 @@ impl UnitState {
     fn with_connection(conn: Connection, path: Option<PathBuf>) -> Result<UnitState, StateError> {
         let init = |conn: &Connection| -> rusqlite::Result<()> {
             conn.busy_timeout(BUSY_TIMEOUT)?;
+            // The query planner stability guarantee: a statement's plan is
+            // made once, from its text, never again from the values bound to
+            // it. Without it, every range read, whatever its prefix, was
+            // prepared again on each run, for SQLite to see whether the
+            // bounds fall within the flags' partial index (`SELECT_FLAGS`
+            // names them itself).
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
             // Reads the schema; the first statement on a file that is not a
             // database fails here. Existing tables are left untouched (no write).
             conn.execute_batch(SCHEMA)?;
@@ -480,7 +527,7 @@ impl UnitState {
                 prefix: prefix.to_owned(),
                 source,
             };
-            let (sql, bounds) = range_query(prefix, (SELECT_RANGE, SELECT_FROM));
+            let (sql, bounds) = range_query(prefix, ROWS);
             let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(&bounds))
@@ -633,20 +680,14 @@ impl UnitState {
             return Ok(());
         }
         let path = &self.path;
-        for_each_in_range(
-            &self.conn,
-            path,
-            prefix,
-            (SELECT_RANGE, SELECT_FROM),
-            |key, row| {
-                let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
-                match stored(data, path, key)? {
-                    Stored::Text(text) => each(key, text),
-                    Stored::Integer(i) => each(key, &i.to_string()),
-                    Stored::Real(f) => each(key, &to_python_json(&Value::from(f))),
-                }
-            },
-        )
+        for_each_in_range(&self.conn, path, prefix, ROWS, |key, row| {
+            let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
+            match stored(data, path, key)? {
+                Stored::Text(text) => each(key, text),
+                Stored::Integer(i) => each(key, &i.to_string()),
+                Stored::Real(f) => each(key, &to_python_json(&Value::from(f))),
+            }
+        })
     }
 
     /// Whether a change is pending under `prefix`.
@@ -724,7 +765,7 @@ impl UnitState {
             return Ok(self.get_range_keys(prefix)?.len());
         }
         let range_err = |source| range_error(&self.path, prefix, source);
-        let (sql, bounds) = range_query(prefix, (COUNT_RANGE, COUNT_FROM));
+        let (sql, bounds) = range_query(prefix, COUNT);
         let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
         let count: i64 = stmt
             .query_row(rusqlite::params_from_iter(&bounds), |row| row.get(0))
@@ -947,17 +988,11 @@ fn read_range_raw(
     prefix: &str,
 ) -> Result<Vec<(String, String)>, StateError> {
     let mut found = Vec::new();
-    for_each_in_range(
-        conn,
-        path,
-        prefix,
-        (SELECT_RANGE, SELECT_FROM),
-        |key, row| {
-            let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
-            found.push((key.to_owned(), raw_text(data, path, key)?));
-            Ok(())
-        },
-    )?;
+    for_each_in_range(conn, path, prefix, ROWS, |key, row| {
+        let data = row.get_ref(1).map_err(|e| range_error(path, prefix, e))?;
+        found.push((key.to_owned(), raw_text(data, path, key)?));
+        Ok(())
+    })?;
     Ok(found)
 }
 
@@ -968,27 +1003,20 @@ fn read_range_keys(
     prefix: &str,
 ) -> Result<Vec<String>, StateError> {
     let mut keys = Vec::new();
-    for_each_in_range(
-        conn,
-        path,
-        prefix,
-        (SELECT_KEYS_RANGE, SELECT_KEYS_FROM),
-        |key, _| {
-            keys.push(key.to_owned());
-            Ok(())
-        },
-    )?;
+    for_each_in_range(conn, path, prefix, KEYS, |key, _| {
+        keys.push(key.to_owned());
+        Ok(())
+    })?;
     Ok(keys)
 }
 
 /// Run `each` on every row whose key is under `prefix`, with the key
-/// checked as UTF-8 text. `queries` are the statements with an upper
-/// bound and without one (for a prefix that has none).
+/// checked as UTF-8 text, read with one of `queries`.
 fn for_each_in_range(
     conn: &Connection,
     path: &Option<PathBuf>,
     prefix: &str,
-    queries: (&str, &str),
+    queries: RangeSql,
     mut each: impl FnMut(&str, &rusqlite::Row<'_>) -> Result<(), StateError>,
 ) -> Result<(), StateError> {
     let range_err = |source| range_error(path, prefix, source);
@@ -1008,13 +1036,22 @@ fn for_each_in_range(
     Ok(())
 }
 
-/// Of `queries` (with an upper bound, without one), the query that reads
-/// the keys under `prefix`, with its parameters: the prefix, and its upper
-/// bound when it has one.
-fn range_query<'a>(prefix: &'a str, queries: (&'a str, &'a str)) -> (&'a str, Vec<Cow<'a, str>>) {
+/// Of `queries`, the statement that reads the keys under `prefix`, with its
+/// parameters: the prefix and its upper bound when it has one; none for the
+/// flags' statement.
+fn range_query(prefix: &str, queries: RangeSql) -> (&'static str, Vec<Cow<'_, str>>) {
+    if let Some(flags) = queries
+        .flags
+        .filter(|_| prefix == crate::flags::FLAG_KEY_PREFIX)
+    {
+        return (flags, Vec::new());
+    }
     match prefix_upper_bound(prefix) {
-        Some(upper) => (queries.0, vec![Cow::Borrowed(prefix), Cow::Owned(upper)]),
-        None => (queries.1, vec![Cow::Borrowed(prefix)]),
+        Some(upper) => (
+            queries.bounded,
+            vec![Cow::Borrowed(prefix), Cow::Owned(upper)],
+        ),
+        None => (queries.open, vec![Cow::Borrowed(prefix)]),
     }
 }
 

@@ -877,11 +877,9 @@ fn the_flags_are_read_from_their_own_index_on_a_charmhelpers_database_too() {
     let mut state = UnitState::open(&path).unwrap();
     let plan: String = state
         .conn
-        .prepare(&format!("explain query plan {SELECT_RANGE}"))
+        .prepare(&format!("explain query plan {SELECT_FLAGS}"))
         .unwrap()
-        .query_map(["reactive.states.", "reactive.states/"], |row| {
-            row.get::<_, String>(3)
-        })
+        .query_map([], |row| row.get::<_, String>(3))
         .unwrap()
         .map(Result::unwrap)
         .collect::<Vec<_>>()
@@ -902,4 +900,37 @@ fn the_flags_are_read_from_their_own_index_on_a_charmhelpers_database_too() {
         state.get_range_keys(crate::flags::FLAG_KEY_PREFIX).unwrap(),
         ["reactive.states.b", "reactive.states.c"]
     );
+}
+
+#[test]
+fn the_flags_statement_reads_the_range_of_the_flags_prefix_and_its_index() {
+    let prefix = crate::flags::FLAG_KEY_PREFIX;
+    let upper = prefix_upper_bound(prefix).unwrap();
+    let range = format!("where key >= '{prefix}' and key < '{upper}'");
+    assert!(SELECT_FLAGS.contains(&range), "{SELECT_FLAGS}");
+    let index_range = format!("where key >= '{prefix}' and key < '{upper}';");
+    assert!(SCHEMA.contains(&index_range), "{SCHEMA}");
+    assert_eq!(range_query(prefix, ROWS), (SELECT_FLAGS, Vec::new()));
+    // Only the rows' reader has a statement of its own for them.
+    assert_eq!(range_query(prefix, KEYS).0, SELECT_KEYS_RANGE);
+    assert_eq!(range_query("reactive.states", ROWS).0, SELECT_RANGE);
+}
+
+#[test]
+fn range_reads_are_not_prepared_again_for_the_values_bound_to_them() {
+    use rusqlite::StatementStatus::RePrepare;
+    let mut state = UnitState::in_memory();
+    for key in ["a.1", "b.1", "reactive.states.f", "reactive.states.g"] {
+        state.set(key, json!(null));
+    }
+    state.commit().unwrap();
+    for prefix in ["a.", "b.", "reactive.states.", "reactive."] {
+        assert!(!state.get_range_raw(prefix).unwrap().is_empty());
+        assert!(!state.get_range_keys(prefix).unwrap().is_empty());
+        assert!(state.count_range(prefix).unwrap() > 0);
+    }
+    for sql in [SELECT_RANGE, SELECT_KEYS_RANGE, COUNT_RANGE, SELECT_FLAGS] {
+        let stmt = state.conn.prepare_cached(sql).unwrap();
+        assert_eq!(stmt.get_status(RePrepare), 0, "{sql}");
+    }
 }
