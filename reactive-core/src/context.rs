@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::dispatch::watch::FlagWatch;
 use crate::endpoint::{AnyEndpoint, Endpoint, EndpointBase};
-use crate::flags::{FlagStore, FLAG_KEY_PREFIX};
+use crate::flags::{FlagStore, FlagView, FLAG_KEY_PREFIX};
 use crate::hook::HookInfo;
 use crate::log::{LogLevel, LogSink, MemoryLog, NullLog};
 use crate::metadata::CharmMetadata;
@@ -71,7 +71,8 @@ impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("hook", &self.hook)
-            .field("flags", &self.flags.names())
+            .field("flags", &self.flags.summary().0)
+            .field("flags_not_read", &self.flags.summary().1)
             .field("triggers", &self.triggers.len())
             .finish_non_exhaustive()
     }
@@ -92,31 +93,14 @@ impl Context {
     ) -> Result<Self, Box<(StateError, UnitState)>> {
         // Read as text and decoded here, not through the state's read
         // cache: the flag store is where flags are read from from now on.
-        // Each row lent as read: one allocation per flag, its name.
-        let path = state.path().map(std::path::Path::to_path_buf);
-        let mut flags: Vec<(String, Value)> = Vec::new();
-        let read = state.for_each_raw(FLAG_KEY_PREFIX, |key, text| {
-            let value = match text {
-                "null" => Value::Null,
-                text => crate::pyjson::from_python_json(text).map_err(|source| {
-                    StateError::InvalidJson {
-                        file: path.clone(),
-                        key: key.to_string(),
-                        source,
-                    }
-                })?,
-            };
-            let name = key.strip_prefix(FLAG_KEY_PREFIX).unwrap_or(key);
-            flags.push((name.to_string(), value));
-            Ok(())
-        });
-        if let Err(e) = read {
-            return Err(Box::new((e, state)));
-        }
+        let flags = match FlagStore::read(&mut state) {
+            Ok(flags) => flags,
+            Err(e) => return Err(Box::new((e, state))),
+        };
         Ok(Context {
             hook,
             metadata: Arc::new(CharmMetadata::default()),
-            flags: FlagStore::from_flags(flags),
+            flags,
             state,
             triggers: Triggers::default(),
             log: RefCell::new(Box::new(NullLog)),
@@ -261,7 +245,7 @@ impl Context {
     pub fn set_flag_value(&mut self, flag: &str, value: impl Into<Value>) {
         let tracing = self.tracer.is_enabled();
         let before = tracing.then(|| self.traced_watchers(flag));
-        if !self.flags.set(flag, value.into()) {
+        if !self.flags.set(flag, value.into(), &self.state) {
             return;
         }
         self.watch.change(flag);
@@ -279,7 +263,7 @@ impl Context {
         self.watch.note_clear();
         let tracing = self.tracer.is_enabled();
         let before = tracing.then(|| self.traced_watchers(flag));
-        if !self.flags.clear(flag) {
+        if !self.flags.clear(flag, &self.state) {
             return;
         }
         self.watch.change(flag);
@@ -302,29 +286,29 @@ impl Context {
 
     /// Whether `flag` is set.
     pub fn is_flag_set(&self, flag: &str) -> bool {
-        self.flags.is_set(flag)
+        self.flags.is_set(flag, &self.state)
     }
 
     /// Whether every one of `flags` is set (true for none).
     pub fn all_flags_set(&self, flags: &[&str]) -> bool {
-        flags.iter().all(|f| self.flags.is_set(f))
+        flags.iter().all(|f| self.flags.is_set(f, &self.state))
     }
 
     /// Whether at least one of `flags` is set (false for none).
     pub fn any_flags_set(&self, flags: &[&str]) -> bool {
-        flags.iter().any(|f| self.flags.is_set(f))
+        flags.iter().any(|f| self.flags.is_set(f, &self.state))
     }
 
     /// Every set flag, sorted.
     pub fn get_flags(&self) -> Vec<String> {
-        self.flags.names()
+        self.flags.names(&self.state)
     }
 
     /// Those of `flags` that are not set, sorted.
     pub fn get_unset_flags(&self, flags: &[&str]) -> Vec<String> {
         let mut unset: Vec<String> = flags
             .iter()
-            .filter(|f| !self.flags.is_set(f))
+            .filter(|f| !self.flags.is_set(f, &self.state))
             .map(|f| f.to_string())
             .collect();
         unset.sort_unstable();
@@ -334,11 +318,15 @@ impl Context {
 
     /// The value `flag` was set with, `None` when it is not set.
     pub fn flag_value(&self, flag: &str) -> Option<&Value> {
-        self.flags.value(flag)
+        self.flags.value(flag, &self.state)
     }
 
-    pub(crate) fn flag_store(&self) -> &FlagStore {
-        &self.flags
+    /// The flags as handlers' conditions test them.
+    pub(crate) fn flag_view(&self) -> FlagView<'_> {
+        FlagView {
+            store: &self.flags,
+            state: &self.state,
+        }
     }
 
     // ---- ending the dispatch early ----------------------------------------
@@ -406,7 +394,12 @@ impl Context {
                 .watchers(flag)
                 .iter()
                 .filter(|&&h| registry.handler(h).runs_in(phase))
-                .map(|&h| (h, registry.handler(h).flag_conditions_hold(&self.flags)))
+                .map(|&h| {
+                    (
+                        h,
+                        registry.handler(h).flag_conditions_hold(&self.flag_view()),
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -419,7 +412,7 @@ impl Context {
             let mut dequeued = Vec::new();
             for (h, held) in before {
                 let entry = registry.handler(h);
-                let holds = entry.flag_conditions_hold(&self.flags);
+                let holds = entry.flag_conditions_hold(&self.flag_view());
                 if holds && !held {
                     queued.push(entry.id().to_string());
                 } else if held && !holds {
@@ -549,6 +542,9 @@ impl Context {
     /// changed in one transaction. Triggers are dropped. On error nothing
     /// is written.
     pub fn commit(&mut self) -> Result<(), StateError> {
+        if let Some(error) = self.flags.take_error() {
+            return Err(error);
+        }
         for (flag, value) in self.flags.take_touched() {
             let key = format!("{FLAG_KEY_PREFIX}{flag}");
             match value {

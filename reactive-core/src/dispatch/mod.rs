@@ -255,7 +255,7 @@ fn still_queued(ctx: &mut Context, registry: &Registry) -> Result<Vec<usize>, Di
     for h in candidates {
         let entry = registry.handler(h);
         if entry.runs_in(Phase::Other)
-            && entry.flag_conditions_hold(ctx.flag_store())
+            && entry.flag_conditions_hold(&ctx.flag_view())
             && !(entry.descriptor().only_once && ctx.was_invoked(entry.id())?)
         {
             still.push(h);
@@ -297,7 +297,7 @@ fn test(
     {
         return Ok(false);
     }
-    if !entry.flag_conditions_hold(ctx.flag_store()) {
+    if !entry.flag_conditions_hold(&ctx.flag_view()) {
         return Ok(false);
     }
     let descriptor = entry.descriptor();

@@ -6,7 +6,7 @@ use std::fmt;
 use reactive_grammar::hook_pattern::HookPattern;
 
 use super::{HandlerDescriptor, RestrictedHook};
-use crate::flags::FlagStore;
+use crate::flags::FlagView;
 use crate::metadata::CharmMetadata;
 
 /// A phase of dispatch.
@@ -60,7 +60,7 @@ pub struct ResolvedCondition {
 }
 
 impl ResolvedCondition {
-    pub(crate) fn holds(&self, flags: &FlagStore) -> bool {
+    pub(crate) fn holds(&self, flags: &FlagView<'_>) -> bool {
         match self.kind {
             ConditionKind::All => self.flags.iter().all(|f| flags.is_set(f)),
             ConditionKind::Any => self.flags.iter().any(|f| flags.is_set(f)),
@@ -151,7 +151,7 @@ impl HandlerEntry {
     }
 
     /// Whether its flag conditions hold for `flags` (true when it has none).
-    pub(crate) fn flag_conditions_hold(&self, flags: &FlagStore) -> bool {
+    pub(crate) fn flag_conditions_hold(&self, flags: &FlagView<'_>) -> bool {
         self.conditions.iter().all(|c| c.holds(flags))
     }
 

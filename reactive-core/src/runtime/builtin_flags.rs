@@ -157,11 +157,12 @@ pub fn config_flags(
     }
     // Only the `config.` range of the flags: a unit with a thousand
     // relation flags does not copy them all.
-    let stale: Vec<String> = ctx
-        .flag_store()
-        .names_with_prefix("config.")
+    let view = ctx.flag_view();
+    let stale: Vec<String> = view
+        .store
+        .names_with_prefix("config.", view.state)
+        .into_iter()
         .filter(|f| is_config_flag(f) && !flags.iter().any(|g| g == f))
-        .map(str::to_string)
         .collect();
     for flag in &stale {
         ctx.clear_flag(flag);

@@ -44,7 +44,6 @@ use crate::pyjson::{from_python_json, to_python_json};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -66,55 +65,6 @@ create index if not exists reactive_flags on kv (key, data) where key >= 'reacti
 commit;";
 
 const SELECT_ONE: &str = "select data from kv where key = ?1";
-/// Keys `>= prefix` (and `< upper bound`, added when the prefix has one), in
-/// key order. Uses the primary-key index; exact, unlike `like`. The `kv.key`
-/// column has TEXT affinity, so a key is text, a BLOB or NULL: NULL never
-/// compares, a BLOB sorts after every text (so only an open range reaches
-/// one) and is skipped where the rows are walked. No per-row type test in
-/// SQL, then: it cost about a fifth of each row's read.
-const SELECT_FROM: &str = "select key, data from kv where key >= ?1 order by key";
-const SELECT_RANGE: &str = "select key, data from kv where key >= ?1 and key < ?2 order by key";
-const SELECT_KEYS_FROM: &str = "select key from kv where key >= ?1 order by key";
-const SELECT_KEYS_RANGE: &str = "select key from kv where key >= ?1 and key < ?2 order by key";
-const COUNT_FROM: &str = "select count(*) from kv where key >= ?1";
-const COUNT_RANGE: &str = "select count(*) from kv where key >= ?1 and key < ?2";
-/// Every flag's row: the range of `SELECT_RANGE` for the prefix
-/// `reactive.states.`, with its bounds written out as in the index
-/// `reactive_flags`, so that SQLite picks that index when it prepares the
-/// statement. With bound values it could only pick it by preparing the
-/// statement again on each run (about 50,000 instructions each time), which
-/// the query planner stability guarantee set at open rules out.
-const SELECT_FLAGS: &str = "select key, data from kv \
-    where key >= 'reactive.states.' and key < 'reactive.states/' order by key";
-
-/// The statements that read the keys under a prefix: with its upper bound,
-/// without one (for a prefix that has none), and, when one is given, for the
-/// flags' prefix.
-#[derive(Clone, Copy)]
-struct RangeSql {
-    bounded: &'static str,
-    open: &'static str,
-    flags: Option<&'static str>,
-}
-
-/// The key and data of each row.
-const ROWS: RangeSql = RangeSql {
-    bounded: SELECT_RANGE,
-    open: SELECT_FROM,
-    flags: Some(SELECT_FLAGS),
-};
-/// The key of each row.
-const KEYS: RangeSql = RangeSql {
-    bounded: SELECT_KEYS_RANGE,
-    open: SELECT_KEYS_FROM,
-    flags: None,
-};
-/// How many rows.
-const COUNT: RangeSql = RangeSql {
-    bounded: COUNT_RANGE,
-    open: COUNT_FROM,
-    flags: None,
-};
 const UPSERT: &str = "insert or replace into kv (key, data) values (?1, ?2)";
 const DELETE: &str = "delete from kv where key = ?1";
 
@@ -124,9 +74,12 @@ const DELETE: &str = "delete from kv where key = ?1";
 mod error;
 mod marker;
 mod pending;
+mod range;
 mod read_scope;
 
 use pending::Pending;
+pub(crate) use range::Walk;
+use range::{for_each_in_range, range_query, COUNT, KEYS, ROWS};
 
 use error::Location;
 pub use error::StateError;
@@ -429,7 +382,7 @@ impl UnitState {
     /// state.unset("k");
     /// assert_eq!(state.get_raw("k").unwrap(), None);
     /// ```
-    pub fn get_raw(&mut self, key: &str) -> Result<Option<String>, StateError> {
+    pub fn get_raw(&self, key: &str) -> Result<Option<String>, StateError> {
         if let Some(change) = self.pending.get(key) {
             return Ok(change.as_ref().map(|p| p.text().into_owned()));
         }
@@ -527,7 +480,7 @@ impl UnitState {
                 prefix: prefix.to_owned(),
                 source,
             };
-            let (sql, bounds) = range_query(prefix, ROWS);
+            let (sql, bounds) = range_query(prefix, prefix, ROWS);
             let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(&bounds))
@@ -610,7 +563,7 @@ impl UnitState {
     ///     ]
     /// );
     /// ```
-    pub fn get_range_raw(&mut self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
+    pub fn get_range_raw(&self, prefix: &str) -> Result<Vec<(String, String)>, StateError> {
         let rows = read_range_raw(&self.conn, &self.path, prefix)?;
         let mut pending = self
             .pending
@@ -765,7 +718,7 @@ impl UnitState {
             return Ok(self.get_range_keys(prefix)?.len());
         }
         let range_err = |source| range_error(&self.path, prefix, source);
-        let (sql, bounds) = range_query(prefix, COUNT);
+        let (sql, bounds) = range_query(prefix, prefix, COUNT);
         let mut stmt = self.conn.prepare_cached(sql).map_err(range_err)?;
         let count: i64 = stmt
             .query_row(rusqlite::params_from_iter(&bounds), |row| row.get(0))
@@ -1008,51 +961,6 @@ fn read_range_keys(
         Ok(())
     })?;
     Ok(keys)
-}
-
-/// Run `each` on every row whose key is under `prefix`, with the key
-/// checked as UTF-8 text, read with one of `queries`.
-fn for_each_in_range(
-    conn: &Connection,
-    path: &Option<PathBuf>,
-    prefix: &str,
-    queries: RangeSql,
-    mut each: impl FnMut(&str, &rusqlite::Row<'_>) -> Result<(), StateError>,
-) -> Result<(), StateError> {
-    let range_err = |source| range_error(path, prefix, source);
-    let (sql, bounds) = range_query(prefix, queries);
-    let mut stmt = conn.prepare_cached(sql).map_err(range_err)?;
-    let mut rows = stmt
-        .query(rusqlite::params_from_iter(&bounds))
-        .map_err(range_err)?;
-    while let Some(row) = rows.next().map_err(range_err)? {
-        let ValueRef::Text(bytes) = row.get_ref(0).map_err(range_err)? else {
-            continue;
-        };
-        let key = std::str::from_utf8(bytes)
-            .map_err(|e| not_utf8(path, String::from_utf8_lossy(bytes).into_owned(), "key", e))?;
-        each(key, row)?;
-    }
-    Ok(())
-}
-
-/// Of `queries`, the statement that reads the keys under `prefix`, with its
-/// parameters: the prefix and its upper bound when it has one; none for the
-/// flags' statement.
-fn range_query(prefix: &str, queries: RangeSql) -> (&'static str, Vec<Cow<'_, str>>) {
-    if let Some(flags) = queries
-        .flags
-        .filter(|_| prefix == crate::flags::FLAG_KEY_PREFIX)
-    {
-        return (flags, Vec::new());
-    }
-    match prefix_upper_bound(prefix) {
-        Some(upper) => (
-            queries.bounded,
-            vec![Cow::Borrowed(prefix), Cow::Owned(upper)],
-        ),
-        None => (queries.open, vec![Cow::Borrowed(prefix)]),
-    }
 }
 
 fn range_error(path: &Option<PathBuf>, prefix: &str, source: rusqlite::Error) -> StateError {

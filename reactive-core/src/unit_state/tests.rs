@@ -1,5 +1,7 @@
 //! Unit tests of the unit state.
 
+use super::range::{COUNT_RANGE, SELECT_FLAGS, SELECT_KEYS_RANGE, SELECT_RANGE};
+use super::Walk;
 use super::*;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -879,7 +881,9 @@ fn the_flags_are_read_from_their_own_index_on_a_charmhelpers_database_too() {
         .conn
         .prepare(&format!("explain query plan {SELECT_FLAGS}"))
         .unwrap()
-        .query_map([], |row| row.get::<_, String>(3))
+        .query_map(["reactive.states.", "reactive.states/"], |row| {
+            row.get::<_, String>(3)
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect::<Vec<_>>()
@@ -906,14 +910,23 @@ fn the_flags_are_read_from_their_own_index_on_a_charmhelpers_database_too() {
 fn the_flags_statement_reads_the_range_of_the_flags_prefix_and_its_index() {
     let prefix = crate::flags::FLAG_KEY_PREFIX;
     let upper = prefix_upper_bound(prefix).unwrap();
-    let range = format!("where key >= '{prefix}' and key < '{upper}'");
+    let range = format!("and key >= '{prefix}' and key < '{upper}' order by key");
     assert!(SELECT_FLAGS.contains(&range), "{SELECT_FLAGS}");
     let index_range = format!("where key >= '{prefix}' and key < '{upper}';");
     assert!(SCHEMA.contains(&index_range), "{SCHEMA}");
-    assert_eq!(range_query(prefix, ROWS), (SELECT_FLAGS, Vec::new()));
+    let (sql, bounds) = range_query(prefix, "reactive.states.m", ROWS);
+    assert_eq!(sql, SELECT_FLAGS);
+    assert_eq!(bounds, ["reactive.states.m", "reactive.states/"]);
+    assert_eq!(
+        range_query("reactive.states.a.", "reactive.states.a.", ROWS).0,
+        SELECT_FLAGS
+    );
     // Only the rows' reader has a statement of its own for them.
-    assert_eq!(range_query(prefix, KEYS).0, SELECT_KEYS_RANGE);
-    assert_eq!(range_query("reactive.states", ROWS).0, SELECT_RANGE);
+    assert_eq!(range_query(prefix, prefix, KEYS).0, SELECT_KEYS_RANGE);
+    assert_eq!(
+        range_query("reactive.states", "reactive.states", ROWS).0,
+        SELECT_RANGE
+    );
 }
 
 #[test]
@@ -933,4 +946,37 @@ fn range_reads_are_not_prepared_again_for_the_values_bound_to_them() {
         let stmt = state.conn.prepare_cached(sql).unwrap();
         assert_eq!(stmt.get_status(RePrepare), 0, "{sql}");
     }
+}
+
+#[test]
+fn a_walk_skips_the_rest_of_a_prefix_of_the_row_it_is_on() {
+    let mut state = UnitState::in_memory();
+    for key in [
+        "w.a", "w.b.1", "w.b.2", "w.b.3", "w.c", "w.d.1", "w.e", "x.a",
+    ] {
+        state.set(key, json!(null));
+    }
+    state.commit().unwrap();
+    let walk = |state: &mut UnitState| {
+        let mut seen = Vec::new();
+        state
+            .walk_raw("w.", |key, _| {
+                seen.push(key.to_string());
+                Ok(match key {
+                    "w.b.1" => Walk::SkipPast("w.b.".to_string()),
+                    // Not a prefix of the key: no skip.
+                    "w.c" => Walk::SkipPast("w.zz".to_string()),
+                    "w.d.1" => Walk::SkipPast("w.d.1".to_string()),
+                    _ => Walk::Next,
+                })
+            })
+            .unwrap();
+        seen
+    };
+    assert_eq!(walk(&mut state), ["w.a", "w.b.1", "w.c", "w.d.1", "w.e"]);
+    // Pending changes under the prefix: the same walk over the merged rows.
+    state.set("w.b.4", json!(1));
+    state.unset("w.e");
+    state.set("w.f", json!(null));
+    assert_eq!(walk(&mut state), ["w.a", "w.b.1", "w.c", "w.d.1", "w.f"]);
 }
