@@ -193,6 +193,28 @@ fn relation_list() {
 }
 
 #[test]
+fn a_list_tool_that_prints_something_else_says_what() {
+    let t = Tools::new("relation-list");
+    let mut tools = t.process();
+    t.prints("relation-list", " \n");
+    assert!(run(|| tools.relation_list("db:3")).unwrap().is_empty());
+    for (output, says) in [
+        (
+            "[\"pg/0\", 5]",
+            "expected a list of strings, but item 1 is a number",
+        ),
+        ("{\"pg/0\": 1}", "expected a list of strings, got a mapping"),
+        ("\"pg/0\"", "expected a list of strings, got a string"),
+        ("[\"pg/0\"", "invalid JSON"),
+    ] {
+        t.prints("relation-list", output);
+        let err = run(|| tools.relation_list("db:3")).unwrap_err();
+        assert!(matches!(err, ToolError::BadOutput { .. }), "{err}");
+        assert!(err.to_string().contains(says), "{output}: {err}");
+    }
+}
+
+#[test]
 fn relation_get_unit_and_app() {
     let t = Tools::new("relation-get");
     let mut tools = t.process();
