@@ -195,3 +195,18 @@ fn a_hook_does_not_run_action_handlers() {
     assert!(unit.calls("action-set").is_empty());
     assert!(unit.flags().contains(&"app.installed".to_string()));
 }
+
+#[test]
+fn actions_yaml_is_read_by_actions_only() {
+    let unit = Unit::new("bad-actions-yaml");
+    unit.tool("relation-ids", "echo '[]'");
+    unit.tool("leader-get", "echo '{}'");
+    std::fs::write(unit.path().join("actions.yaml"), "Backup: [\n").unwrap();
+    // A hook does not read it: Juju checked it when the charm was deployed.
+    assert_eq!(unit.run("hooks/install"), 0);
+    assert!(unit.flags().contains(&"app.installed".to_string()));
+    // An action does, and fails on it before any tool is called.
+    assert_eq!(unit.run("actions/backup"), 1);
+    assert!(unit.calls("action-get").is_empty());
+    assert!(unit.calls("action-fail").is_empty());
+}

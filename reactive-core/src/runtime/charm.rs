@@ -79,6 +79,25 @@ impl Charm {
         Ok(Charm::from_parts(metadata, options, registry)?.with_actions(actions))
     }
 
+    /// What a hook of the charm in `dir` needs of it: as
+    /// [`load_with`](Charm::load_with), but `actions.yaml` is read for an
+    /// action only. Nothing else in a hook's process looks at it (Juju
+    /// checks it when the charm is deployed, and gives an action its
+    /// parameters with their defaults), and reading it was a fifteenth of a
+    /// small hook's instructions.
+    pub(crate) fn load_for_hook(
+        dir: &Path,
+        registry: RegistryBuilder,
+        is_action: bool,
+    ) -> Result<Charm, CharmError> {
+        if is_action {
+            return Charm::load_with(dir, registry);
+        }
+        let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
+        let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
+        Charm::from_parts(metadata, options, registry)
+    }
+
     /// The charm with the actions `actions` (what `actions.yaml` declares).
     pub fn with_actions(mut self, actions: ActionsSpec) -> Charm {
         self.actions = Arc::new(actions);

@@ -113,7 +113,7 @@ fn run_juju_hook(
         }
     };
     let charm_dir = charm_dir(&hook);
-    let charm = match Charm::load_with(&charm_dir, registry) {
+    let charm = match Charm::load_for_hook(&charm_dir, registry, hook.is_action()) {
         Ok(charm) => charm.with_relation_data(RelationDataMode::from_env(env)),
         Err(e) => {
             let _ = writeln!(err, "ERROR: cannot load the charm: {e}");
