@@ -541,6 +541,12 @@ impl Context {
     /// Write the flags into the unit state and commit everything the hook
     /// changed in one transaction. Triggers are dropped. On error nothing
     /// is written.
+    ///
+    /// # Errors
+    ///
+    /// The first read of an endpoint's changed-key flag that failed during
+    /// the hook (such a flag is read when a question needs it, and the
+    /// question was answered "not set"), or the commit's own error.
     pub fn commit(&mut self) -> Result<(), StateError> {
         if let Some(error) = self.flags.take_error() {
             return Err(error);

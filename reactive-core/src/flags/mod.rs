@@ -8,8 +8,9 @@
 //! which wraps every operation.
 //!
 //! The flags an endpoint sets for each changed key of remote data
-//! (`endpoint.<name>.changed.<key>`) are not read with the others: see
-//! [`deferred`] for when they are.
+//! (`endpoint.<name>.changed.<key>`) are not read with the others, but
+//! when a question needs them: one row to test, set or clear a flag; the
+//! whole family to list the flags or give a flag's value.
 
 mod deferred;
 
