@@ -4,7 +4,6 @@
 //! if they had been (`docs/reference/flags.md`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use reactive_core::prelude::*;
@@ -13,34 +12,8 @@ use reactive_core::unit_state::{StateError, UnitState};
 use reactive_core::{dispatch, HookInfo};
 use serde_json::{json, Value};
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A unique directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "reactive-deferred-flags-{}-{}-{}",
-            std::process::id(),
-            test,
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join(".unit-state.db")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 /// The flags an earlier hook left: two endpoints' changed keys among
 /// flags of every other kind, on both sides of them in key order.

@@ -2,8 +2,7 @@
 //! by one hook and read by the next, charmhelpers compatibility both ways,
 //! one transaction per hook, data_changed, any_file_changed, was_invoked.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use reactive_core::config::ConfigOptions;
@@ -15,34 +14,8 @@ use reactive_testing::sim::{ModelState, UnitTools};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A unique directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "reactive-unit-state-{}-{}-{}",
-            std::process::id(),
-            test,
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join(".unit-state.db")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn context(path: &Path, hook: &str) -> Context {
     Context::new(HookInfo::named(hook), UnitState::open(path).unwrap()).unwrap()
