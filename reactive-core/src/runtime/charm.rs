@@ -73,10 +73,7 @@ impl Charm {
     /// Load the charm in `dir` with the handlers `registry` chooses (e.g.
     /// one charm's modules when several charms share a process).
     pub fn load_with(dir: &Path, registry: RegistryBuilder) -> Result<Charm, CharmError> {
-        let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
-        let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
-        let actions = ActionsSpec::load(dir).map_err(CharmError::Actions)?;
-        Ok(Charm::from_parts(metadata, options, registry)?.with_actions(actions))
+        Charm::load_for_hook(dir, registry, true)
     }
 
     /// What a hook of the charm in `dir` needs of it: as
@@ -90,12 +87,17 @@ impl Charm {
         registry: RegistryBuilder,
         is_action: bool,
     ) -> Result<Charm, CharmError> {
-        if is_action {
-            return Charm::load_with(dir, registry);
-        }
         let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
         let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
-        Charm::from_parts(metadata, options, registry)
+        let actions = match is_action {
+            true => Some(ActionsSpec::load(dir).map_err(CharmError::Actions)?),
+            false => None,
+        };
+        let charm = Charm::from_parts(metadata, options, registry)?;
+        Ok(match actions {
+            Some(actions) => charm.with_actions(actions),
+            None => charm,
+        })
     }
 
     /// The charm with the actions `actions` (what `actions.yaml` declares).
