@@ -1,5 +1,6 @@
 //! Relation membership kept in the unit state: `relation-ids` and
-//! `relation-list` asked only in the hooks that change what they answer,
+//! `relation-list` asked only in the hooks that change what they answer
+//! (and not in `-joined` and `-departed`, which amend the copy),
 //! the kept copy under its documented key, and the marker that makes the
 //! hook after a failed (then skipped) membership hook read them again, in
 //! the harness and in the simulator with `juju resolved --no-retry`.
@@ -144,11 +145,13 @@ fn membership_is_read_in_the_hooks_that_change_it_and_kept_between_them() {
     let record = rel(&mut h, "created", &rid, None);
     assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
     assert_eq!(last_seen(), json!([[rid, []]]));
+    // A joined hook adds its unit to the copy, as Juju's own hook context
+    // does: no call.
     for unit in ["server/0", "server/1"] {
         h.add_remote_unit(&rid, unit).unwrap();
         settle(&mut h);
         let record = rel(&mut h, "joined", &rid, Some(unit));
-        assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
+        assert!(membership_calls(&record).is_empty(), "{:?}", record.calls);
     }
     // Kept under its documented key, as relation-list answered.
     let row = h.unit_state().get(&members_key("db")).unwrap();
@@ -165,9 +168,12 @@ fn membership_is_read_in_the_hooks_that_change_it_and_kept_between_them() {
     }
     h.remove_remote_unit(&rid, "server/0").unwrap();
     settle(&mut h);
+    // A departed hook takes its unit out.
     let record = rel(&mut h, "departed", &rid, Some("server/0"));
-    assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
+    assert!(membership_calls(&record).is_empty(), "{:?}", record.calls);
     assert_eq!(last_seen(), json!([[rid, ["server/1"]]]));
+    let row = h.unit_state().get(&members_key("db")).unwrap();
+    assert_eq!(row, Some(json!({ rid.clone(): ["server/1"] })));
     let record = fire(&mut h, "update-status");
     assert!(membership_calls(&record).is_empty());
     assert_eq!(last_seen(), json!([[rid, ["server/1"]]]));
@@ -193,6 +199,82 @@ fn units_are_kept_in_unit_order() {
     assert_eq!(row, Some(json!({ rid.clone(): ["server/2", "server/10"] })));
     h.fire("update-status").unwrap();
     assert_eq!(last_seen(), json!([[rid, ["server/2", "server/10"]]]));
+}
+
+#[test]
+fn joined_and_departed_hooks_amend_the_copy_in_unit_order() {
+    reset();
+    let (mut h, rid) = joined(&["server/2"]);
+    for (unit, now) in [
+        ("server/10", json!(["server/2", "server/10"])),
+        ("server/1", json!(["server/1", "server/2", "server/10"])),
+        (
+            "server/3",
+            json!(["server/1", "server/2", "server/3", "server/10"]),
+        ),
+    ] {
+        h.add_remote_unit(&rid, unit).unwrap();
+        settle(&mut h);
+        let record = h.fire_relation("joined", &rid, Some(unit)).unwrap().clone();
+        assert!(membership_calls(&record).is_empty(), "{unit}");
+        assert_eq!(last_seen(), json!([[rid, now]]), "{unit}");
+        let row = h.unit_state().get(&members_key("db")).unwrap();
+        assert_eq!(row, Some(json!({ rid.clone(): now })), "{unit}");
+    }
+    h.remove_remote_unit(&rid, "server/2").unwrap();
+    settle(&mut h);
+    let record = h
+        .fire_relation("departed", &rid, Some("server/2"))
+        .unwrap()
+        .clone();
+    assert!(membership_calls(&record).is_empty());
+    let now = json!(["server/1", "server/3", "server/10"]);
+    assert_eq!(last_seen(), json!([[rid, now]]));
+    // The next hooks read the amended copy.
+    let record = h.fire("update-status").unwrap().clone();
+    assert!(membership_calls(&record).is_empty());
+    assert_eq!(last_seen(), json!([[rid, now]]));
+}
+
+#[test]
+fn a_joined_or_departed_hook_the_copy_cannot_explain_reads_membership_again() {
+    reset();
+    let (mut h, rid) = joined(&["server/0", "server/1"]);
+    // A joined hook for a unit the copy already holds.
+    let record = h
+        .fire_relation("joined", &rid, Some("server/1"))
+        .unwrap()
+        .clone();
+    assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
+    assert_eq!(last_seen(), json!([[rid, ["server/0", "server/1"]]]));
+    // A departed hook for a unit the copy does not hold (a copy put
+    // right by hand): what the tools answer is kept.
+    h.remove_remote_unit(&rid, "server/0").unwrap();
+    settle(&mut h);
+    h.unit_state().set(
+        &members_key("db"),
+        json!({ rid.clone(): ["server/1", "server/5"] }),
+    );
+    h.unit_state().commit().unwrap();
+    let record = h
+        .fire_relation("departed", &rid, Some("server/0"))
+        .unwrap()
+        .clone();
+    assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
+    assert_eq!(last_seen(), json!([[rid, ["server/1"]]]));
+    let row = h.unit_state().get(&members_key("db")).unwrap();
+    assert_eq!(row, Some(json!({ rid.clone(): ["server/1"] })));
+    // A joined hook of a relation the copy does not hold.
+    h.unit_state().set(&members_key("db"), json!({}));
+    h.unit_state().commit().unwrap();
+    h.add_remote_unit(&rid, "server/4").unwrap();
+    settle(&mut h);
+    let record = h
+        .fire_relation("joined", &rid, Some("server/4"))
+        .unwrap()
+        .clone();
+    assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
+    assert_eq!(last_seen(), json!([[rid, ["server/1", "server/4"]]]));
 }
 
 #[test]

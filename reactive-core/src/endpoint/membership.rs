@@ -10,8 +10,8 @@
 //! relation id to the list of remote units), and the tools are asked again
 //! only:
 //!
-//! - in those four hooks of the endpoint, and in `install` and
-//!   `upgrade-charm`;
+//! - in the endpoint's `-relation-created` and `-relation-broken` hooks,
+//!   and in `install` and `upgrade-charm`;
 //! - when the endpoint has no row (a unit state written by charms.reactive
 //!   or by an earlier version), or a row that does not read as one;
 //! - when the hook is about a relation or a remote unit the row does not
@@ -26,8 +26,18 @@
 //! - with [`RelationDataMode::Fresh`], which reads them in every hook, as
 //!   charms.reactive does, and drops the rows.
 //!
-//! Membership read with the tools is saved at the end of the hook when it
-//! differs from the row (in `-broken`, without the broken relation).
+//! In the endpoint's `-joined` and `-departed` hooks the row is amended
+//! instead, as Juju's own hook context is: the remote unit of the hook
+//! added to its relation's units, or taken out. Juju answers `relation-list`
+//! in such a hook from the units of its last completed membership hook,
+//! plus or minus that unit, which is what the row holds once amended. The
+//! tools are asked when the row cannot be amended so (it does not hold
+//! the relation, already holds the joining unit or does not hold the
+//! departing one), and in the cases above.
+//!
+//! Membership read with the tools, or amended, is saved at the end of the
+//! hook when it differs from the row (in `-broken`, without the broken
+//! relation).
 //!
 //! ```
 //! use reactive_core::endpoint::membership::members_key;
@@ -146,15 +156,23 @@ pub(crate) fn members(
     let hook = ctx.hook();
     let hook_name = hook.name.as_str();
     let fresh_mode = plan.mode == RelationDataMode::Fresh;
-    let must_read = fresh_mode
-        || plan.unsettled
-        || changes_membership(hook_name, name)
-        || matches!(hook_name, "install" | "upgrade-charm");
     let own_hook_rid = hook
         .relation_id
         .clone()
         .filter(|_| hook_name.starts_with(&format!("{name}-relation-")));
     let remote_unit = hook.remote_unit.clone();
+    // A `-joined` or `-departed` hook of this endpoint about a remote unit:
+    // the kept row amended by that unit (whether it joins).
+    let amend = match own_event(hook_name, name) {
+        Some("joined") => Some(true),
+        Some("departed") => Some(false),
+        _ => None,
+    }
+    .filter(|_| own_hook_rid.is_some() && remote_unit.is_some());
+    let must_read = fresh_mode
+        || plan.unsettled
+        || (changes_membership(hook_name, name) && amend.is_none())
+        || matches!(hook_name, "install" | "upgrade-charm");
     let broken_rid = own_hook_rid
         .clone()
         .filter(|_| hook_name.ends_with("-relation-broken"));
@@ -164,7 +182,18 @@ pub(crate) fn members(
     } else {
         ctx.unit_state().get_raw(&key)?
     };
-    if let Some(saved) = raw.as_deref().filter(|_| !must_read).and_then(parse) {
+    let saved = raw.as_deref().filter(|_| !must_read).and_then(parse);
+    if let Some(joins) = amend {
+        let rid = own_hook_rid.as_deref().unwrap_or_default();
+        let unit = remote_unit.as_deref().unwrap_or_default();
+        if let Some(members) = saved.and_then(|saved| amended(saved, rid, unit, joins)) {
+            save(ctx, &key, raw.as_deref(), &members, None);
+            return Ok(Found {
+                members,
+                from_copy: true,
+            });
+        }
+    } else if let Some(saved) = saved {
         let covers = |rid: &str| {
             saved
                 .iter()
@@ -192,24 +221,63 @@ pub(crate) fn members(
             from_copy: false,
         });
     }
+    save(ctx, &key, raw.as_deref(), &members, broken_rid.as_deref());
+    Ok(Found {
+        members,
+        from_copy: false,
+    })
+}
+
+/// The event of a relation hook of endpoint `name` (`joined` for
+/// `<name>-relation-joined`), `None` for any other hook.
+fn own_event<'h>(hook: &'h str, name: &str) -> Option<&'h str> {
+    hook.strip_prefix(name)?.strip_prefix("-relation-")
+}
+
+/// The kept membership with `unit` added to relation `rid` (`joins`) or
+/// taken out of it, as Juju shows it in that unit's `-joined` or
+/// `-departed` hook; `None` when the copy does not hold the relation, or
+/// already holds the joining unit, or does not hold the departing one.
+fn amended(mut members: Members, rid: &str, unit: &str, joins: bool) -> Option<Members> {
+    let (_, units) = members.iter_mut().find(|(id, _)| id == rid)?;
+    // Just read from the row: not shared, not copied.
+    let units = Arc::make_mut(units);
+    match (joins, units.iter().position(|u| u == unit)) {
+        (true, None) => {
+            let at = units.partition_point(|u| unit_order(u, unit).is_lt());
+            units.insert(at, unit.to_string());
+        }
+        (false, Some(at)) => {
+            units.remove(at);
+        }
+        _ => return None,
+    }
+    Some(members)
+}
+
+/// Have the commit write `members` to the row `key` (without the broken
+/// relation) when it differs from the row as read (`raw`).
+fn save(
+    ctx: &mut Context,
+    key: &str,
+    raw: Option<&str>,
+    members: &Members,
+    broken_rid: Option<&str>,
+) {
     let kept: BTreeMap<&str, &[String]> = members
         .iter()
-        .filter(|(rid, _)| Some(rid) != broken_rid.as_ref())
+        .filter(|(rid, _)| Some(rid.as_str()) != broken_rid)
         .map(|(rid, units)| (rid.as_str(), units.as_slice()))
         .collect();
     // Compared as text (the row is written as serde_json writes it): no
     // need to decode the old row.
     match serde_json::to_string(&kept) {
-        Ok(text) if raw.as_deref() == Some(text.as_str()) => {}
+        Ok(text) if raw == Some(text.as_str()) => {}
         // Written as serde_json wrote it, not serialized again.
-        Ok(text) => ctx.unit_state().set_json_text(&key, text),
+        Ok(text) => ctx.unit_state().set_json_text(key, text),
         // Cannot happen (string keys); read again next time if it did.
-        Err(_) => ctx.unit_state().unset(&key),
+        Err(_) => ctx.unit_state().unset(key),
     }
-    Ok(Found {
-        members,
-        from_copy: false,
-    })
 }
 
 /// Ask `relation-ids` and `relation-list`.
