@@ -382,13 +382,19 @@ fn the_index_row_is_written_only_when_what_it_says_changes() {
         .filter(|e| e[0] == rid && e[1] == "target/1");
     assert_eq!(of_target_1.count(), 2, "{two}");
 
-    // A unit that departs leaves it.
+    // A unit that departs leaves it; the others' entries stay as they
+    // were, answers and all.
     h.remove_remote_unit(&rid, "target/2").unwrap();
     h.fire_relation("departed", &rid, Some("target/2")).unwrap();
     assert_eq!(
         units(&row(&mut h)),
         ["target/0", "target/1", "target/3", "target/4"]
     );
+    let without: Vec<Vec<String>> = index_entries(&parsed)
+        .into_iter()
+        .filter(|e| e[1] != "target/2")
+        .collect();
+    assert_eq!(row(&mut h), index_row(&without).to_string());
 
     // An entry for a unit no longer listed (a row written by hand) goes at
     // the next hook that reads a unit, though that unit's requests did not

@@ -420,15 +420,26 @@ impl RequestIndex {
     /// A joined unit's requests as indexed: looked up by name the first
     /// time in a hook, then by the position the unit keeps.
     fn entry_of(&self, unit: &RelatedUnit) -> Option<UnitRequests<'_>> {
-        let position = match unit.index_position() {
+        self.entry_at(self.place_of(unit)?)
+    }
+
+    /// Where a joined unit's entry is among the index's units (`None`: it
+    /// has none): looked up by name the first time in a hook, then by the
+    /// position the unit keeps.
+    fn place_of(&self, unit: &RelatedUnit) -> Option<u32> {
+        match unit.index_position() {
             Some(known) => known,
             None => {
                 let found = self.position(unit.relation_id(), unit.unit_name());
                 unit.set_index_position(found);
                 found
             }
-        };
-        let stored = self.units.get(position? as usize)?;
+        }
+    }
+
+    /// The requests of the index's unit at `position`.
+    fn entry_at(&self, position: u32) -> Option<UnitRequests<'_>> {
+        let stored = self.units.get(position as usize)?;
         let ids = self
             .ids
             .get(stored.ids.start as usize..stored.ids.end as usize)?;
@@ -472,6 +483,26 @@ impl RequestIndex {
     /// The number of units the index holds, over every relation.
     fn unit_count(&self) -> usize {
         self.units.len()
+    }
+
+    /// The row's text with the entries of the units at the places `kept`
+    /// marks and no others: the stored text of each, in the stored order.
+    fn text_keeping(&self, kept: &[bool]) -> String {
+        let mut text = String::with_capacity(self.text.len());
+        text.push('"');
+        let kept_units = self.units.iter().zip(kept).filter(|(_, &keep)| keep);
+        for (i, (unit, _)) in kept_units.enumerate() {
+            // From its first entry's relation id to its last entry's state
+            // (one digit after a space).
+            let last = unit.ids.end.checked_sub(1).map(|at| &self.ids[at as usize]);
+            let Some(last) = last else { continue };
+            if i > 0 {
+                text.push(char::from(ENTRY_SEPARATOR));
+            }
+            text.push_str(&self.text[unit.relation.start as usize..last.id.end as usize + 2]);
+        }
+        text.push('"');
+        text
     }
 }
 
@@ -579,39 +610,55 @@ fn entry_to_save<'a>(
     })
 }
 
-/// Whether the index to save is the stored one, when this hook answered
+/// The index to save against the stored one, when this hook answered
+/// nothing.
+enum Against {
+    /// The stored index as it is.
+    Same,
+    /// The stored index without the units not marked (departed units, a
+    /// broken relation's), each kept unit's entry as it is.
+    Keeping(Vec<bool>),
+    /// Some unit read in this hook holds other requests: built again.
+    Differs,
+}
+
+/// The index to save against the stored one, when this hook answered
 /// nothing: a unit whose data comes from the snapshot has its stored entry
 /// (that is where it is read from), so only the units read in this hook
-/// are classified and compared, and every stored unit must still be
-/// listed (a departed unit, or a broken relation's, leaves the index).
-/// Lookups only: no entry is copied for the units of the snapshot.
-fn unchanged(
+/// are classified and compared; a stored unit no longer listed (a departed
+/// unit, or a broken relation's) leaves the index. Lookups only: no entry
+/// is copied for the units of the snapshot.
+fn against_stored(
+    stored: &RequestIndex,
     slot: &RequestIndexSlot,
     classify: Classify,
     check: CheckAnswer,
     base: &EndpointBase,
     units: &[&RelatedUnit],
-) -> Result<bool, ToolError> {
-    let Some(stored) = slot.stored() else {
-        return Ok(false);
-    };
-    let mut listed = 0;
+) -> Result<Against, ToolError> {
+    let mut listed = vec![false; stored.unit_count()];
     for unit in units {
-        let was = stored.entry_of(unit);
-        listed += usize::from(was.is_some());
+        let place = stored.place_of(unit);
+        if let Some(at) = place {
+            listed[at as usize] = true;
+        }
         if unit.is_from_snapshot() {
             continue;
         }
         let now = entry_to_save(slot, classify, check, base, unit)?;
-        let same = match was {
+        let same = match place.and_then(|at| stored.entry_at(at)) {
             Some(was) => was.same_as(&now),
             None => now.is_empty(),
         };
         if !same {
-            return Ok(false);
+            return Ok(Against::Differs);
         }
     }
-    Ok(listed == stored.unit_count())
+    Ok(if listed.iter().all(|&l| l) {
+        Against::Same
+    } else {
+        Against::Keeping(listed)
+    })
 }
 
 impl EndpointBase {
@@ -683,11 +730,12 @@ impl EndpointBase {
         {
             return Ok(Some(None));
         }
-        if !answered_in_hook
-            && slot.stored().is_some()
-            && unchanged(slot, classify, check, self, &units)?
-        {
-            return Ok(None);
+        if let Some(stored) = slot.stored().filter(|_| !answered_in_hook) {
+            match against_stored(stored, slot, classify, check, self, &units)? {
+                Against::Same => return Ok(None),
+                Against::Keeping(kept) => return Ok(Some(Some(stored.text_keeping(&kept)))),
+                Against::Differs => {}
+            }
         }
         let mut entries: Vec<(&RelatedUnit, UnitRequests<'_>)> = Vec::with_capacity(units.len());
         for unit in units {
@@ -734,6 +782,27 @@ mod tests {
 
     fn row(entries: &[Entry<'_>]) -> String {
         row_text(entries.iter().copied(), 0).unwrap()
+    }
+
+    #[test]
+    fn a_row_without_some_units_keeps_the_others_entries_as_they_are() {
+        let all: [Entry<'_>; 4] = [
+            ("db:1", "app/0", ID_A, 3),
+            ("db:1", "app/1", ID_A, 1),
+            ("db:1", "app/1", ID_B, 0),
+            ("db:2", "other/0", ID_B, 2),
+        ];
+        let index = RequestIndex::from_text(row(&all)).unwrap();
+        assert_eq!(index.unit_count(), 3);
+        let keeping = |kept: &[bool]| index.text_keeping(kept);
+        assert_eq!(keeping(&[true, true, true]), row(&all));
+        assert_eq!(keeping(&[false, true, true]), row(&all[1..]));
+        assert_eq!(keeping(&[true, true, false]), row(&all[..3]));
+        assert_eq!(keeping(&[true, false, true]), row(&[all[0], all[3]]));
+        assert_eq!(keeping(&[false, false, false]), row(&[]));
+        // What it writes reads back.
+        let kept = RequestIndex::from_text(keeping(&[true, false, true])).unwrap();
+        assert_eq!(kept.unit_count(), 2);
     }
 
     #[test]
