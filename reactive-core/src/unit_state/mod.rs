@@ -428,6 +428,33 @@ impl UnitState {
         Ok(())
     }
 
+    /// Set `key` to the JSON string `value`: the same text as
+    /// [`set_serialized`](Self::set_serialized) writes for a `&str`, made
+    /// without looking at each character when none needs an escape (a
+    /// long text kept as one string, read back with `get_raw` and decoded
+    /// in place). Pending, like [`set`](Self::set).
+    ///
+    /// ```
+    /// use reactive_core::unit_state::UnitState;
+    ///
+    /// let mut state = UnitState::in_memory();
+    /// state.set_string("layout", "10 0 4 node;12 1 2 db");
+    /// state.set_string("quoted", "say \"hi\"\n");
+    /// state.commit().unwrap();
+    /// assert_eq!(
+    ///     state.get_raw("layout").unwrap().as_deref(),
+    ///     Some(r#""10 0 4 node;12 1 2 db""#)
+    /// );
+    /// assert_eq!(
+    ///     state.get("quoted").unwrap(),
+    ///     Some(serde_json::json!("say \"hi\"\n"))
+    /// );
+    /// ```
+    pub fn set_string(&mut self, key: &str, value: &str) {
+        self.pending
+            .insert(key.to_owned(), Some(Pending::Text(json_string(value))));
+    }
+
     /// Set `key` to `text`, JSON text the caller wrote (with serde_json):
     /// pending, like [`set`](Self::set), and written as it is.
     pub(crate) fn set_json_text(&mut self, key: &str, text: String) {
@@ -1061,6 +1088,31 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// `value` as a JSON string, as serde_json writes it: quoted, with `"`,
+/// `\\` and control characters escaped.
+fn json_string(value: &str) -> String {
+    let mut text = String::with_capacity(value.len() + 2);
+    push_json_string(&mut text, value);
+    text
+}
+
+/// Append `value` to `text` as a JSON string, as serde_json writes it. A
+/// value that holds no character to escape (checked a block of bytes at a
+/// time) is only quoted.
+pub(crate) fn push_json_string(text: &mut String, value: &str) {
+    let plain = value.as_bytes().iter().fold(true, |plain, &b| {
+        plain & (b >= 0x20 && b != b'"' && b != b'\\')
+    });
+    if plain {
+        text.push('"');
+        text.push_str(value);
+        text.push('"');
+    } else if let Ok(escaped) = serde_json::to_string(value) {
+        // A string always serializes.
+        text.push_str(&escaped);
+    }
 }
 
 #[cfg(test)]

@@ -980,3 +980,33 @@ fn a_walk_skips_the_rest_of_a_prefix_of_the_row_it_is_on() {
     state.set("w.f", json!(null));
     assert_eq!(walk(&mut state), ["w.a", "w.b.1", "w.c", "w.d.1", "w.f"]);
 }
+
+#[test]
+fn a_string_is_written_as_serde_json_writes_it() {
+    let long = "x".repeat(10_000);
+    for value in [
+        "",
+        "plain text; 10 0 41 node-00534641",
+        "é ü \u{7f} \u{2028} 日本",
+        "a \"quoted\" word",
+        "back\\slash",
+        "tab\there",
+        "new\nline",
+        "\u{1}\u{1f}",
+        long.as_str(),
+    ] {
+        assert_eq!(
+            json_string(value),
+            serde_json::to_string(value).unwrap(),
+            "{value:?}"
+        );
+        let mut state = UnitState::in_memory();
+        state.set_string("k", value);
+        state.commit().unwrap();
+        assert_eq!(
+            state.get("k").unwrap(),
+            Some(serde_json::json!(value)),
+            "{value:?}"
+        );
+    }
+}

@@ -400,7 +400,7 @@ pub fn write(
                 len,
             }),
     );
-    ctx.unit_state().set_serialized(LAYOUT_KEY, &layout)?;
+    ctx.unit_state().set_string(LAYOUT_KEY, &layout);
     Ok(count)
 }
 
