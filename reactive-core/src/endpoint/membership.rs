@@ -52,7 +52,7 @@ use super::snapshot::RelationDataMode;
 use crate::names::unit_order;
 use crate::registry::Registry;
 use crate::tools::{HookTools, ToolError};
-use crate::unit_state::{Marker, StateError};
+use crate::unit_state::{push_json_string, Marker, StateError};
 use crate::Context;
 
 /// The unit-state prefix of the membership rows.
@@ -271,13 +271,35 @@ fn save(
         .collect();
     // Compared as text (the row is written as serde_json writes it): no
     // need to decode the old row.
-    match serde_json::to_string(&kept) {
-        Ok(text) if raw == Some(text.as_str()) => {}
-        // Written as serde_json wrote it, not serialized again.
-        Ok(text) => ctx.unit_state().set_json_text(key, text),
-        // Cannot happen (string keys); read again next time if it did.
-        Err(_) => ctx.unit_state().unset(key),
+    let text = row_text(&kept);
+    if raw != Some(text.as_str()) {
+        ctx.unit_state().set_json_text(key, text);
     }
+}
+
+/// The row's text: the JSON object serde_json writes for `kept`, each
+/// name quoted without an escape scan per character where none is needed
+/// (Juju's relation ids and unit names need none).
+fn row_text(kept: &BTreeMap<&str, &[String]>) -> String {
+    let names: usize = kept.values().map(|units| units.len()).sum();
+    let mut text = String::with_capacity(2 + kept.len() * 16 + names * 24);
+    text.push('{');
+    for (i, (rid, units)) in kept.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        push_json_string(&mut text, rid);
+        text.push_str(":[");
+        for (j, unit) in units.iter().enumerate() {
+            if j > 0 {
+                text.push(',');
+            }
+            push_json_string(&mut text, unit);
+        }
+        text.push(']');
+    }
+    text.push('}');
+    text
 }
 
 /// Ask `relation-ids` and `relation-list`.
@@ -329,5 +351,28 @@ impl From<ToolError> for MembersError {
 impl From<StateError> for MembersError {
     fn from(e: StateError) -> Self {
         MembersError::State(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_row_is_the_text_serde_json_writes() {
+        let units = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let (a, b, odd) = (
+            units(&["app/0", "app/10"]),
+            units(&[]),
+            units(&["say \"hi\"", "back\\slash\n", "é/1"]),
+        );
+        for kept in [
+            BTreeMap::new(),
+            BTreeMap::from([("db:1", a.as_slice())]),
+            BTreeMap::from([("db:1", a.as_slice()), ("db:2", b.as_slice())]),
+            BTreeMap::from([("db:\"3", odd.as_slice()), ("db:4", a.as_slice())]),
+        ] {
+            assert_eq!(row_text(&kept), serde_json::to_string(&kept).unwrap());
+        }
     }
 }
