@@ -199,6 +199,9 @@ pub trait ResponderEndpoint: Endpoint {
         &self,
         request_ids: &BTreeSet<String>,
     ) -> Result<Vec<RequestRecord<Self::Request>>, RequestError> {
+        if request_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let base = self.base();
         let mut requests: Vec<RequestRecord<Self::Request>> = match base.indexed_requests(None)? {
             Some(indexed) => {
