@@ -639,3 +639,38 @@ fn what_the_index_answers_is_what_reading_every_unit_gives() {
         ]
     );
 }
+
+#[test]
+fn with_no_request_left_unanswered_the_flags_follow_the_units_read() {
+    let (mut h, rid) = deployed(3);
+    let flag = |h: &mut Harness, name: &str| h.is_flag_set(&format!("endpoint.scrape.{name}"));
+    assert!(flag(&mut h, "has_requests"));
+    // A unit read in the hook asks for port 1, left unanswered.
+    set_data(&mut h, &rid, "target/1", &[request(1, 9100), request(5, 1)]);
+    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    assert!(flag(&mut h, "new_requests"));
+    h.fire("update-status").unwrap();
+    assert!(flag(&mut h, "new_requests"));
+    // It takes it back (an empty value deletes the key): nothing new again.
+    let gone = (request(5, 1).0, String::new());
+    set_data(&mut h, &rid, "target/1", &[request(1, 9100), gone]);
+    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    h.fire("update-status").unwrap();
+    assert!(!flag(&mut h, "new_requests"));
+    // Units depart: requests remain while one unit holding some stays.
+    for (unit, left) in [("target/0", true), ("target/2", true), ("target/1", false)] {
+        h.remove_remote_unit(&rid, unit).unwrap();
+        h.fire_relation("departed", &rid, Some(unit)).unwrap();
+        assert_eq!(flag(&mut h, "has_requests"), left, "after {unit}");
+        assert!(!flag(&mut h, "new_requests"), "after {unit}");
+    }
+    // A unit holding no request joins, then sends one that is answered.
+    h.add_remote_unit(&rid, "target/7").unwrap();
+    h.fire_relation("joined", &rid, Some("target/7")).unwrap();
+    assert!(!flag(&mut h, "has_requests"));
+    set_data(&mut h, &rid, "target/7", &[request(7, 9107)]);
+    h.fire_relation("changed", &rid, Some("target/7")).unwrap();
+    h.fire("update-status").unwrap();
+    assert!(flag(&mut h, "has_requests"));
+    assert!(!flag(&mut h, "new_requests"));
+}

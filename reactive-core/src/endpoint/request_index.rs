@@ -575,6 +575,27 @@ fn entry_for<'a>(
     Ok(UnitRequests::Read(requests))
 }
 
+/// [`entry_for`], its skipped or malformed keys added to `problems` as
+/// [`Skipped`].
+fn entry_noting_problems<'a>(
+    slot: &'a RequestIndexSlot,
+    classify: Classify,
+    unit: &RelatedUnit,
+    problems: Option<&mut Vec<Skipped>>,
+) -> Result<UnitRequests<'a>, ToolError> {
+    let mut unit_problems = Vec::new();
+    let requests = entry_for(slot, classify, unit, Some(&mut unit_problems))?;
+    if let Some(p) = problems {
+        p.extend(unit_problems.into_iter().map(|(key, reason)| Skipped {
+            unit: unit.unit_name().to_string(),
+            relation_id: unit.relation_id().to_string(),
+            key,
+            reason,
+        }));
+    }
+    Ok(requests)
+}
+
 /// A unit's requests with whether this unit answered each, as the index
 /// stores them.
 fn entry_to_save<'a>(
@@ -678,21 +699,45 @@ impl EndpointBase {
         let units = self.all_joined_units();
         let mut found = Vec::with_capacity(units.len());
         for unit in units.iter() {
-            let mut unit_problems = Vec::new();
-            let requests = entry_for(slot, classify, unit, Some(&mut unit_problems))?;
-            if let Some(p) = problems.as_deref_mut() {
-                p.extend(unit_problems.into_iter().map(|(key, reason)| Skipped {
-                    unit: unit.unit_name().to_string(),
-                    relation_id: unit.relation_id().to_string(),
-                    key,
-                    reason,
-                }));
-            }
+            let requests = entry_noting_problems(slot, classify, unit, problems.as_deref_mut())?;
             if !requests.is_empty() {
                 found.push((unit, requests));
             }
         }
         Ok(Some(found))
+    }
+
+    /// The joined units read in this hook that hold requests, with them,
+    /// and whether a unit whose data comes from the snapshot holds any;
+    /// `None` when the index is inactive or the unit state held
+    /// none. What the responder's flags need when the units of the
+    /// snapshot are known to hold no unanswered request: work in
+    /// proportion to the units read, not to all units.
+    pub(crate) fn requests_read_in_hook(
+        &self,
+        mut problems: Option<&mut Vec<Skipped>>,
+    ) -> Result<Option<(IndexedUnits<'_>, bool)>, ToolError> {
+        let slot = self.request_index();
+        let (Some(classify), Some(stored)) = (slot.classify(), slot.stored()) else {
+            return Ok(None);
+        };
+        let mut read = Vec::new();
+        let mut stored_any = false;
+        for unit in self.all_joined_units().iter() {
+            // Every unit's place, in the index's order: one comparison of
+            // names each (a unit read in the hook is then found without a
+            // search), and the hook's later passes find them known.
+            let place = stored.place_of(unit);
+            if unit.is_from_snapshot() {
+                stored_any |= place.is_some();
+                continue;
+            }
+            let requests = entry_noting_problems(slot, classify, unit, problems.as_deref_mut())?;
+            if !requests.is_empty() {
+                read.push((unit, requests));
+            }
+        }
+        Ok(Some((read, stored_any)))
     }
 
     /// The row to write at the end of the hook (JSON text): `Ok(None)`

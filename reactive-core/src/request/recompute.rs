@@ -36,6 +36,33 @@ pub(crate) fn up_to_date(
         .all(|flag| kept.get(flag).and_then(Value::as_bool) == Some(ctx.is_flag_set(flag))))
 }
 
+/// Whether the flags `[has_requests, new_requests]` (full names) were
+/// kept by the previous hook, still stand as it set them, and say that no
+/// request was left unanswered; and this unit published nothing yet in
+/// this hook. Then the units whose data comes from the snapshot still hold
+/// no unanswered request (their data and this unit's answers are as they
+/// were), and only the units read in this hook can set `new_requests`.
+pub(crate) fn none_new_before(
+    ctx: &mut Context,
+    base: &EndpointBase,
+    flags: &[String; 2],
+) -> Result<bool, StateError> {
+    if base.relations().iter().any(|r| r.is_published_modified()) {
+        return Ok(false);
+    }
+    let Some(Value::Object(kept)) = ctx
+        .unit_state()
+        .get(&pattern_flags_key(base.endpoint_name()))?
+    else {
+        return Ok(false);
+    };
+    let [_, new_requests] = flags;
+    let stands = flags
+        .iter()
+        .all(|flag| kept.get(flag).and_then(Value::as_bool) == Some(ctx.is_flag_set(flag)));
+    Ok(stands && kept.get(new_requests).and_then(Value::as_bool) == Some(false))
+}
+
 /// Keep the flags as computed in this hook.
 pub(crate) fn remember(ctx: &mut Context, base: &EndpointBase, flags: &[(String, bool)]) {
     let kept: Map<String, Value> = flags

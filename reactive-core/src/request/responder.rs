@@ -460,9 +460,23 @@ where
         return Ok(());
     }
     let mut problems = Vec::new();
-    let indexed = base
-        .indexed_requests(Some(&mut problems))?
-        .unwrap_or_default();
+    // When no request was left unanswered before this hook, only the units
+    // read in it can hold a new one: the others need no look.
+    let read_only = if super::recompute::none_new_before(ctx, base, &names)? {
+        base.requests_read_in_hook(Some(&mut problems))?
+    } else {
+        None
+    };
+    let (indexed, stored_any) = match read_only {
+        Some((read, stored_any)) => (read, stored_any),
+        None => {
+            problems.clear();
+            let all = base
+                .indexed_requests(Some(&mut problems))?
+                .unwrap_or_default();
+            (all, false)
+        }
+    };
     let mut warnings: Vec<String> = problems
         .into_iter()
         .map(|s| {
@@ -489,7 +503,7 @@ where
             }
         }
     }
-    let has_requests = !indexed.is_empty();
+    let has_requests = stored_any || !indexed.is_empty();
     let mut new_requests = false;
     for (unit, requests) in &indexed {
         for (id, state) in requests.iter() {
