@@ -25,7 +25,13 @@ thread_local! {
     static DECODED: Cell<usize> = const { Cell::new(0) };
     /// What the observer handler saw in each hook.
     static SEEN: RefCell<Vec<Seen>> = const { RefCell::new(Vec::new()) };
+    /// Requests found by id with a few ids and with many, per hook (when
+    /// a test asks for them).
+    static BY_FEW_AND_MANY: RefCell<Option<Vec<FewAndMany>>> = const { RefCell::new(None) };
 }
+
+/// The requests one hook found by a few ids, and by more.
+type FewAndMany = (Vec<String>, Vec<String>);
 
 /// A job name whose decoding is counted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,6 +141,23 @@ impl Jobs {
         .into_iter()
         .map(String::from)
         .collect();
+        // Asked with more ids (some never sent), the same requests: a few
+        // ids and many are looked up differently.
+        if BY_FEW_AND_MANY.with(|b| b.borrow().is_some()) {
+            let many_ids: BTreeSet<String> =
+                some_ids.iter().cloned().chain((900..903).map(id)).collect();
+            let few = self
+                .requests_with_ids(&some_ids)?
+                .iter()
+                .map(describe)
+                .collect();
+            let many = self
+                .requests_with_ids(&many_ids)?
+                .iter()
+                .map(describe)
+                .collect();
+            BY_FEW_AND_MANY.with(|b| b.borrow_mut().as_mut().map(|v| v.push((few, many))));
+        }
         let seen = Seen {
             hook: ctx.hook_name().to_string(),
             new: self.new_requests()?.iter().map(describe).collect(),
@@ -673,4 +696,27 @@ fn with_no_request_left_unanswered_the_flags_follow_the_units_read() {
     h.fire("update-status").unwrap();
     assert!(flag(&mut h, "has_requests"));
     assert!(!flag(&mut h, "new_requests"));
+}
+
+#[test]
+fn requests_asked_by_a_few_ids_or_by_many_are_the_same() {
+    BY_FEW_AND_MANY.with(|b| *b.borrow_mut() = Some(Vec::new()));
+    let (mut h, rid) = deployed(6);
+    set_data(
+        &mut h,
+        &rid,
+        "target/3",
+        &[request(3, 9303), request(5, 9305)],
+    );
+    h.fire_relation("changed", &rid, Some("target/3")).unwrap();
+    h.fire("update-status").unwrap();
+    let seen = BY_FEW_AND_MANY.with(|b| b.borrow_mut().take()).unwrap();
+    assert!(seen.len() >= 3, "{seen:?}");
+    for (few, many) in &seen {
+        assert_eq!(few, many);
+    }
+    // The ids asked for that were sent are found: 3 from target/3, 5 from
+    // target/3 and from target/5.
+    let (few, _) = seen.last().unwrap();
+    assert_eq!(few.len(), 3, "{few:?}");
 }
