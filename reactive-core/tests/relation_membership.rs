@@ -118,6 +118,11 @@ fn settle(h: &mut Harness) {
     h.unit_state().commit().unwrap();
 }
 
+/// Fire `db-relation-<event>` about `unit`, and what it did.
+fn fired(h: &mut Harness, event: &str, rid: &str, unit: &str) -> HookRecord {
+    h.fire_relation(event, rid, Some(unit)).unwrap().clone()
+}
+
 /// A harness past `install`, with relation `db` to `server` and these
 /// units joined (each with its joined hook), and the relation's id.
 fn joined(units: &[&str]) -> (Harness, String) {
@@ -215,7 +220,7 @@ fn joined_and_departed_hooks_amend_the_copy_in_unit_order() {
     ] {
         h.add_remote_unit(&rid, unit).unwrap();
         settle(&mut h);
-        let record = h.fire_relation("joined", &rid, Some(unit)).unwrap().clone();
+        let record = fired(&mut h, "joined", &rid, unit);
         assert!(membership_calls(&record).is_empty(), "{unit}");
         assert_eq!(last_seen(), json!([[rid, now]]), "{unit}");
         let row = h.unit_state().get(&members_key("db")).unwrap();
@@ -223,10 +228,7 @@ fn joined_and_departed_hooks_amend_the_copy_in_unit_order() {
     }
     h.remove_remote_unit(&rid, "server/2").unwrap();
     settle(&mut h);
-    let record = h
-        .fire_relation("departed", &rid, Some("server/2"))
-        .unwrap()
-        .clone();
+    let record = fired(&mut h, "departed", &rid, "server/2");
     assert!(membership_calls(&record).is_empty());
     let now = json!(["server/1", "server/3", "server/10"]);
     assert_eq!(last_seen(), json!([[rid, now]]));
@@ -241,10 +243,7 @@ fn a_joined_or_departed_hook_the_copy_cannot_explain_reads_membership_again() {
     reset();
     let (mut h, rid) = joined(&["server/0", "server/1"]);
     // A joined hook for a unit the copy already holds.
-    let record = h
-        .fire_relation("joined", &rid, Some("server/1"))
-        .unwrap()
-        .clone();
+    let record = fired(&mut h, "joined", &rid, "server/1");
     assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
     assert_eq!(last_seen(), json!([[rid, ["server/0", "server/1"]]]));
     // A departed hook for a unit the copy does not hold (a copy put
@@ -256,10 +255,7 @@ fn a_joined_or_departed_hook_the_copy_cannot_explain_reads_membership_again() {
         json!({ rid.clone(): ["server/1", "server/5"] }),
     );
     h.unit_state().commit().unwrap();
-    let record = h
-        .fire_relation("departed", &rid, Some("server/0"))
-        .unwrap()
-        .clone();
+    let record = fired(&mut h, "departed", &rid, "server/0");
     assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
     assert_eq!(last_seen(), json!([[rid, ["server/1"]]]));
     let row = h.unit_state().get(&members_key("db")).unwrap();
@@ -269,10 +265,7 @@ fn a_joined_or_departed_hook_the_copy_cannot_explain_reads_membership_again() {
     h.unit_state().commit().unwrap();
     h.add_remote_unit(&rid, "server/4").unwrap();
     settle(&mut h);
-    let record = h
-        .fire_relation("joined", &rid, Some("server/4"))
-        .unwrap()
-        .clone();
+    let record = fired(&mut h, "joined", &rid, "server/4");
     assert_eq!(membership_calls(&record), ["relation-ids", "relation-list"]);
     assert_eq!(last_seen(), json!([[rid, ["server/1", "server/4"]]]));
 }

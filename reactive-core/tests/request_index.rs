@@ -257,6 +257,12 @@ fn set_data(h: &mut Harness, rid: &str, unit: &str, data: &[(String, String)]) {
     h.set_remote_unit_data(rid, unit, &pairs).unwrap();
 }
 
+/// Give `unit` this data and run its `-relation-changed` hook.
+fn send(h: &mut Harness, rid: &str, unit: &str, data: &[(String, String)]) {
+    set_data(h, rid, unit, data);
+    h.fire_relation("changed", rid, Some(unit)).unwrap();
+}
+
 fn decoded_by<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let before = DECODED.with(Cell::get);
     let out = f();
@@ -669,15 +675,13 @@ fn with_no_request_left_unanswered_the_flags_follow_the_units_read() {
     let flag = |h: &mut Harness, name: &str| h.is_flag_set(&format!("endpoint.scrape.{name}"));
     assert!(flag(&mut h, "has_requests"));
     // A unit read in the hook asks for port 1, left unanswered.
-    set_data(&mut h, &rid, "target/1", &[request(1, 9100), request(5, 1)]);
-    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    send(&mut h, &rid, "target/1", &[request(1, 9100), request(5, 1)]);
     assert!(flag(&mut h, "new_requests"));
     h.fire("update-status").unwrap();
     assert!(flag(&mut h, "new_requests"));
     // It takes it back (an empty value deletes the key): nothing new again.
     let gone = (request(5, 1).0, String::new());
-    set_data(&mut h, &rid, "target/1", &[request(1, 9100), gone]);
-    h.fire_relation("changed", &rid, Some("target/1")).unwrap();
+    send(&mut h, &rid, "target/1", &[request(1, 9100), gone]);
     h.fire("update-status").unwrap();
     assert!(!flag(&mut h, "new_requests"));
     // Units depart: requests remain while one unit holding some stays.
@@ -691,8 +695,7 @@ fn with_no_request_left_unanswered_the_flags_follow_the_units_read() {
     h.add_remote_unit(&rid, "target/7").unwrap();
     h.fire_relation("joined", &rid, Some("target/7")).unwrap();
     assert!(!flag(&mut h, "has_requests"));
-    set_data(&mut h, &rid, "target/7", &[request(7, 9107)]);
-    h.fire_relation("changed", &rid, Some("target/7")).unwrap();
+    send(&mut h, &rid, "target/7", &[request(7, 9107)]);
     h.fire("update-status").unwrap();
     assert!(flag(&mut h, "has_requests"));
     assert!(!flag(&mut h, "new_requests"));
@@ -702,13 +705,12 @@ fn with_no_request_left_unanswered_the_flags_follow_the_units_read() {
 fn requests_asked_by_a_few_ids_or_by_many_are_the_same() {
     BY_FEW_AND_MANY.with(|b| *b.borrow_mut() = Some(Vec::new()));
     let (mut h, rid) = deployed(6);
-    set_data(
+    send(
         &mut h,
         &rid,
         "target/3",
         &[request(3, 9303), request(5, 9305)],
     );
-    h.fire_relation("changed", &rid, Some("target/3")).unwrap();
     h.fire("update-status").unwrap();
     let seen = BY_FEW_AND_MANY.with(|b| b.borrow_mut().take()).unwrap();
     assert!(seen.len() >= 3, "{seen:?}");

@@ -25,15 +25,7 @@ pub(crate) fn up_to_date(
     if base.remote_data_changed() {
         return Ok(false);
     }
-    let Some(Value::Object(kept)) = ctx
-        .unit_state()
-        .get(&pattern_flags_key(base.endpoint_name()))?
-    else {
-        return Ok(false);
-    };
-    Ok(flags
-        .iter()
-        .all(|flag| kept.get(flag).and_then(Value::as_bool) == Some(ctx.is_flag_set(flag))))
+    Ok(standing(ctx, base, flags)?.is_some())
 }
 
 /// Whether the flags `[has_requests, new_requests]` (full names) were
@@ -50,17 +42,28 @@ pub(crate) fn none_new_before(
     if base.relations().iter().any(|r| r.is_published_modified()) {
         return Ok(false);
     }
+    let [_, new_requests] = flags;
+    Ok(standing(ctx, base, flags)?
+        .is_some_and(|kept| kept.get(new_requests).and_then(Value::as_bool) == Some(false)))
+}
+
+/// The flags the previous hook kept, when each of `flags` is still set
+/// or unset as they say.
+fn standing(
+    ctx: &mut Context,
+    base: &EndpointBase,
+    flags: &[String],
+) -> Result<Option<Map<String, Value>>, StateError> {
     let Some(Value::Object(kept)) = ctx
         .unit_state()
         .get(&pattern_flags_key(base.endpoint_name()))?
     else {
-        return Ok(false);
+        return Ok(None);
     };
-    let [_, new_requests] = flags;
     let stands = flags
         .iter()
         .all(|flag| kept.get(flag).and_then(Value::as_bool) == Some(ctx.is_flag_set(flag)));
-    Ok(stands && kept.get(new_requests).and_then(Value::as_bool) == Some(false))
+    Ok(stands.then_some(kept))
 }
 
 /// Keep the flags as computed in this hook.
