@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use reactive_core::hook::{HookEnvError, HookInfo};
@@ -17,30 +16,25 @@ use reactive_core::tools::process::ProcessTools;
 use reactive_core::tools::{DataBag, HookTools, Protocol, ToolError, WorkloadState};
 use serde_json::{json, Value};
 
+mod common;
+use common::TempDir;
+
 /// Writing an executable while another thread forks can leave the file open
 /// for writing in the forked child until it execs, and exec'ing the file
 /// then fails with "text file busy". Scripts are written under the write
 /// lock; tools are run under the read lock.
 static SPAWN_LOCK: RwLock<()> = RwLock::new(());
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
 /// A unique directory of scripted tools, removed when dropped.
 struct Tools {
-    dir: PathBuf,
+    dir: TempDir,
 }
 
 impl Tools {
     fn new(test: &str) -> Tools {
-        let dir = std::env::temp_dir().join(format!(
-            "reactive-tools-{}-{}-{}",
-            std::process::id(),
-            test,
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Tools { dir }
+        Tools {
+            dir: TempDir::new(test),
+        }
     }
 
     /// A tool that records its argv (NUL-separated) in `NAME.args` and its
@@ -48,18 +42,18 @@ impl Tools {
     /// standard input in `NAME.stdin`, then runs `body` (with the system's
     /// directories added to its `PATH`, for `cat`).
     fn script(&self, name: &str, body: &str) -> &Self {
-        self.script_in(&self.dir, name, body, true)
+        self.script_in(&self.dir.0, name, body, true)
     }
 
     /// A tool that prints `output` and exits 0.
     fn prints(&self, name: &str, output: &str) -> &Self {
-        let out = self.dir.join(format!("{name}.out"));
+        let out = self.dir.0.join(format!("{name}.out"));
         std::fs::write(&out, output).unwrap();
         self.script(name, &format!("cat '{}'", out.display()))
     }
 
     fn script_in(&self, dir: &Path, name: &str, body: &str, read_stdin: bool) -> &Self {
-        let d = self.dir.display();
+        let d = self.dir.0.display();
         let stdin = if read_stdin {
             format!("cat > '{d}/{name}.stdin'\n")
         } else {
@@ -79,7 +73,7 @@ impl Tools {
     }
 
     fn path(&self) -> OsString {
-        self.dir.clone().into_os_string()
+        self.dir.0.clone().into_os_string()
     }
 
     fn process(&self) -> ProcessTools {
@@ -88,7 +82,7 @@ impl Tools {
 
     /// The argv the tool was last run with.
     fn args(&self, name: &str) -> Vec<String> {
-        let raw = std::fs::read(self.dir.join(format!("{name}.args")))
+        let raw = std::fs::read(self.dir.0.join(format!("{name}.args")))
             .unwrap_or_else(|e| panic!("{name} was not run: {e}"));
         let text = String::from_utf8(raw).unwrap();
         let mut args: Vec<String> = text.split('\0').map(str::to_string).collect();
@@ -100,22 +94,16 @@ impl Tools {
     }
 
     fn stdin(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.join(format!("{name}.stdin"))).unwrap()
+        std::fs::read_to_string(self.dir.0.join(format!("{name}.stdin"))).unwrap()
     }
 
     /// Every tool run so far, in order.
     fn calls(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join("calls"))
+        std::fs::read_to_string(self.dir.0.join("calls"))
             .unwrap_or_default()
             .lines()
             .map(str::to_string)
             .collect()
-    }
-}
-
-impl Drop for Tools {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -322,7 +310,7 @@ fn relation_set_with_a_tool_that_reads_nothing() {
     // A large input and a tool that exits at once without reading it: no
     // deadlock, no error.
     let t = Tools::new("relation-set-unread");
-    let dir = t.dir.clone();
+    let dir = t.dir.0.clone();
     t.script_in(&dir, "relation-set", "exit 0", false);
     let mut tools = t.process();
     let big = "x".repeat(1 << 20);
@@ -513,22 +501,22 @@ fn actions() {
 #[test]
 fn the_child_gets_the_search_path() {
     let t = Tools::new("path");
-    let extra = t.dir.join("bin2");
+    let extra = t.dir.0.join("bin2");
     std::fs::create_dir_all(&extra).unwrap();
-    let search = std::env::join_paths([t.dir.clone(), extra.clone()]).unwrap();
+    let search = std::env::join_paths([t.dir.0.clone(), extra.clone()]).unwrap();
     let mut tools = ProcessTools::new(Some(search.clone()));
     // Only in the second directory.
     t.script_in(&extra, "open-port", "", true);
     run(|| tools.open_port(1, Protocol::Tcp)).unwrap();
-    let path = std::fs::read_to_string(t.dir.join("open-port.path")).unwrap();
+    let path = std::fs::read_to_string(t.dir.0.join("open-port.path")).unwrap();
     assert_eq!(path.trim_end(), search.to_str().unwrap());
 }
 
 #[test]
 fn earlier_directories_win_and_non_executables_are_skipped() {
     let t = Tools::new("precedence");
-    let first = t.dir.join("first");
-    let second = t.dir.join("second");
+    let first = t.dir.0.join("first");
+    let second = t.dir.0.join("second");
     std::fs::create_dir_all(&first).unwrap();
     std::fs::create_dir_all(&second).unwrap();
     // Not executable in the first directory; a directory in the way too.
@@ -536,7 +524,7 @@ fn earlier_directories_win_and_non_executables_are_skipped() {
     std::fs::create_dir_all(first.join("open-port")).unwrap();
     t.script_in(&second, "is-leader", "echo true", true);
     t.script_in(&second, "open-port", "", true);
-    let third = t.dir.join("third");
+    let third = t.dir.0.join("third");
     std::fs::create_dir_all(&third).unwrap();
     t.script_in(&third, "is-leader", "echo false", true);
     let search = std::env::join_paths([first, second, third]).unwrap();
@@ -679,7 +667,7 @@ fn garbage_from_other_tools_is_shown_truncated() {
     }
     // Invalid UTF-8 is no panic either.
     t.prints("unit-get", "");
-    std::fs::write(t.dir.join("unit-get.out"), b"\xff\xfe\"").unwrap();
+    std::fs::write(t.dir.0.join("unit-get.out"), b"\xff\xfe\"").unwrap();
     let err = run(|| tools.unit_get("public-address")).unwrap_err();
     assert!(matches!(err, ToolError::BadOutput { .. }), "{err:?}");
 }
@@ -743,7 +731,7 @@ fn secrets_are_redacted_from_failures() {
     // relation-set's input never appears, even echoed on stderr.
     let echo_input = format!(
         "cat '{}' >&2\nexit 1",
-        t.dir.join("relation-set.stdin").display()
+        t.dir.0.join("relation-set.stdin").display()
     );
     t.script("relation-set", &echo_input);
     let err =

@@ -3,14 +3,16 @@
 //! a harness made from a charm directory, and one given a selection of no
 //! handler.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::{Path, PathBuf};
 
 use reactive_core::prelude::*;
 use reactive_core::runtime::cli::{run_cli, OBSERVED_SETS_KEY};
 use reactive_core::UnitState;
 use reactive_testing::harness::Harness;
 use serde_json::{json, Value};
+
+mod common;
+use common::TempDir;
 
 fn prefix(module: &str) -> reactive_core::registry::RegistryBuilder {
     Registry::builder().module_prefix(&format!("runtime_cli::{module}"))
@@ -42,32 +44,27 @@ mod cli_charm {
     fn not_all() {}
 }
 
-static CLI_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
 /// A charm directory with a unit state DB, removed when dropped.
-struct CharmDir(PathBuf);
+struct CharmDir(TempDir);
 
 impl CharmDir {
     fn new(test: &str) -> CharmDir {
-        let dir = std::env::temp_dir().join(format!(
-            "reactive-cli-{}-{}-{}",
-            std::process::id(),
-            test,
-            CLI_COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("metadata.yaml"), "name: cli-charm\n").unwrap();
+        let dir = TempDir::new(test);
+        std::fs::write(dir.0.join("metadata.yaml"), "name: cli-charm\n").unwrap();
         CharmDir(dir)
     }
 
+    fn path(&self) -> &Path {
+        &self.0 .0
+    }
+
     fn db(&self) -> PathBuf {
-        self.0.join("state.db")
+        self.path().join("state.db")
     }
 
     fn cli(&self, args: &[&str]) -> (i32, String, String) {
         let db = self.db().to_string_lossy().into_owned();
-        let charm_dir = self.0.to_string_lossy().into_owned();
+        let charm_dir = self.path().to_string_lossy().into_owned();
         let env = move |name: &str| match name {
             "UNIT_STATE_DB" => Some(db.clone()),
             "JUJU_CHARM_DIR" => Some(charm_dir.clone()),
@@ -92,12 +89,6 @@ impl CharmDir {
 
     fn state(&self) -> UnitState {
         UnitState::open(&self.db()).unwrap()
-    }
-}
-
-impl Drop for CharmDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -360,15 +351,15 @@ mod dir_charm {
 #[test]
 fn a_harness_reads_the_charm_directory() {
     let dir = CharmDir::new("harness-dir");
-    std::fs::write(dir.0.join("metadata.yaml"), "name: from-dir\n").unwrap();
+    std::fs::write(dir.path().join("metadata.yaml"), "name: from-dir\n").unwrap();
     std::fs::write(
-        dir.0.join("config.yaml"),
+        dir.path().join("config.yaml"),
         "options:\n  port: {type: int, default: 9100}\n",
     )
     .unwrap();
-    std::fs::create_dir_all(dir.0.join("templates")).unwrap();
-    std::fs::write(dir.0.join("templates/app.conf"), "v1").unwrap();
-    let mut harness = Harness::from_charm_dir(&dir.0, prefix("dir_charm")).unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/app.conf"), "v1").unwrap();
+    let mut harness = Harness::from_charm_dir(dir.path(), prefix("dir_charm")).unwrap();
     assert_eq!(harness.unit_name(), "from-dir/0");
     harness.fire("install").unwrap();
     let conf_seen = |h: &mut Harness| {
@@ -387,7 +378,7 @@ fn a_harness_reads_the_charm_directory() {
         .contains(&("app.port".to_string(), json!(9100))));
     harness.fire("update-status").unwrap();
     assert_eq!(conf_seen(&mut harness), Some(json!(1)), "unchanged file");
-    std::fs::write(dir.0.join("templates/app.conf"), "v2").unwrap();
+    std::fs::write(dir.path().join("templates/app.conf"), "v2").unwrap();
     harness.fire("update-status").unwrap();
     assert_eq!(conf_seen(&mut harness), Some(json!(2)));
 }

@@ -23,6 +23,7 @@ impl TempDir {
     }
 
     /// Where the unit state of a charm in this directory lives.
+    #[allow(dead_code)] // Not every test file that shares this module uses it.
     pub fn db(&self) -> PathBuf {
         self.0.join(".unit-state.db")
     }
