@@ -117,6 +117,48 @@ fn flags_are_stored_as_charmhelpers_stores_them() {
     );
 }
 
+/// Each key's rowid, sorted by key.
+fn rowids(path: &Path) -> Vec<(String, i64)> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("select key, rowid from kv order by key")
+        .unwrap();
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_changed_value_is_written_over_its_row_and_an_unchanged_one_not_at_all() {
+    let dir = TempDir::new("in-place");
+    let mut state = UnitState::open(&dir.db()).unwrap();
+    for key in ["a", "b", "c"] {
+        state.set(key, json!(key));
+    }
+    state.commit().unwrap();
+    let before = rowids(&dir.db());
+    // A new value for `b` (longer, so it cannot be the same cell), the
+    // same for `c`, a new key `d`.
+    state.set("b", json!("b".repeat(5000)));
+    state.set("c", json!("c"));
+    state.set("d", json!("d"));
+    state.commit().unwrap();
+    drop(state);
+    let after = rowids(&dir.db());
+    // `b` kept its row, so its entry in the key index stays where it was
+    // (`insert or replace` would move it under a new rowid); `d` came new.
+    assert_eq!(&after[..3], &before[..]);
+    assert_eq!(after[3].0, "d");
+    assert!(after[3].1 > before.iter().map(|(_, id)| *id).max().unwrap());
+    let rows = raw_rows(&dir.db());
+    assert_eq!(
+        rows[1],
+        ("b".to_string(), format!("\"{}\"", "b".repeat(5000)))
+    );
+    assert_eq!(rows[2], ("c".to_string(), "\"c\"".to_string()));
+}
+
 #[test]
 fn a_charmhelpers_database_is_read() {
     let dir = TempDir::new("charmhelpers");

@@ -65,7 +65,12 @@ create index if not exists reactive_flags on kv (key, data) where key >= 'reacti
 commit;";
 
 const SELECT_ONE: &str = "select data from kv where key = ?1";
-const UPSERT: &str = "insert or replace into kv (key, data) values (?1, ?2)";
+/// A key's row changed in place: its rowid, and so the key's entry in the
+/// key index, stay, and only the page holding the row is written (where
+/// `insert or replace` would delete the row, add one under a new rowid on
+/// the table's last page and move the key's index entry).
+const UPDATE: &str = "update kv set data = ?2 where key = ?1";
+const INSERT: &str = "insert into kv (key, data) values (?1, ?2)";
 const DELETE: &str = "delete from kv where key = ?1";
 
 /// How long a statement waits for another process's lock before failing with
@@ -922,23 +927,30 @@ fn write_transaction<'a>(
         {
             let prep = |sql| conn.prepare_cached(sql).map_err(|e| (None, e));
             let mut select = prep(SELECT_ONE)?;
-            let mut upsert = prep(UPSERT)?;
+            let mut update = prep(UPDATE)?;
+            let mut insert = prep(INSERT)?;
             let mut delete = prep(DELETE)?;
             for (key, data) in changes {
                 let fail = |e| (Some(key.to_owned()), e);
                 match data {
                     Some(data) => {
                         let mut rows = select.query([key]).map_err(fail)?;
-                        let same = match rows.next().map_err(fail)? {
-                            Some(row) => matches!(
+                        let stored = match rows.next().map_err(fail)? {
+                            Some(row) => Some(matches!(
                                 row.get_ref(0).map_err(fail)?,
                                 ValueRef::Text(stored) if stored == data.as_bytes()
-                            ),
-                            None => false,
+                            )),
+                            None => None,
                         };
                         drop(rows);
-                        if !same {
-                            upsert.execute([key, data]).map_err(fail)?;
+                        match stored {
+                            Some(true) => {}
+                            Some(false) => {
+                                update.execute([key, data]).map_err(fail)?;
+                            }
+                            None => {
+                                insert.execute([key, data]).map_err(fail)?;
+                            }
                         }
                     }
                     None => {
