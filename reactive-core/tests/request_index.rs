@@ -175,8 +175,8 @@ impl Jobs {
             received_ids: self.received_request_ids()?,
             received_set: self
                 .received_request_id_set()?
-                .into_iter()
-                .map(|id| id.into_owned())
+                .iter()
+                .map(str::to_string)
                 .collect(),
         };
         SEEN.with(|s| s.borrow_mut().push(seen));

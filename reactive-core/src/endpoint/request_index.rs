@@ -144,7 +144,7 @@ impl<'a> UnitRequests<'a> {
 
     /// Put the request ids into `set`: borrowed from the stored index's
     /// text, or moved out of the entry read in this hook.
-    pub(crate) fn move_ids_into(self, set: &mut std::collections::HashSet<Cow<'a, str>>) {
+    pub(crate) fn move_ids_into(self, set: &mut crate::request::ReceivedIds<'a>) {
         match self {
             UnitRequests::Stored { text, ids } => {
                 set.extend(ids.iter().map(|stored| Cow::Borrowed(stored.id.of(text))));
@@ -702,6 +702,28 @@ impl EndpointBase {
             let requests = entry_noting_problems(slot, classify, unit, problems.as_deref_mut())?;
             if !requests.is_empty() {
                 found.push((unit, requests));
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// The joined units holding a request whose id `wanted` accepts, in
+    /// the order of [`all_joined_units`](EndpointBase::all_joined_units);
+    /// `None` when the index is inactive. As
+    /// [`indexed_requests`](EndpointBase::indexed_requests) filtered, with
+    /// no list of every unit's requests made on the way.
+    pub(crate) fn units_holding(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Option<Vec<&RelatedUnit>>, ToolError> {
+        let slot = self.request_index();
+        let Some(classify) = slot.classify() else {
+            return Ok(None);
+        };
+        let mut found = Vec::new();
+        for unit in self.all_joined_units().iter() {
+            if entry_for(slot, classify, unit, None)?.ids().any(&wanted) {
+                found.push(unit);
             }
         }
         Ok(Some(found))

@@ -86,6 +86,7 @@ mod handle;
 mod id;
 mod load;
 mod malformed;
+mod received_ids;
 mod recompute;
 mod record;
 mod requester;
@@ -104,6 +105,7 @@ pub use id::{
 };
 pub use malformed::MalformedRequest;
 pub use reactive_macros::{Request, Response};
+pub use received_ids::ReceivedIds;
 pub use record::{RequestRecord, ResponseRecord};
 pub use requester::{requester_flags, RequesterEndpoint, ResponseOf};
 pub use responder::{responder_flags, ResponderEndpoint};

@@ -1,8 +1,7 @@
 //! The responder side: an endpoint that reads the requests remote units
 //! sent and answers them.
 
-use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -14,6 +13,7 @@ use super::load::{
     received_requests_from,
 };
 use super::malformed::MalformedRequest;
+use super::received_ids::ReceivedIds;
 use super::record::RequestRecord;
 use super::Request;
 use crate::endpoint::request_index::{request_index_key, IdState};
@@ -203,25 +203,23 @@ pub trait ResponderEndpoint: Endpoint {
             return Ok(Vec::new());
         }
         let base = self.base();
-        let mut requests: Vec<RequestRecord<Self::Request>> = match base.indexed_requests(None)? {
-            Some(indexed) => {
-                // A few ids (one, for `get_request`) are compared directly:
-                // cheaper than a search of the set for each of a thousand
-                // units' ids.
-                let few = request_ids.len() <= 4;
-                let asked = |id: &str| {
-                    if few {
-                        request_ids.iter().any(|asked| asked == id)
-                    } else {
-                        request_ids.contains(id)
-                    }
-                };
-                let units = indexed
-                    .iter()
-                    .filter(|(_, requests)| requests.ids().any(asked))
-                    .map(|(unit, _)| *unit);
-                received_requests_from(base, units, &mut Vec::new())?
+        // A few ids (one, for `get_request`) are compared directly:
+        // cheaper than a search of the set for each of a thousand units'
+        // ids.
+        let few: Vec<&str> = if request_ids.len() <= 4 {
+            request_ids.iter().map(String::as_str).collect()
+        } else {
+            Vec::new()
+        };
+        let asked = |id: &str| {
+            if few.is_empty() {
+                request_ids.contains(id)
+            } else {
+                few.contains(&id)
             }
+        };
+        let mut requests: Vec<RequestRecord<Self::Request>> = match base.units_holding(asked)? {
+            Some(units) => received_requests_from(base, units, &mut Vec::new())?,
             None => self.all_requests()?,
         };
         requests.retain(|r| request_ids.contains(&r.request_id));
@@ -270,31 +268,26 @@ pub trait ResponderEndpoint: Endpoint {
     /// are still received does it several times faster with this set.
     ///
     /// ```
-    /// use std::borrow::Cow;
-    /// use std::collections::HashSet;
+    /// use reactive_core::request::ReceivedIds;
     ///
     /// // What a handler does with the set: keep the jobs still received.
-    /// fn still_received<'a>(jobs: &[&'a str], received: &HashSet<Cow<'_, str>>) -> Vec<&'a str> {
-    ///     jobs.iter().copied().filter(|id| received.contains(*id)).collect()
+    /// fn still_received<'a>(jobs: &[&'a str], received: &ReceivedIds<'_>) -> Vec<&'a str> {
+    ///     jobs.iter().copied().filter(|id| received.contains(id)).collect()
     /// }
-    /// let received: HashSet<Cow<'_, str>> = [Cow::Borrowed("a"), Cow::Owned("b".to_string())].into();
+    /// let received: ReceivedIds<'_> = ["a", "b"].into_iter().collect();
     /// assert_eq!(still_received(&["a", "c"], &received), ["a"]);
     /// ```
-    fn received_request_id_set(&self) -> Result<HashSet<Cow<'_, str>>, RequestError> {
+    fn received_request_id_set(&self) -> Result<ReceivedIds<'_>, RequestError> {
         let base = self.base();
         match base.indexed_requests(None)? {
             Some(indexed) => {
-                let mut ids = HashSet::with_capacity(indexed.len());
+                let mut ids = ReceivedIds::with_capacity(indexed.len());
                 for (_, requests) in indexed {
                     requests.move_ids_into(&mut ids);
                 }
                 Ok(ids)
             }
-            None => Ok(self
-                .received_request_ids()?
-                .into_iter()
-                .map(Cow::Owned)
-                .collect()),
+            None => Ok(self.received_request_ids()?.into_iter().collect()),
         }
     }
 
