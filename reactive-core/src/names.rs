@@ -15,18 +15,14 @@ pub fn app_of(unit: &str) -> &str {
 /// ```
 pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
     // The common case, two units of one application with plain numbers,
-    // without parsing them: one pass over the bytes both names share finds
-    // the slash that ends their application; then the shorter number is
+    // without parsing them: the first slash of one name, and the other
+    // starting with the same bytes up to it; then the shorter number is
     // the smaller, and numbers of one length compare digit by digit. A
-    // thousand comparisons per sort: a pass per name to find its slash
-    // and a comparison of the applications cost twice as much.
+    // thousand comparisons per sort: a pass over both names' shared bytes
+    // (byte pairs compared in turn) cost a third more.
     let (x, y) = (a.as_bytes(), b.as_bytes());
-    let shared_slash = x
-        .iter()
-        .zip(y)
-        .take_while(|(p, q)| p == q)
-        .position(|(&p, _)| p == b'/');
-    if let Some(at) = shared_slash {
+    let slash = x.iter().position(|&c| c == b'/');
+    if let Some(at) = slash.filter(|&at| y.get(..=at) == Some(&x[..=at])) {
         let (n_a, n_b) = (&x[at + 1..], &y[at + 1..]);
         if plain_number(n_a) && plain_number(n_b) {
             return n_a.len().cmp(&n_b.len()).then_with(|| n_a.cmp(n_b));
@@ -245,6 +241,26 @@ mod tests {
             "/",
             "app/1/",
             "app//1",
+            // Longer names, alike in their first eight bytes or more.
+            "scrape-target/0",
+            "scrape-target/9",
+            "scrape-target/10",
+            "scrape-target/123",
+            "scrape-target/124",
+            "scrape-target/1234",
+            "scrape-target/01",
+            "scrape-targets/1",
+            "scrape-target",
+            "scrape-target/",
+            "scrape-targe/12345678",
+            "scrape-target/12345678/9",
+            "scrape-target/1234567812345678",
+            // Applications that differ past their eighth byte.
+            "abcdefghAxxxx/123456",
+            "abcdefghBxxxx/123456",
+            "abcdefghBxxxx/23456",
+            "abcdefghijklmnoA/1",
+            "abcdefghijklmnoB/1",
         ];
         for a in names {
             for b in names {
