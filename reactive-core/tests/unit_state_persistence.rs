@@ -31,16 +31,21 @@ fn flags_and_values(ctx: &Context) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// The rows of the kv table, as stored text, sorted by key.
-fn raw_rows(path: &Path) -> Vec<(String, String)> {
+/// Each key of the kv table with `column` (`data`, `rowid`), sorted by key.
+fn by_key<T: rusqlite::types::FromSql>(path: &Path, column: &str) -> Vec<(String, T)> {
     let conn = Connection::open(path).unwrap();
     let mut stmt = conn
-        .prepare("select key, data from kv order by key")
+        .prepare(&format!("select key, {column} from kv order by key"))
         .unwrap();
     stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// The rows of the kv table, as stored text, sorted by key.
+fn raw_rows(path: &Path) -> Vec<(String, String)> {
+    by_key(path, "data")
 }
 
 /// A database as charmhelpers' `unitdata.Storage` creates it, with `rows`.
@@ -119,14 +124,7 @@ fn flags_are_stored_as_charmhelpers_stores_them() {
 
 /// Each key's rowid, sorted by key.
 fn rowids(path: &Path) -> Vec<(String, i64)> {
-    let conn = Connection::open(path).unwrap();
-    let mut stmt = conn
-        .prepare("select key, rowid from kv order by key")
-        .unwrap();
-    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    by_key(path, "rowid")
 }
 
 #[test]
