@@ -136,6 +136,19 @@ fn a_changed_value_is_written_over_its_row_and_an_unchanged_one_not_at_all() {
     }
     state.commit().unwrap();
     let before = rowids(&dir.db());
+    // Every row written from now on, as SQLite sees it.
+    Connection::open(dir.db())
+        .unwrap()
+        .execute_batch(
+            "create table writes (what text, key text);
+             create trigger kv_update after update on kv
+                 begin insert into writes values ('update', new.key); end;
+             create trigger kv_insert after insert on kv
+                 begin insert into writes values ('insert', new.key); end;
+             create trigger kv_delete after delete on kv
+                 begin insert into writes values ('delete', old.key); end;",
+        )
+        .unwrap();
     // A new value for `b` (longer, so it cannot be the same cell), the
     // same for `c`, a new key `d`.
     state.set("b", json!("b".repeat(5000)));
@@ -155,6 +168,23 @@ fn a_changed_value_is_written_over_its_row_and_an_unchanged_one_not_at_all() {
         ("b".to_string(), format!("\"{}\"", "b".repeat(5000)))
     );
     assert_eq!(rows[2], ("c".to_string(), "\"c\"".to_string()));
+    // `b` updated, `d` inserted, `c` not written at all.
+    let conn = Connection::open(dir.db()).unwrap();
+    let mut stmt = conn
+        .prepare("select what, key from writes order by rowid")
+        .unwrap();
+    let writes: Vec<(String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            ("update".to_string(), "b".to_string()),
+            ("insert".to_string(), "d".to_string())
+        ]
+    );
 }
 
 #[test]
