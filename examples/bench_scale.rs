@@ -17,8 +17,10 @@
 //!
 //! and prints per N and hook kind the medians of: hook-tool calls, the
 //! charm process's own CPU time (`/proc/self/schedstat` of the charm: its
-//! hook tools are other processes, not counted), its wall time, and its
-//! peak RSS.
+//! hook tools are other processes, not counted), its wall time, its peak
+//! RSS, and its minor page faults (each a page touched for the first time:
+//! kernel time the instruction count does not show, and a count the
+//! host's load does not move).
 //!
 //! ```text
 //! cargo build --release -p prometheus --example bench_scale
@@ -128,6 +130,7 @@ struct Sample {
     cpu_ms: f64,
     wall_ms: f64,
     rss_kib: f64,
+    faults: f64,
     /// Instructions the charm process ran (`--instructions`).
     instructions: Option<f64>,
 }
@@ -155,6 +158,10 @@ fn sample(h: &HookRun) -> Result<Sample, String> {
         rss_kib: charm
             .max_rss_kb
             .ok_or_else(|| format!("{}: the timing line has no max_rss_kb", what()))?
+            as f64,
+        faults: charm
+            .minor_faults
+            .ok_or_else(|| format!("{}: the timing line has no minor_faults", what()))?
             as f64,
         instructions: None,
     })
@@ -491,8 +498,12 @@ fn main() -> ExitCode {
         println!("| N | hook | calls | instructions (M) |");
         println!("|--:|------|------:|-----------------:|");
     } else {
-        println!("| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) |");
-        println!("|--:|------|------:|---------------:|----------:|---------------:|");
+        println!(
+            "| N | hook | calls | charm CPU (ms) | wall (ms) | peak RSS (MiB) | page faults |"
+        );
+        println!(
+            "|--:|------|------:|---------------:|----------:|---------------:|------------:|"
+        );
     }
     for &n in &options.units {
         let samples = match measure(n, options.runs.min(n - 1), &builds, &tool) {
@@ -517,11 +528,12 @@ fn main() -> ExitCode {
                     continue;
                 }
                 println!(
-                    "| {n} | `{kind}`{build} | {:.0} | {:.2} | {:.1} | {:.1} |",
+                    "| {n} | `{kind}`{build} | {:.0} | {:.2} | {:.1} | {:.1} | {:.0} |",
                     m(|s| s.calls),
                     m(|s| s.cpu_ms),
                     m(|s| s.wall_ms),
-                    m(|s| s.rss_kib) / 1024.0
+                    m(|s| s.rss_kib) / 1024.0,
+                    m(|s| s.faults)
                 );
             }
         }

@@ -108,6 +108,7 @@ fn assert_went_through_processes(runs: &[HookRun]) {
         assert!(charm.tools <= charm.wall, "{what}");
         assert!(charm.wall <= timing.process, "{what}");
         assert!(charm.max_rss_kb.is_some_and(|kb| kb > 0), "{what}");
+        assert!(charm.minor_faults.is_some_and(|n| n > 0), "{what}");
         for (served, call) in timing.served.iter().zip(&run.calls) {
             assert_eq!(served.unit, run.unit, "{what}");
             assert_eq!(served.tool, call.tool, "{what}");

@@ -124,7 +124,8 @@ impl ProcessTiming {
 
 /// One line a charm binary appends to `$REACTIVE_TIMING_FILE` at the end of
 /// a hook: `{"hook": ..., "unit": ..., "wall_us": ..., "tools_us": ...,
-/// "tool_calls": ..., "max_rss_kb": ...}`.
+/// "tool_calls": ..., "max_rss_kb": ..., "cpu_us": ...,
+/// "minor_faults": ...}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CharmTiming {
     /// The hook.
@@ -142,6 +143,9 @@ pub struct CharmTiming {
     /// CPU time of the charm process itself (its hook tools not
     /// included), when known.
     pub cpu: Option<Duration>,
+    /// Minor page faults of the charm process (pages touched for the
+    /// first time), when known.
+    pub minor_faults: Option<u64>,
 }
 
 impl CharmTiming {
@@ -166,6 +170,7 @@ impl CharmTiming {
             tool_calls: value.get("tool_calls").and_then(Value::as_u64).unwrap_or(0),
             max_rss_kb: value.get("max_rss_kb").and_then(Value::as_u64),
             cpu: micros("cpu_us"),
+            minor_faults: value.get("minor_faults").and_then(Value::as_u64),
         })
     }
 }
@@ -533,13 +538,18 @@ mod tests {
 
     #[test]
     fn parses_timing_lines() {
-        let line = r#"{"hook":"install","unit":"a/0","wall_us":1500,"tools_us":700,"tool_calls":4,"max_rss_kb":9000}"#;
+        let line = r#"{"hook":"install","unit":"a/0","wall_us":1500,"tools_us":700,"tool_calls":4,"max_rss_kb":9000,"cpu_us":800,"minor_faults":210}"#;
         let t = CharmTiming::parse_line(line).unwrap();
         assert_eq!(t.hook, "install");
         assert_eq!(t.wall, Duration::from_micros(1500));
         assert_eq!(t.tools, Duration::from_micros(700));
         assert_eq!(t.tool_calls, 4);
         assert_eq!(t.max_rss_kb, Some(9000));
+        assert_eq!(t.cpu, Some(Duration::from_micros(800)));
+        assert_eq!(t.minor_faults, Some(210));
+        // Lines of earlier versions lack the newer fields.
+        let older = CharmTiming::parse_line(r#"{"hook":"install","wall_us":1}"#).unwrap();
+        assert_eq!((older.cpu, older.minor_faults), (None, None));
         assert_eq!(CharmTiming::parse_line("not json"), None);
         assert_eq!(CharmTiming::parse_line("{}"), None);
     }
