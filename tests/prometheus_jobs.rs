@@ -1,8 +1,9 @@
 //! The prometheus example renders only the jobs of the requests a hook
 //! touched; after every hook its `prometheus.yml` and `certs/` must be what
 //! rendering every accepted request gives: through changes, a refusal, a
-//! departure, a unit state without the jobs table (as an earlier version
-//! leaves it), a damaged row, and a charm upgrade.
+//! departure, a damaged or missing sum, a file edited by hand, a unit
+//! state an earlier version left, and a charm upgrade. The jobs not touched
+//! are taken from the file as it is.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -165,50 +166,28 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     check(&h, &sent, "a unit departed");
     assert!(!dir.0.join("certs").join(id(1)).exists());
 
-    // A unit state without the layout (as an earlier version leaves it).
+    // Only the file's sum is kept: no row of the jobs' places.
     assert!(h
         .unit_state()
         .get("prometheus.jobs.layout")
         .unwrap()
-        .is_some());
-    h.unit_state().unset("prometheus.jobs.layout");
-    h.unit_state().commit().unwrap();
-    send(&mut h, &mut sent, "target/0", request(0, 9400, None));
-    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change on a unit state without the layout");
-
-    // A damaged layout.
+        .is_none());
+    // A unit state an earlier version left, with such a row (damaged,
+    // even): the row is not read, and goes with the next upgrade.
     h.unit_state()
         .set("prometheus.jobs.layout", json!({"len": "damaged"}));
     h.unit_state().commit().unwrap();
     send(&mut h, &mut sent, "target/0", request(0, 9500, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change with a damaged layout");
+    check(&h, &sent, "a change beside an earlier version's layout row");
 
-    // A layout of a former shape (a JSON list, each job as `[job_name,
-    // certs, len]`) reads as damaged too.
-    let layout = h
-        .unit_state()
-        .get("prometheus.jobs.layout")
-        .unwrap()
-        .unwrap();
-    let former: Vec<serde_json::Value> = layout
-        .as_str()
-        .unwrap()
-        .split(';')
-        .map(|job| {
-            let fields: Vec<&str> = job.splitn(4, ' ').collect();
-            let len: usize = fields[0].parse().unwrap();
-            json!([fields[3], fields[1] == "1", len])
-        })
-        .collect();
-    assert_eq!(former.len(), 2, "{layout}");
-    let former = json!(former);
-    h.unit_state().set("prometheus.jobs.layout", former);
+    // A damaged sum: every job rendered again.
+    h.unit_state()
+        .set("prometheus.jobs.file", json!({"len": "damaged"}));
     h.unit_state().commit().unwrap();
     send(&mut h, &mut sent, "target/0", request(0, 9550, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change with a layout of the former shape");
+    check(&h, &sent, "a change with a damaged sum");
 
     // The file's length and checksum missing: every job rendered again.
     h.unit_state().unset("prometheus.jobs.file");
@@ -217,32 +196,35 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change without the file's sum");
 
-    // A new port of as many digits: the jobs' lengths stay, so the layout
-    // row keeps its text, and only the file's sum changes; one more digit
-    // changes the layout too.
-    let rows = |h: &mut Harness| {
-        let state = h.unit_state();
-        (
-            state.get_raw("prometheus.jobs.layout").unwrap(),
-            state.get_raw("prometheus.jobs.file").unwrap(),
-        )
-    };
-    let before = rows(&mut h);
-    send(&mut h, &mut sent, "target/0", request(0, 9570, None));
-    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
-    check(&h, &sent, "a change of as many digits");
-    let after = rows(&mut h);
-    assert_eq!(after.0, before.0, "the layout row was written again");
-    assert_ne!(after.1, before.1, "the file's sum did not change");
+    // A new port: the file's sum changes with the file.
+    let sum = |h: &mut Harness| h.unit_state().get_raw("prometheus.jobs.file").unwrap();
+    let before = sum(&mut h);
     send(&mut h, &mut sent, "target/0", request(0, 10570, None));
     h.fire_relation("changed", &rid, Some("target/0")).unwrap();
     check(&h, &sent, "a change of one more digit");
-    assert_ne!(rows(&mut h).0, after.0, "the layout row did not change");
+    assert_ne!(sum(&mut h), before, "the file's sum did not change");
+
+    // The jobs not touched are written from the file as read: a job
+    // edited in the file, with the sum made to match, stays edited through
+    // a change of another job (rendering every job would undo the edit).
+    let file = dir.0.join("prometheus.yml");
+    let forged = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("10.0.0.2:9300", "10.0.0.2:9301");
+    std::fs::write(&file, &forged).unwrap();
+    let forged_sum = json!({"len": forged.len(), "crc32": crc32fast::hash(forged.as_bytes())});
+    h.unit_state().set("prometheus.jobs.file", forged_sum);
+    h.unit_state().commit().unwrap();
+    send(&mut h, &mut sent, "target/0", request(0, 9580, None));
+    h.fire_relation("changed", &rid, Some("target/0")).unwrap();
+    let kept = std::fs::read_to_string(&file).unwrap();
+    assert!(kept.contains("10.0.0.2:9301"), "{kept}");
+    assert!(kept.contains("10.0.0.0:9580"), "{kept}");
+    std::fs::write(&file, kept.replace("10.0.0.2:9301", "10.0.0.2:9300")).unwrap();
 
     // A file edited by hand (the same length, so that only its checksum
     // tells), or written by a hook that then failed: it no longer matches
-    // its layout, and is written again in full.
-    let file = dir.0.join("prometheus.yml");
+    // its sum, and is written again in full.
     let edited = std::fs::read_to_string(&file)
         .unwrap()
         .replace("10.0.0.2:9300", "10.0.0.2:9999");
@@ -253,6 +235,11 @@ fn the_file_is_what_rendering_every_accepted_request_gives_after_every_hook() {
 
     h.fire("upgrade-charm").unwrap();
     check(&h, &sent, "upgrade-charm");
+    assert!(h
+        .unit_state()
+        .get("prometheus.jobs.layout")
+        .unwrap()
+        .is_none());
     h.fire("update-status").unwrap();
     check(&h, &sent, "update-status");
 }

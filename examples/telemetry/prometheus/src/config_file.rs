@@ -1,12 +1,14 @@
 //! Writing Prometheus's configuration: the certificates of the accepted
 //! jobs and `prometheus.yml`.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use memchr::memmem;
 use serde_json::Value;
 
 /// One accepted job, as Prometheus must render it.
@@ -117,7 +119,6 @@ impl RenderedJob {
             request_id: &self.request_id,
             job_name: &self.job_name,
             text: &self.text,
-            has_certs: self.has_certs,
         }
     }
 }
@@ -182,8 +183,6 @@ pub struct Written {
     pub len: usize,
     /// The CRC-32 of the file's bytes.
     pub crc32: u32,
-    /// For each job given, the length in bytes of its text in the file.
-    pub span_lens: Vec<usize>,
 }
 
 /// One job as [`write_file`] places it.
@@ -195,8 +194,6 @@ pub struct FileJob<'a> {
     pub job_name: &'a str,
     /// Its text as the file holds it ([`indent`]ed).
     pub text: &'a str,
-    /// Whether it has a folder of certificates.
-    pub has_certs: bool,
 }
 
 /// The text of `prometheus.yml` for these jobs: `{"scrape_configs": [...]}`,
@@ -209,7 +206,7 @@ pub fn assemble<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Strin
         .into_iter()
         .map(|(name, text)| (name, indent(text)))
         .collect();
-    join(indented.iter().map(|(name, span)| (*name, span.as_str()))).0
+    join(indented.iter().map(|(name, span)| (*name, span.as_str())))
 }
 
 /// A job's text (a top-level JSON text) as the file holds it: each line
@@ -228,17 +225,16 @@ pub fn indent(text: &str) -> String {
 
 /// Write the file for these jobs, each given with its rendered name and
 /// its indented text (sorted by name, joined), to `out`, which sees each
-/// piece once; returns the length of each job's text, in the order given.
+/// piece once.
 fn join_into<'a>(
     jobs: impl IntoIterator<Item = (&'a str, &'a str)>,
     out: &mut impl FnMut(&str) -> io::Result<()>,
-) -> io::Result<Vec<usize>> {
+) -> io::Result<()> {
     let jobs: Vec<(&str, &str)> = jobs.into_iter().collect();
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by(|a, b| jobs[*a].0.cmp(jobs[*b].0));
     if jobs.is_empty() {
-        out(EMPTY)?;
-        return Ok(Vec::new());
+        return out(EMPTY);
     }
     out(HEAD)?;
     for (n, i) in order.into_iter().enumerate() {
@@ -247,52 +243,125 @@ fn join_into<'a>(
         }
         out(jobs[i].1)?;
     }
-    out(TAIL)?;
-    Ok(jobs.iter().map(|(_, span)| span.len()).collect())
+    out(TAIL)
 }
 
 /// [`join_into`] a string.
-fn join<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (String, Vec<usize>) {
+fn join<'a>(jobs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut content = String::new();
-    let span_lens = join_into(jobs, &mut |piece| {
+    let joined = join_into(jobs, &mut |piece| {
         content.push_str(piece);
         Ok(())
-    })
-    .unwrap_or_default();
-    (content, span_lens)
+    });
+    debug_assert!(joined.is_ok(), "a string takes every piece");
+    content
 }
 
-/// Where the texts of the jobs are in `content` (an [`assemble`]d file),
-/// given their lengths in file order; `None` when the file is not made
-/// that way.
-pub fn job_spans(
-    content: &str,
-    lens: impl IntoIterator<Item = usize>,
-) -> Option<Vec<Range<usize>>> {
-    let lens: Vec<usize> = lens.into_iter().collect();
-    if lens.is_empty() {
-        return (content == EMPTY).then(Vec::new);
+/// A job's text as the file holds it opens and closes with these lines:
+/// its braces, indented to the job's depth. Every other line of it is
+/// indented deeper, and a JSON string holds no raw line break, so
+/// [`BETWEEN_JOBS`] stands only between two jobs.
+const JOB_OPEN: &str = "    {\n";
+const JOB_CLOSE: &str = "\n    }";
+/// The end of one job, [`SEPARATOR`] and the start of the next.
+const BETWEEN_JOBS: &str = "\n    },\n    {\n";
+
+/// Where the texts of the jobs are in `content` (a file [`write_file`]
+/// wrote), in file order, found from the lines that open and close each
+/// job; `None` when the file is not made that way.
+pub fn job_spans(content: &str) -> Option<Vec<Range<usize>>> {
+    if content == EMPTY {
+        return Some(Vec::new());
     }
-    let mut at = HEAD.len();
-    content.get(..at).filter(|head| *head == HEAD)?;
-    let mut spans = Vec::with_capacity(lens.len());
-    for (n, len) in lens.iter().enumerate() {
-        if n > 0 {
-            let end = at.checked_add(SEPARATOR.len())?;
-            content.get(at..end).filter(|sep| *sep == SEPARATOR)?;
-            at = end;
-        }
-        let end = at.checked_add(*len)?;
-        content.get(at..end)?;
-        spans.push(at..end);
-        at = end;
+    let start = HEAD.len();
+    let end = content.len().checked_sub(TAIL.len())?;
+    if start > end || !content.starts_with(HEAD) || !content.ends_with(TAIL) {
+        return None;
     }
-    (content.get(at..)? == TAIL).then_some(spans)
+    let body = &content.as_bytes()[start..end];
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for found in memmem::find_iter(body, BETWEEN_JOBS) {
+        let job_end = found + JOB_CLOSE.len();
+        spans.push(start + at..start + job_end);
+        at = job_end + SEPARATOR.len();
+    }
+    spans.push(start + at..end);
+    spans
+        .iter()
+        .all(|span| {
+            let text = &content[span.clone()];
+            text.len() >= JOB_OPEN.len() + JOB_CLOSE.len()
+                && text.starts_with(JOB_OPEN)
+                && text.ends_with(JOB_CLOSE)
+        })
+        .then_some(spans)
+}
+
+/// The key `job_name` as a job's text holds it at its top level: indented
+/// to the depth of the job's keys (nested keys are indented deeper).
+const NAME_KEY: &str = "\n      \"job_name\": ";
+
+/// The jobs of `content` (a file [`write_file`] wrote), in file order:
+/// where each one's text is ([`job_spans`]) and its rendered `job_name`
+/// ([`job_name_in`]); `None` when the file is not made that way or a job
+/// has no name.
+pub fn jobs_in_file(content: &str) -> Option<Vec<(Range<usize>, Cow<'_, str>)>> {
+    let key = memmem::Finder::new(NAME_KEY);
+    job_spans(content)?
+        .into_iter()
+        .map(|span| {
+            let name = name_found_with(&key, &content[span.clone()])?;
+            Some((span, name))
+        })
+        .collect()
+}
+
+/// The rendered `job_name` of a job's text as the file holds it (its
+/// top-level key), decoded, borrowed when it holds no escape; `None` when
+/// the job has none.
+pub fn job_name_in(text: &str) -> Option<Cow<'_, str>> {
+    name_found_with(&memmem::Finder::new(NAME_KEY), text)
+}
+
+fn name_found_with<'t>(key: &memmem::Finder<'_>, text: &'t str) -> Option<Cow<'t, str>> {
+    // The keys are sorted, so `job_name` is most often the first.
+    let first = JOB_OPEN.len() - 1;
+    let at = match text.get(first..).filter(|t| t.starts_with(NAME_KEY)) {
+        Some(_) => first,
+        None => key.find(text.as_bytes())?,
+    };
+    let value = &text[at + NAME_KEY.len()..];
+    let value = &value[..memchr::memchr(b'\n', value.as_bytes()).unwrap_or(value.len())];
+    let value = value.strip_suffix(',').unwrap_or(value);
+    // A name without escapes (as a thousand names are) is the text between
+    // the quotes; any other is left to the JSON parser.
+    let plain = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|name| memchr::memchr2(b'"', b'\\', name.as_bytes()).is_none());
+    match plain {
+        Some(name) => Some(Cow::Borrowed(name)),
+        None => serde_json::from_str::<String>(value).ok().map(Cow::Owned),
+    }
+}
+
+/// Whether a job's text refers to its certificate folder
+/// (`…/certs/<request_id>/…`): [`render`] writes the paths of its
+/// certificates into a job that has some, and removes the folder of one
+/// that has none.
+fn refers_to_certs(text: &str, request_id: &str) -> bool {
+    const DIR: &str = "/certs/";
+    memmem::find_iter(text.as_bytes(), DIR).any(|at| {
+        text[at + DIR.len()..]
+            .strip_prefix(request_id)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Write `prometheus.yml` with these jobs and delete every folder under
-/// `certs/` that is not one of theirs with certificates; returns what was
-/// written.
+/// `certs/` that is not one of theirs with certificates (that their text
+/// refers to); returns what was written.
 ///
 /// The file is written as it is joined, through a buffer, its CRC-32
 /// computed on the way: no copy of it is made in memory.
@@ -301,7 +370,7 @@ pub fn write_file(charm_dir: &Path, jobs: &[FileJob<'_>]) -> io::Result<Written>
     if certs.exists() {
         let keep: std::collections::HashSet<&str> = jobs
             .iter()
-            .filter(|j| j.has_certs)
+            .filter(|j| refers_to_certs(j.text, j.request_id))
             .map(|j| j.request_id)
             .collect();
         for entry in fs::read_dir(&certs)? {
@@ -320,7 +389,7 @@ pub fn write_file(charm_dir: &Path, jobs: &[FileJob<'_>]) -> io::Result<Written>
         let mut out = io::BufWriter::with_capacity(64 * 1024, file);
         let mut crc = crc32fast::Hasher::new();
         let mut len = 0;
-        let span_lens = join_into(jobs.iter().map(|j| (j.job_name, j.text)), &mut |piece| {
+        join_into(jobs.iter().map(|j| (j.job_name, j.text)), &mut |piece| {
             crc.update(piece.as_bytes());
             len += piece.len();
             out.write_all(piece.as_bytes())
@@ -329,7 +398,6 @@ pub fn write_file(charm_dir: &Path, jobs: &[FileJob<'_>]) -> io::Result<Written>
         Ok(Written {
             len,
             crc32: crc.finalize(),
-            span_lens,
         })
     })
 }
@@ -469,29 +537,80 @@ mod tests {
     }
 
     #[test]
-    fn the_jobs_of_a_written_file_are_found_again_from_their_lengths() {
-        let texts = [
-            "{\n  \"job_name\": \"b\"\n}",
-            "{\n  \"job_name\": \"a\",\n  \"x\": []\n}",
+    fn the_jobs_of_a_written_file_and_their_names_are_found_again() {
+        // Nested objects and lists, keys before and after `job_name`,
+        // strings holding braces, commas, escapes and a line break.
+        let jobs = [
+            serde_json::json!({"job_name": "b-2", "static_configs": [{"targets": ["h:1", "h:2"]}],
+                               "honor_labels": true, "x": {"y": [1, {"z": "}\n    },\n    {"}]}}),
+            serde_json::json!({"job_name": "a \"quoted\" é-1", "scheme": "https", "params": {"job_name": ["inner"]}}),
+            serde_json::json!({"a": {"job_name": "nested, before"}, "job_name": "c-3"}),
         ];
-        let spans = [indent(texts[0]), indent(texts[1])];
-        let (content, span_lens) = join([("b", spans[0].as_str()), ("a", spans[1].as_str())]);
-        assert_eq!(content, assemble([("b", texts[0]), ("a", texts[1])]));
-        // File order is by name: `a` first.
-        let lens = [span_lens[1], span_lens[0]];
-        let found: Vec<&str> = job_spans(&content, lens)
-            .unwrap()
-            .into_iter()
-            .map(|range| &content[range])
+        let pretty = |v: &Value| reactive_core::pyjson::to_python_json_pretty(v, 2);
+        let texts: Vec<(String, String)> = jobs
+            .iter()
+            .map(|j| (j["job_name"].as_str().unwrap().to_string(), pretty(j)))
             .collect();
-        assert_eq!(found, [spans[1].as_str(), spans[0].as_str()]);
-        // Wrong lengths, or a file made otherwise, are refused.
-        assert_eq!(job_spans(&content, [lens[0] + 1, lens[1]]), None);
-        assert_eq!(job_spans(&content, [lens[0]]), None);
-        assert_eq!(job_spans(&content, [lens[0], lens[1] + 100]), None);
-        assert_eq!(job_spans("{}", [3]), None);
-        assert_eq!(job_spans(&assemble([]), []), Some(vec![]));
-        assert_eq!(job_spans("{\"scrape_configs\": []}", []), None);
+        let content = assemble(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+        let spans = job_spans(&content).unwrap();
+        let found: Vec<&str> = spans.iter().map(|span| &content[span.clone()]).collect();
+        // File order is by name.
+        let mut expected: Vec<(String, String)> = texts
+            .iter()
+            .map(|(name, text)| (name.clone(), indent(text)))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            found,
+            expected.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>()
+        );
+        let names: Vec<Cow<str>> = found.iter().map(|t| job_name_in(t).unwrap()).collect();
+        assert_eq!(
+            names,
+            expected.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>()
+        );
+        // Borrowed unless escaped (`é` and the quotes are).
+        assert!(matches!(names[1], Cow::Borrowed(_)));
+        assert!(matches!(names[0], Cow::Owned(_)));
+        // No file, or one made otherwise, is read.
+        assert_eq!(job_spans(&assemble([])), Some(vec![]));
+        for bad in [
+            "{}",
+            "",
+            "{\"scrape_configs\": []}",
+            &content[..content.len() - 1],
+            &content[1..],
+            &format!("{HEAD}{TAIL}"),
+            &format!("{HEAD}    {{\n      \"job_name\": \"a\"\n    }}{SEPARATOR}{TAIL}"),
+            &format!("{HEAD}  {{\n  }}{TAIL}"),
+        ] {
+            assert_eq!(job_spans(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            job_name_in("    {\n      \"scheme\": \"http\"\n    }"),
+            None
+        );
+        assert_eq!(
+            job_name_in("    {\n        \"job_name\": \"deeper\"\n    }"),
+            None
+        );
+    }
+
+    #[test]
+    fn only_a_reference_to_its_own_folder_counts_as_certificates() {
+        let id = "aaaaaaaa-1111-4111-8111-111111111111";
+        let other = "bbbbbbbb-1111-4111-8111-111111111111";
+        assert!(refers_to_certs(
+            &format!("\"ca_file\": \"/srv/c/certs/{id}/ca.crt\""),
+            id
+        ));
+        assert!(!refers_to_certs(
+            &format!("\"ca_file\": \"/srv/c/certs/{other}/ca.crt\""),
+            id
+        ));
+        assert!(!refers_to_certs(&format!("\"label\": \"certs/{id}\""), id));
+        assert!(!refers_to_certs(&format!("/certs/{id}x/"), id));
+        assert!(!refers_to_certs("", id));
     }
 
     #[test]
@@ -509,14 +628,9 @@ mod tests {
         let bytes = fs::read(dir.join("prometheus.yml")).unwrap();
         assert_eq!(written.len, bytes.len());
         assert_eq!(written.crc32, crc32fast::hash(&bytes));
-        let lens: Vec<usize> = rendered.iter().map(|r| r.text.len()).collect();
-        assert_eq!(
-            written.span_lens, lens,
-            "in the order given, not file order"
-        );
         let text = String::from_utf8(bytes).unwrap();
         // File order is by name: alpha, then zeta.
-        let spans = job_spans(&text, [lens[1], lens[0]]).unwrap();
+        let spans = job_spans(&text).unwrap();
         assert_eq!(&text[spans[0].clone()], rendered[1].text);
         assert_eq!(&text[spans[1].clone()], rendered[0].text);
         let empty = write_file(&dir, &[]).unwrap();
