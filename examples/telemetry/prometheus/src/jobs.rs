@@ -80,7 +80,8 @@ fn read_touched(ctx: &mut Context) -> Result<BTreeSet<String>, Error> {
 const ID_LEN: usize = 36;
 
 /// The request id a rendered job name ends with (`None`: the name is not
-/// `<job_name>-<request_id>`, so the layout holding it is not ours).
+/// `<job_name>-<request_id>`, so the file holding it is not as this charm
+/// writes it).
 fn request_id_of(job_name: &str) -> Option<&str> {
     let at = job_name.len().checked_sub(ID_LEN)?;
     let (head, id) = (job_name.get(..at)?, job_name.get(at..)?);
