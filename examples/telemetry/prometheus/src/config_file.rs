@@ -586,6 +586,10 @@ mod tests {
         ] {
             assert_eq!(job_spans(bad), None, "{bad:?}");
         }
+        // The patterns searched for are the pieces the file is made of.
+        assert_eq!(BETWEEN_JOBS, format!("{JOB_CLOSE}{SEPARATOR}{JOB_OPEN}"));
+        assert_eq!(JOB_OPEN, format!("{INDENT}{{\n"));
+        assert_eq!(NAME_KEY, format!("\n{INDENT}  \"job_name\": "));
         assert_eq!(
             job_name_in("    {\n      \"scheme\": \"http\"\n    }"),
             None
