@@ -97,7 +97,8 @@ fn sync_file(dir: &Path, name: &str, pem: Option<&str>, mode: u32) -> io::Result
 }
 
 /// One accepted job as `prometheus.yml` holds it: its rendered name (the
-/// sort key), its rendered text, and whether it has a certificate folder.
+/// sort key) and its rendered text, which refers to its certificate folder
+/// when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedJob {
     /// The request id.
@@ -108,8 +109,6 @@ pub struct RenderedJob {
     /// sorted keys, non-ASCII escaped, each line indented to the job's
     /// depth in the file (see [`indent`]).
     pub text: String,
-    /// Whether `certs/<request_id>/` holds at least one file of it.
-    pub has_certs: bool,
 }
 
 impl RenderedJob {
@@ -134,8 +133,7 @@ pub fn render(charm_dir: &Path, job: &AcceptedJob) -> io::Result<RenderedJob> {
     let ca = sync_file(&dir, "ca.crt", job.ca_cert.as_deref(), 0o644)?;
     let cert = sync_file(&dir, "client.crt", job.client_cert.as_deref(), 0o644)?;
     let key = sync_file(&dir, "client.key", job.client_key.as_deref(), 0o600)?;
-    let has_certs = ca.is_some() || cert.is_some() || key.is_some();
-    if !has_certs {
+    if ca.is_none() && cert.is_none() && key.is_none() {
         remove_folder(charm_dir, &job.request_id)?;
     }
     let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
@@ -157,7 +155,6 @@ pub fn render(charm_dir: &Path, job: &AcceptedJob) -> io::Result<RenderedJob> {
         request_id: job.request_id.clone(),
         job_name,
         text: indent(&reactive_core::pyjson::to_python_json_pretty(&value, 2)),
-        has_certs,
     })
 }
 
