@@ -59,6 +59,10 @@ pub(crate) struct FlagStore {
     /// prefix (see [`family_of`]).
     deferred: BTreeMap<String, Family>,
     touched: BTreeSet<String>,
+    /// Each touched flag of `set`'s, with its value (`None`: not set) as
+    /// it was before it was first touched: a flag that ends as it began
+    /// (set again with the same value, or set and cleared) is no change.
+    before: BTreeMap<String, Option<Value>>,
     /// The first read of a deferred flag that failed.
     failed: RefCell<Option<StateError>>,
 }
@@ -114,7 +118,10 @@ impl FlagStore {
             }
             return !was_set;
         }
-        self.set.insert(flag.to_string(), value).is_none()
+        let previous = self.set.insert(flag.to_string(), value);
+        let was_set = previous.is_some();
+        self.before.entry(flag.to_string()).or_insert(previous);
+        !was_set
     }
 
     /// Clear `flag`; returns true when it was set.
@@ -127,7 +134,15 @@ impl FlagStore {
                 }
                 was_set
             }
-            None => self.set.remove(flag).is_some(),
+            None => match self.set.remove(flag) {
+                Some(previous) => {
+                    self.before
+                        .entry(flag.to_string())
+                        .or_insert(Some(previous));
+                    true
+                }
+                None => false,
+            },
         };
         if was_set {
             self.touched.insert(flag.to_string());
@@ -192,16 +207,28 @@ impl FlagStore {
     }
 
     /// The flags touched since the last call, each with its current value
-    /// (`None` when cleared); forgets them.
+    /// (`None` when cleared), but those that end as they were before the
+    /// first touch (as read, or as the last call left them); forgets them.
+    ///
+    /// A hook that only sets again the flags already set (the
+    /// `endpoint.<name>.joined` of its relations, say) so has nothing to
+    /// write.
     pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {
+        let before = std::mem::take(&mut self.before);
         std::mem::take(&mut self.touched)
             .into_iter()
-            .map(|flag| {
+            .filter_map(|flag| {
                 let value = match self.family(&flag) {
                     Some((_, family)) => family.changed(&flag).cloned().flatten(),
-                    None => self.set.get(&flag).cloned(),
+                    None => {
+                        let value = self.set.get(&flag).cloned();
+                        if before.get(&flag) == Some(&value) {
+                            return None;
+                        }
+                        value
+                    }
                 };
-                (flag, value)
+                Some((flag, value))
             })
             .collect()
     }
@@ -259,6 +286,42 @@ mod tests {
         assert_eq!(got, ["config.changed", "config.set.port"]);
         assert!(store.names_with_prefix("zz", &state).is_empty());
         assert_eq!(store.names_with_prefix("", &state).len(), 6);
+    }
+
+    #[test]
+    fn flags_that_end_as_they_began_are_no_change() {
+        let state = UnitState::in_memory();
+        let mut store = FlagStore::from_flags([
+            ("joined".to_string(), Value::Null),
+            ("valued".to_string(), Value::from(1)),
+            ("gone".to_string(), Value::Null),
+        ]);
+        // Set again as it was; set and cleared; changed and changed back.
+        store.set("joined", Value::Null, &state);
+        store.set("config.set.port", Value::Null, &state);
+        store.clear("config.set.port", &state);
+        store.set("valued", Value::from(2), &state);
+        store.set("valued", Value::from(1), &state);
+        // Real changes: a new flag, a cleared one, a new value.
+        store.set("new", Value::Null, &state);
+        store.clear("gone", &state);
+        store.clear("never-set", &state);
+        store.set("joined", Value::from("v"), &state);
+        assert_eq!(
+            store.take_touched(),
+            [
+                ("gone".to_string(), None),
+                ("joined".to_string(), Some(Value::from("v"))),
+                ("new".to_string(), Some(Value::Null)),
+            ]
+        );
+        // Measured against what the last call left.
+        store.set("new", Value::Null, &state);
+        store.clear("joined", &state);
+        store.set("joined", Value::from("v"), &state);
+        assert!(store.take_touched().is_empty());
+        store.clear("new", &state);
+        assert_eq!(store.take_touched(), [("new".to_string(), None)]);
     }
 }
 
