@@ -360,3 +360,47 @@ fn outside_a_hook_the_binary_is_a_command_line_tool() {
         "{handlers}"
     );
 }
+
+#[test]
+fn hooks_keep_the_charm_files_parsed_and_one_that_changes_nothing_writes_nothing() {
+    let unit = Unit::new("kept-files");
+    assert_success(&unit.hook("install"), "install");
+    let kept = || {
+        UnitState::open(&unit.db())
+            .unwrap()
+            .get("reactive.runtime.charm-files")
+            .unwrap()
+            .expect("the charm files kept")
+    };
+    let first = kept();
+    assert_eq!(first["metadata"]["parsed"]["name"], "test-charm");
+    assert_eq!(
+        first["config"]["parsed"]["options"]["port"]["default"],
+        8080
+    );
+    // SQLite's file change counter (bytes 24–27 of the header) moves with
+    // every transaction that writes.
+    let change_counter = || std::fs::read(unit.db()).unwrap()[24..28].to_vec();
+    let counter = change_counter();
+    assert_success(&unit.hook("update-status"), "update-status");
+    assert_eq!(
+        change_counter(),
+        counter,
+        "update-status wrote to the unit state"
+    );
+    assert_eq!(kept(), first);
+
+    // A new config.yaml, as an upgrade brings, is parsed and kept anew.
+    let config = unit.charm_dir().join("config.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("  extra:\n    type: string\n    default: x\n    description: New.\n");
+    std::fs::write(&config, text).unwrap();
+    assert_success(&unit.hook("upgrade-charm"), "upgrade-charm");
+    let second = kept();
+    assert_ne!(second["config"]["md5"], first["config"]["md5"]);
+    assert_eq!(
+        second["config"]["parsed"]["options"]["extra"]["default"],
+        "x"
+    );
+    assert_eq!(second["metadata"], first["metadata"]);
+}

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use serde_norway::Value as Yaml;
 
 /// One option of `config.yaml`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigOption {
     /// `type`: `string`, `int`, `float`, `boolean` or `secret`.
     pub kind: String,
@@ -19,7 +19,7 @@ pub struct ConfigOption {
 }
 
 /// The options a charm declares in `config.yaml`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigOptions {
     /// Options by name.
     pub options: BTreeMap<String, ConfigOption>,
@@ -32,18 +32,24 @@ impl ConfigOptions {
     /// Read `config.yaml` from `charm_dir`; no file means no options.
     pub fn load(charm_dir: &Path) -> Result<ConfigOptions, ConfigError> {
         let path = charm_dir.join("config.yaml");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => {
-                return Err(ConfigError {
-                    file: path,
-                    key: None,
-                    message: format!("cannot be read: {e}"),
-                })
-            }
-        };
-        ConfigOptions::parse(&text, &path)
+        match ConfigOptions::read_text(&path)? {
+            Some(text) => ConfigOptions::parse(&text, &path),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// The text of the `config.yaml` at `path`; `None` when there is no
+    /// such file.
+    pub(crate) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ConfigError {
+                file: path.to_path_buf(),
+                key: None,
+                message: format!("cannot be read: {e}"),
+            }),
+        }
     }
 
     /// Parse `config.yaml` text; `file` names it in errors.

@@ -12,11 +12,12 @@ use reactive_grammar::hook_pattern::Role;
 use serde_norway::Value as Yaml;
 
 /// One relation endpoint the charm declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointMeta {
     /// The endpoint's name (the key under `provides`, `requires` or `peers`).
     pub name: String,
     /// Which section declares it.
+    #[serde(with = "role_name")]
     pub role: Role,
     /// Its `interface`.
     pub interface: String,
@@ -36,7 +37,7 @@ pub struct EndpointMeta {
 /// ).unwrap();
 /// assert_eq!(parsed, meta);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CharmMetadata {
     /// The charm's name.
     pub name: String,
@@ -77,22 +78,27 @@ impl CharmMetadata {
 
     /// Read `metadata.yaml` from `charm_dir`, else `charmcraft.yaml`.
     pub fn load(charm_dir: &Path) -> Result<CharmMetadata, MetadataError> {
-        let metadata = charm_dir.join("metadata.yaml");
-        let path = if metadata.exists() {
-            metadata
-        } else {
-            let charmcraft = charm_dir.join("charmcraft.yaml");
-            if !charmcraft.exists() {
-                return Err(MetadataError {
-                    file: metadata,
-                    key: None,
-                    message: "not found (nor charmcraft.yaml beside it)".to_string(),
-                });
-            }
-            charmcraft
-        };
+        let path = CharmMetadata::locate(charm_dir)?;
         let text = crate::charm_file::read_text(&path)?;
         CharmMetadata::parse(&text, &path)
+    }
+
+    /// The file [`load`](Self::load) reads: `metadata.yaml` in
+    /// `charm_dir`, else `charmcraft.yaml`; an error when neither exists.
+    pub(crate) fn locate(charm_dir: &Path) -> Result<std::path::PathBuf, MetadataError> {
+        let metadata = charm_dir.join("metadata.yaml");
+        if metadata.exists() {
+            return Ok(metadata);
+        }
+        let charmcraft = charm_dir.join("charmcraft.yaml");
+        if !charmcraft.exists() {
+            return Err(MetadataError {
+                file: metadata,
+                key: None,
+                message: "not found (nor charmcraft.yaml beside it)".to_string(),
+            });
+        }
+        Ok(charmcraft)
     }
 
     /// Parse metadata text; `file` names it in errors.
@@ -198,6 +204,25 @@ impl CharmMetadata {
     /// The endpoint called `name`, if declared.
     pub fn endpoint(&self, name: &str) -> Option<&EndpointMeta> {
         self.endpoints.iter().find(|e| e.name == name)
+    }
+}
+
+/// A [`Role`] as serde sees it: its name (`provides`, `requires`,
+/// `peers`).
+mod role_name {
+    use super::Role;
+
+    pub fn serialize<S: serde::Serializer>(role: &Role, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(role.as_str())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Role, D::Error> {
+        let name = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        name.parse().map_err(|_| {
+            serde::de::Error::unknown_variant(&name, &["provides", "requires", "peers"])
+        })
     }
 }
 

@@ -13,7 +13,7 @@ use crate::tools::StorageKind;
 pub const MAX_STORAGE_COUNT: u32 = 10_000;
 
 /// One storage entry a charm declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StorageMeta {
     /// Its name (the key under `storage`); instances are `name/N`.
     pub name: String,

@@ -10,6 +10,7 @@ use crate::config::{ConfigError, ConfigOptions};
 use crate::endpoint::RelationDataMode;
 use crate::metadata::{CharmMetadata, MetadataError};
 use crate::registry::{Registry, RegistryBuilder, RegistryError};
+use crate::unit_state::UnitState;
 
 /// A loaded charm.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ impl Charm {
     /// Load the charm in `dir` with the handlers `registry` chooses (e.g.
     /// one charm's modules when several charms share a process).
     pub fn load_with(dir: &Path, registry: RegistryBuilder) -> Result<Charm, CharmError> {
-        Charm::load_for_hook(dir, registry, true)
+        Charm::load_for_hook(dir, registry, true, None)
     }
 
     /// What a hook of the charm in `dir` needs of it: as
@@ -81,14 +82,22 @@ impl Charm {
     /// action only. Nothing else in a hook's process looks at it (Juju
     /// checks it when the charm is deployed, and gives an action its
     /// parameters with their defaults), and reading it was a fifteenth of a
-    /// small hook's instructions.
+    /// small hook's instructions. With the hook's unit state, `metadata.yaml`
+    /// and `config.yaml` are parsed once and kept there for the hooks after
+    /// (see [`charm_files`](super::charm_files)).
     pub(crate) fn load_for_hook(
         dir: &Path,
         registry: RegistryBuilder,
         is_action: bool,
+        state: Option<&mut UnitState>,
     ) -> Result<Charm, CharmError> {
-        let metadata = CharmMetadata::load(dir).map_err(CharmError::Metadata)?;
-        let options = ConfigOptions::load(dir).map_err(CharmError::Config)?;
+        let (metadata, options) = match state {
+            Some(state) => super::charm_files::load(dir, state)?,
+            None => (
+                CharmMetadata::load(dir).map_err(CharmError::Metadata)?,
+                ConfigOptions::load(dir).map_err(CharmError::Config)?,
+            ),
+        };
         let actions = match is_action {
             true => Some(ActionsSpec::load(dir).map_err(CharmError::Actions)?),
             false => None,

@@ -113,18 +113,22 @@ fn run_juju_hook(
         }
     };
     let charm_dir = charm_dir(&hook);
-    let charm = match Charm::load_for_hook(&charm_dir, registry, hook.is_action()) {
-        Ok(charm) => charm.with_relation_data(RelationDataMode::from_env(env)),
-        Err(e) => {
-            let _ = writeln!(err, "ERROR: cannot load the charm: {e}");
-            return 1;
-        }
-    };
     let state_path = UnitState::locate(env).unwrap_or_else(|| charm_dir.join(".unit-state.db"));
-    let state = match UnitState::open(&state_path) {
+    let mut state = match UnitState::open(&state_path) {
         Ok(state) => state,
         Err(e) => {
             let _ = writeln!(err, "ERROR: {e}");
+            return 1;
+        }
+    };
+    // The hook's reads start here, with the charm files kept from an
+    // earlier hook (see `run_hook`).
+    state.begin_reads();
+    let charm = match Charm::load_for_hook(&charm_dir, registry, hook.is_action(), Some(&mut state))
+    {
+        Ok(charm) => charm.with_relation_data(RelationDataMode::from_env(env)),
+        Err(e) => {
+            let _ = writeln!(err, "ERROR: cannot load the charm: {e}");
             return 1;
         }
     };

@@ -22,6 +22,7 @@
 pub mod action;
 pub mod builtin_flags;
 pub mod charm;
+mod charm_files;
 pub mod cli;
 mod endpoints;
 pub mod entry;
