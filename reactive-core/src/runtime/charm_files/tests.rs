@@ -23,6 +23,18 @@ fn kept_row(state: &UnitState) -> Value {
     serde_json::from_str(&state.get_raw(KEY).unwrap().expect("a kept row")).unwrap()
 }
 
+/// A charm directory with both files, and a unit state in which a first
+/// hook loaded and kept them.
+fn loaded_once(test: &str) -> (PathBuf, UnitState) {
+    let dir = charm_dir(
+        test,
+        &[("metadata.yaml", METADATA), ("config.yaml", CONFIG)],
+    );
+    let mut state = UnitState::in_memory();
+    load_and_commit(&dir, &mut state);
+    (dir, state)
+}
+
 /// Load, then commit what the load kept (as the hook's end would).
 fn load_and_commit(dir: &Path, state: &mut UnitState) -> (CharmMetadata, ConfigOptions) {
     let loaded = load(dir, state).unwrap();
@@ -60,12 +72,7 @@ fn the_first_hook_parses_the_files_and_keeps_what_it_parsed() {
 
 #[test]
 fn a_later_hook_with_the_same_files_takes_the_kept_form_and_writes_nothing() {
-    let dir = charm_dir(
-        "later",
-        &[("metadata.yaml", METADATA), ("config.yaml", CONFIG)],
-    );
-    let mut state = UnitState::in_memory();
-    load_and_commit(&dir, &mut state);
+    let (dir, mut state) = loaded_once("later");
     // The kept form says otherwise than the files: what a hook gets shows
     // where it came from.
     let mut row = kept_row(&state);
@@ -87,12 +94,7 @@ fn a_later_hook_with_the_same_files_takes_the_kept_form_and_writes_nothing() {
 
 #[test]
 fn a_changed_file_is_parsed_again_and_kept_anew() {
-    let dir = charm_dir(
-        "changed",
-        &[("metadata.yaml", METADATA), ("config.yaml", CONFIG)],
-    );
-    let mut state = UnitState::in_memory();
-    load_and_commit(&dir, &mut state);
+    let (dir, mut state) = loaded_once("changed");
     let other = "options:\n  port: {type: int, default: 9200}\n";
     std::fs::write(dir.join("config.yaml"), other).unwrap();
     let (_, config) = load_and_commit(&dir, &mut state);
@@ -148,12 +150,7 @@ fn the_same_text_under_another_file_name_is_parsed_again() {
 
 #[test]
 fn a_row_of_another_format_or_version_or_unreadable_is_parsed_over() {
-    let dir = charm_dir(
-        "other-row",
-        &[("metadata.yaml", METADATA), ("config.yaml", CONFIG)],
-    );
-    let mut state = UnitState::in_memory();
-    load_and_commit(&dir, &mut state);
+    let (dir, mut state) = loaded_once("other-row");
     let good = kept_row(&state);
     let mut rows = Vec::new();
     for (field, value) in [("format", json!(FORMAT + 1)), ("framework", json!("0.0.0"))] {
@@ -176,12 +173,7 @@ fn a_row_of_another_format_or_version_or_unreadable_is_parsed_over() {
 
 #[test]
 fn a_malformed_file_fails_as_before_though_a_row_is_kept() {
-    let dir = charm_dir(
-        "malformed",
-        &[("metadata.yaml", METADATA), ("config.yaml", CONFIG)],
-    );
-    let mut state = UnitState::in_memory();
-    load_and_commit(&dir, &mut state);
+    let (dir, mut state) = loaded_once("malformed");
     std::fs::write(dir.join("config.yaml"), "options: [").unwrap();
     let err = load(&dir, &mut state).unwrap_err();
     assert!(matches!(err, CharmError::Config(_)), "{err}");
