@@ -15,7 +15,7 @@
 mod deferred;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -43,6 +43,17 @@ pub(crate) fn decode_flag_value(
     }
 }
 
+/// What a touched flag was before this hook's first touch of it.
+#[derive(Debug, PartialEq)]
+enum Before {
+    /// A flag of `set`'s: its value then (`None`: not set). A flag that
+    /// ends as it began (set again with the same value, or set and
+    /// cleared) is no change.
+    Known(Option<Value>),
+    /// A flag of a deferred family, whose row may not have been read.
+    Unknown,
+}
+
 /// The flags set on the unit, with their values, and which of them this hook
 /// touched.
 ///
@@ -58,11 +69,9 @@ pub(crate) struct FlagStore {
     /// The families whose rows were skipped when the flags were read, by
     /// prefix (see [`family_of`]).
     deferred: BTreeMap<String, Family>,
-    touched: BTreeSet<String>,
-    /// Each touched flag of `set`'s, with its value (`None`: not set) as
-    /// it was before it was first touched: a flag that ends as it began
-    /// (set again with the same value, or set and cleared) is no change.
-    before: BTreeMap<String, Option<Value>>,
+    /// The flags touched since the last [`take_touched`](Self::take_touched),
+    /// each with what it was before its first touch.
+    touched: BTreeMap<String, Before>,
     /// The first read of a deferred flag that failed.
     failed: RefCell<Option<StateError>>,
 }
@@ -110,44 +119,56 @@ impl FlagStore {
 
     /// Set `flag` with `value`; returns true when the flag was not set before.
     pub(crate) fn set(&mut self, flag: &str, value: Value, state: &UnitState) -> bool {
-        self.touched.insert(flag.to_string());
         if let Some(prefix) = family_of(flag).filter(|p| self.deferred.contains_key(*p)) {
+            self.touch(flag, || Before::Unknown);
             let was_set = self.is_set(flag, state);
             if let Some(family) = self.deferred.get_mut(prefix) {
                 family.change(flag, Some(value));
             }
             return !was_set;
         }
-        let previous = self.set.insert(flag.to_string(), value);
-        let was_set = previous.is_some();
-        self.before.entry(flag.to_string()).or_insert(previous);
-        !was_set
+        match self.set.get_mut(flag) {
+            Some(stored) => {
+                let previous = std::mem::replace(stored, value);
+                self.touch(flag, || Before::Known(Some(previous)));
+                false
+            }
+            None => {
+                self.set.insert(flag.to_string(), value);
+                self.touch(flag, || Before::Known(None));
+                true
+            }
+        }
+    }
+
+    /// Note `flag` as touched, with `before` unless it was touched already.
+    fn touch(&mut self, flag: &str, before: impl FnOnce() -> Before) {
+        if !self.touched.contains_key(flag) {
+            self.touched.insert(flag.to_string(), before());
+        }
     }
 
     /// Clear `flag`; returns true when it was set.
     pub(crate) fn clear(&mut self, flag: &str, state: &UnitState) -> bool {
-        let was_set = match family_of(flag).filter(|p| self.deferred.contains_key(*p)) {
+        match family_of(flag).filter(|p| self.deferred.contains_key(*p)) {
             Some(prefix) => {
                 let was_set = self.is_set(flag, state);
                 if let Some(family) = self.deferred.get_mut(prefix) {
                     family.change(flag, None);
                 }
+                if was_set {
+                    self.touch(flag, || Before::Unknown);
+                }
                 was_set
             }
             None => match self.set.remove(flag) {
                 Some(previous) => {
-                    self.before
-                        .entry(flag.to_string())
-                        .or_insert(Some(previous));
+                    self.touch(flag, || Before::Known(Some(previous)));
                     true
                 }
                 None => false,
             },
-        };
-        if was_set {
-            self.touched.insert(flag.to_string());
         }
-        was_set
     }
 
     pub(crate) fn is_set(&self, flag: &str, state: &UnitState) -> bool {
@@ -214,18 +235,19 @@ impl FlagStore {
     /// `endpoint.<name>.joined` of its relations, say) so has nothing to
     /// write.
     pub(crate) fn take_touched(&mut self) -> Vec<(String, Option<Value>)> {
-        let before = std::mem::take(&mut self.before);
         std::mem::take(&mut self.touched)
             .into_iter()
-            .filter_map(|flag| {
+            .filter_map(|(flag, before)| {
                 let value = match self.family(&flag) {
                     Some((_, family)) => family.changed(&flag).cloned().flatten(),
                     None => {
-                        let value = self.set.get(&flag).cloned();
-                        if before.get(&flag) == Some(&value) {
-                            return None;
+                        let value = self.set.get(&flag);
+                        if let Before::Known(before) = &before {
+                            if before.as_ref() == value {
+                                return None;
+                            }
                         }
-                        value
+                        value.cloned()
                     }
                 };
                 Some((flag, value))
