@@ -494,6 +494,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(1);
     }
+    let yardstick_before = yardstick(&builds);
     if builds.instructions {
         println!("| N | hook | calls | instructions (M) |");
         println!("|--:|------|------:|-----------------:|");
@@ -538,5 +539,34 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let (Some(before), Some(after)) = (yardstick_before, yardstick(&builds)) {
+        println!(
+            "\nThe host's yardstick: `true` took {before:.2} ms of CPU per start before \
+             the runs and {after:.2} ms after ({YARDSTICK_RUNS} starts each; 0.43–0.56 ms \
+             in a quiet hour of BENCHMARKS.md's VM)."
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// How many starts of `true` measure the host's speed.
+const YARDSTICK_RUNS: usize = 400;
+
+/// The CPU of a start of `true`, in ms (see
+/// [`process_start_cpu`](reactive_testing::sim::yardstick::process_start_cpu)):
+/// what the host's load does to every process's fixed work, measured when
+/// nothing else runs. Not under `--instructions` (callgrind's own load
+/// would be measured), nor where `true` cannot run (a warning says so).
+fn yardstick(builds: &Builds) -> Option<f64> {
+    if builds.instructions {
+        return None;
+    }
+    let program = Path::new("true");
+    match reactive_testing::sim::yardstick::process_start_cpu(program, YARDSTICK_RUNS) {
+        Ok(cpu) => Some(cpu.as_secs_f64() * 1e3),
+        Err(e) => {
+            eprintln!("bench_scale: no yardstick: {e}");
+            None
+        }
+    }
 }

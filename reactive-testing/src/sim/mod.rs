@@ -126,6 +126,7 @@ pub mod secret_model;
 pub mod tool_client;
 pub mod tool_server;
 pub mod unit_tools;
+pub mod yardstick;
 
 pub use action::ActionResult;
 pub use deployment::{AppSpec, CharmRunner, Deployment, HookRun, QueuedHook, SimError};
