@@ -44,7 +44,7 @@ pub(crate) fn decode_flag_value(
 }
 
 /// What a touched flag was before this hook's first touch of it.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum Before {
     /// A flag of `set`'s: its value then (`None`: not set). A flag that
     /// ends as it began (set again with the same value, or set and
