@@ -542,8 +542,8 @@ fn main() -> ExitCode {
     if let (Some(before), Some(after)) = (yardstick_before, yardstick(&builds)) {
         println!(
             "\nThe host's yardstick: `true` took {before:.2} ms of CPU per start before \
-             the runs and {after:.2} ms after ({YARDSTICK_RUNS} starts each; 0.43–0.56 ms \
-             in a quiet hour of BENCHMARKS.md's VM)."
+             the runs and {after:.2} ms after ({YARDSTICK_RUNS} starts each; BENCHMARKS.md \
+             relates its readings to the hooks')."
         );
     }
     ExitCode::SUCCESS
