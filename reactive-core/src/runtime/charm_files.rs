@@ -96,13 +96,13 @@ pub(crate) fn load(
             CharmMetadata::parse(&metadata_text, &metadata_path).map_err(CharmError::Metadata)?
         }
     };
-    let config = match (kept_config, &config_text, &config_md5) {
+    let config = match (kept_config, config_md5.as_deref()) {
         // No file now, and none when the row was written.
-        (Some(None), None, _) => ConfigOptions::default(),
-        (Some(Some(k)), Some(_), Some(md5)) if k.md5 == *md5 => k.parsed,
-        (_, text, _) => {
+        (Some(None), None) => ConfigOptions::default(),
+        (Some(Some(k)), Some(md5)) if k.md5 == md5 => k.parsed,
+        _ => {
             fresh = true;
-            match text {
+            match &config_text {
                 Some(text) => {
                     ConfigOptions::parse(text, &config_path).map_err(CharmError::Config)?
                 }
